@@ -1,0 +1,35 @@
+# Every target sets up its own .venv on first use, pinned by constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test bench validation lint schema docs clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+validation: $(STAMP)
+	$(BIN)/python -m docs.validation
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+
+docs: $(STAMP)
+	$(BIN)/python -m sim schema --output docs/scenario.schema.json
+	$(BIN)/python -m sim reference --output docs/scenario-reference.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,242 @@
+"""Distributions of durations: how long detection, repair or a lead time takes.
+
+In a file a plain duration (`2h`) is a fixed value; a mapping names its distribution with `dist:`.
+Every distribution samples hours from a numpy Generator handed in by the caller, so that the
+engine decides which random stream each source of randomness uses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    model_validator,
+)
+
+from .quantities import Duration, format_duration
+
+Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Fixed(_Dist):
+    """Always the same value."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: Duration
+    """The duration."""
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def describe(self) -> str:
+        return format_duration(self.value)
+
+
+class Uniform(_Dist):
+    """Any value between `low` and `high`, equally likely."""
+
+    dist: Literal["uniform"]
+    low: Duration
+    """Shortest value."""
+    high: Duration
+    """Longest value."""
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must not be below low")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    def describe(self) -> str:
+        return f"uniform {format_duration(self.low)}-{format_duration(self.high)}"
+
+
+class Triangular(_Dist):
+    """Between `low` and `high`, most likely near `mode`: the usual three-point estimate."""
+
+    dist: Literal["triangular"]
+    low: Duration
+    """Shortest plausible value."""
+    mode: Duration
+    """Most likely value."""
+    high: Duration
+    """Longest plausible value."""
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("needs low <= mode <= high")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        if self.low == self.high:
+            return self.low
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def describe(self) -> str:
+        return (
+            f"triangular {format_duration(self.low)} / {format_duration(self.mode)} / "
+            f"{format_duration(self.high)}"
+        )
+
+
+class LogNormal(_Dist):
+    """Right-skewed: given by its median and its 90th percentile (9 in 10 are shorter)."""
+
+    dist: Literal["lognormal"]
+    median: Duration
+    """Half of the values are shorter than this."""
+    p90: Duration
+    """Nine in ten values are shorter than this; must exceed the median."""
+
+    @model_validator(mode="after")
+    def _order(self) -> LogNormal:
+        if self.median <= 0:
+            raise ValueError("median must be above zero")
+        if self.p90 <= self.median:
+            raise ValueError("p90 must be above the median")
+        return self
+
+    @property
+    def sigma(self) -> float:
+        return (math.log(self.p90) - math.log(self.median)) / Z90
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+    def describe(self) -> str:
+        return f"lognormal, median {format_duration(self.median)}, p90 {format_duration(self.p90)}"
+
+
+class Exponential(_Dist):
+    """Memoryless: many short values and a few long ones, given by the mean."""
+
+    dist: Literal["exponential"]
+    mean_value: Duration = Field(alias="mean")
+    """The average."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_value))
+
+    @property
+    def mean(self) -> float:
+        return self.mean_value
+
+    def describe(self) -> str:
+        return f"exponential, mean {format_duration(self.mean_value)}"
+
+
+class Empirical(_Dist):
+    """One of the listed values, drawn with the given weights (equal when left out)."""
+
+    dist: Literal["empirical"]
+    values: list[Duration] = Field(min_length=1, max_length=10_000)
+    """Observed durations."""
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    """Relative weight of each value; the same length as `values`."""
+
+    @model_validator(mode="after")
+    def _weights(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("weights must have one entry per value")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def _p(self) -> np.ndarray | None:
+        if self.weights is None:
+            return None
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.choice(np.asarray(self.values), p=self._p()))
+
+    @property
+    def mean(self) -> float:
+        p = self._p()
+        v = np.asarray(self.values)
+        return float(v.mean() if p is None else (v * p).sum())
+
+    def describe(self) -> str:
+        return f"empirical over {len(self.values)} values, mean {format_duration(self.mean)}"
+
+
+def _which(value: Any) -> str | None:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return "text"
+    if isinstance(value, dict):
+        return value.get("dist") if isinstance(value.get("dist"), str) else "missing"
+    if isinstance(value, _Dist):
+        return value.dist
+    return None
+
+
+def _to_dist(value: Any) -> Any:
+    # A plain duration is shorthand for a fixed distribution.
+    return Fixed.model_construct(dist="fixed", value=value) if isinstance(value, float) else value
+
+
+def _serialize(d: Any) -> Any:
+    if isinstance(d, Fixed):
+        return format_duration(d.value)
+    return d.model_dump(mode="json", by_alias=True)
+
+
+DurationDist = Annotated[
+    Annotated[Duration, Tag("text")]
+    | Annotated[Fixed, Tag("fixed")]
+    | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Triangular, Tag("triangular")]
+    | Annotated[LogNormal, Tag("lognormal")]
+    | Annotated[Exponential, Tag("exponential")]
+    | Annotated[Empirical, Tag("empirical")],
+    Discriminator(
+        _which,
+        custom_error_type="distribution",
+        custom_error_message=(
+            "expected a duration (2h) or a mapping with dist: fixed, uniform, triangular, "
+            "lognormal, exponential or empirical"
+        ),
+    ),
+    AfterValidator(_to_dist),
+    PlainSerializer(_serialize),
+]
+"""A duration that may be uncertain: `2h`, or `{dist: lognormal, median: 2h, p90: 6h}`."""
+
+Distribution = Fixed | Uniform | Triangular | LogNormal | Exponential | Empirical

@@ -1,0 +1,724 @@
+"""The scenario: one frozen, validated description of a region, its IT, an incident and the
+responses to it. Every field's docstring is its documentation (docs/scenario-reference.md and the
+JSON Schema are generated from it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from .distributions import DurationDist
+from .quantities import (
+    DateTimeField,
+    Duration,
+    OpeningHoursField,
+    TimePointField,
+    parse_opening_hours,
+)
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64),
+]
+"""Lower-case letters, digits, `-` and `_`: how other parts of the file refer to a thing."""
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+READINESS_LEVELS = ("normallage", "stabslage", "forstarkningslage", "katastroflage")
+"""The readiness ladder, lowest first (normalläge, stabsläge, förstärkningsläge, katastrofläge)."""
+READINESS_NAMES = {
+    "normallage": "normalläge",
+    "stabslage": "stabsläge",
+    "forstarkningslage": "förstärkningsläge",
+    "katastroflage": "katastrofläge",
+}
+RaisedLevel = Literal["stabslage", "forstarkningslage", "katastroflage"]
+ReadinessLevel = Literal["normallage", "stabslage", "forstarkningslage", "katastroflage"]
+UnitKind = Literal["hospital", "primary_care", "dental", "other"]
+UNIT_KIND_NAMES = {
+    "hospital": "hospitals",
+    "primary_care": "primary-care centres (vårdcentraler)",
+    "dental": "dental clinics (folktandvård)",
+    "other": "other units",
+}
+CareService = Literal["acute", "planned", "discharge"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Model(BaseModel):
+    """Base of every scenario part: immutable, and unknown keys are refused."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=True,
+        populate_by_name=False,
+    )
+
+
+# --------------------------------------------------------------------------- region
+
+
+class Dependency(Model):
+    """What happens to this part when an IT system is down."""
+
+    system: Id
+    """Id of the system depended on (from `region.systems`)."""
+    effect: Literal["stop", "reduce"] = "stop"
+    """`stop`: nothing can be done without the system. `reduce`: work goes on at `capacity`."""
+    capacity: Fraction | None = None
+    """With `effect: reduce`, the fraction of normal capacity left while the system is down."""
+    affects: list[CareService] | None = None
+    """For care units: which services depend on the system (acute, planned, discharge).
+    Left out: all of them."""
+
+    @model_validator(mode="after")
+    def _capacity_matches_effect(self) -> Dependency:
+        if self.effect == "reduce" and self.capacity is None:
+            raise ValueError("effect: reduce needs capacity (the fraction left, 0..1)")
+        if self.effect == "stop" and self.capacity not in (None, 0):
+            raise ValueError("effect: stop leaves no capacity; use effect: reduce with capacity")
+        return self
+
+    @property
+    def remaining(self) -> float:
+        return 0.0 if self.effect == "stop" else float(self.capacity or 0.0)
+
+
+class HourlyProfile(Model):
+    """Relative volume in each hour of the day, 24 weights starting at 00:00. They are scaled so
+    that the day's total equals the stated daily volume."""
+
+    weights: list[NonNegative] = Field(min_length=24, max_length=24)
+    """Relative weight of each hour, 00-01 first."""
+
+    @field_validator("weights")
+    @classmethod
+    def _not_all_zero(cls, v: list[float]) -> list[float]:
+        if sum(v) <= 0:
+            raise ValueError("at least one hour must have a weight above zero")
+        return v
+
+
+class AcuteCare(Model):
+    """Patients who arrive unplanned and must be seen; they queue and are never cancelled."""
+
+    arrivals_per_day: NonNegative
+    """Mean acute arrivals per unit and day."""
+    profile: HourlyProfile | None = None
+    """Time-of-day pattern of arrivals. Left out: the same in every hour."""
+    servers: int = Field(ge=1, le=10_000)
+    """Patients one unit can treat at the same time (teams, rooms or doctors on duty)."""
+    service_time: DurationDist = Field(default_factory=lambda: {"dist": "exponential", "mean": "1h"})
+    """Treatment time of one patient at full capacity."""
+    admitted_fraction: Fraction = 0.0
+    """Share of acute patients who are admitted and need a bed (hospitals with beds)."""
+    divert_queue_length: int | None = Field(default=None, ge=0)
+    """Patients waiting at which new arrivals are diverted to another unit (turned away).
+    Left out: never diverted for queue length; diverted only when the unit can take no one."""
+
+
+class PlannedCare(Model):
+    """Booked visits: cancelled and rebooked when capacity drops."""
+
+    visits_per_day: NonNegative
+    """Booked visits per unit on an open day."""
+    opening_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("08:00-16:00"))
+    """Hours in which the visits take place."""
+    open_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
+    )
+    """Weekdays with planned visits."""
+
+
+class Beds(Model):
+    """Inpatient beds: patients ready for discharge stay when discharge messaging is down."""
+
+    beds: int = Field(ge=1)
+    """Staffed beds per unit."""
+    occupancy: Fraction = 0.9
+    """Normal share of beds occupied."""
+    length_of_stay: Duration = 96.0
+    """Mean length of stay; sets how many patients become ready for discharge each day."""
+    discharge_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("09:00-17:00"))
+    """Hours in which discharges happen."""
+    catch_up: float = Field(default=1.5, ge=1, le=10)
+    """Discharge rate, relative to normal, while patients held up by an outage are discharged."""
+
+
+class CareUnit(Model):
+    """A hospital, primary-care centre, dental clinic or other unit, or a group of similar ones
+    (`count`), so that 25 primary-care centres are one block."""
+
+    id: Id
+    """Short id used elsewhere in the file."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    kind: UnitKind
+    """hospital, primary_care (vårdcentral), dental (folktandvård) or other."""
+    ownership: Literal["public", "private"] = "public"
+    """Public or private provider (private primary care logs in to the region's systems too)."""
+    count: int = Field(default=1, ge=1, le=10_000)
+    """How many identical units this entry stands for. Volumes below are per unit."""
+    acute: AcuteCare | None = None
+    """Unplanned patients. Left out: none."""
+    planned: PlannedCare | None = None
+    """Planned visits. Left out: none."""
+    beds: Beds | None = None
+    """Inpatient beds (hospitals). Left out: none."""
+    depends_on: list[Dependency] = Field(default_factory=list)
+    """IT systems the unit needs, and what their loss does."""
+    consumables: list[Id] = Field(default_factory=list)
+    """Ids of consumables (from `region.consumables`) the unit uses."""
+    note: str = ""
+    """Where the numbers come from, or that they are assumed."""
+
+
+class PhoneLine(Model):
+    """A phone line (the units' own lines, a switchboard, 1177): calls queue, callers give up and
+    some call again."""
+
+    id: Id
+    """Short id used elsewhere in the file."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    count: int = Field(default=1, ge=1, le=10_000)
+    """How many identical lines this entry stands for. Volumes below are per line."""
+    calls_per_day: NonNegative
+    """Mean calls per line and day (first attempts, not retries)."""
+    opening_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("08:00-17:00"))
+    """Hours in which calls are taken; calls arrive only then."""
+    agents: int = Field(ge=1, le=10_000)
+    """Staff answering each line at the same time."""
+    handling_time: Duration = 0.1
+    """Mean length of an answered call."""
+    patience: Duration = 0.05
+    """Mean time a caller waits before giving up (exponential)."""
+    retry_probability: Fraction = 0.5
+    """Chance that a caller who gave up calls again."""
+    retry_after: Duration = 0.5
+    """Mean time before a caller who gave up calls again."""
+    serves: list[Id] = Field(default_factory=list)
+    """Care units whose patients call this line (for the summary and charts)."""
+    depends_on: list[Dependency] = Field(default_factory=list)
+    """IT systems the line needs (telephony, network)."""
+    note: str = ""
+    """Where the numbers come from, or that they are assumed."""
+
+
+class Consumable(Model):
+    """Förbrukningsmaterial: stock runs down while ordering is down, until deliveries resume."""
+
+    id: Id
+    """Short id used elsewhere in the file."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    stock_days: NonNegative = 5.0
+    """Stock on hand at the start, in days of normal use."""
+    lead_time: Duration = 48.0
+    """Time from an order to its delivery."""
+    stockout_capacity: Fraction = 0.5
+    """Capacity of planned care at the units that use it while it is out of stock."""
+    depends_on: list[Dependency] = Field(default_factory=list)
+    """IT systems that ordering needs (an ordering system, a supplier's platform)."""
+    note: str = ""
+    """Where the numbers come from, or that they are assumed."""
+
+
+class System(Model):
+    """An IT system or platform: a journal system, e-prescribing, telephony, a network, a data
+    centre, an outside supplier's hosting."""
+
+    id: Id
+    """Short id used elsewhere in the file."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    kind: Literal["platform", "application", "supplier"] = "application"
+    """platform (network, data centre, login), application, or an outside supplier."""
+    depends_on: list[Dependency] = Field(default_factory=list)
+    """Other systems this one needs. A cycle of dependencies is refused."""
+    note: str = ""
+    """What the system is for."""
+
+
+class Region(Model):
+    """A region's care units, phone lines, consumables and IT systems: described once, used by
+    several scenarios (write a file path instead of the mapping to share it)."""
+
+    id: Id
+    """Short id of the region."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    description: str = ""
+    """A few lines on the region."""
+    sources: list[str] = Field(default_factory=list)
+    """Where the region's numbers come from."""
+    units: list[CareUnit] = Field(min_length=1)
+    """Care units and groups of units."""
+    phone_lines: list[PhoneLine] = Field(default_factory=list)
+    """Phone lines."""
+    consumables: list[Consumable] = Field(default_factory=list)
+    """Consumables supplied through an ordering system."""
+    systems: list[System] = Field(min_length=1)
+    """IT systems and platforms."""
+
+
+# --------------------------------------------------------------------------- incident
+
+
+class FailedSystem(Model):
+    """One system an incident takes down, optionally with its own repair time."""
+
+    system: Id
+    """Id of the system."""
+    repair: DurationDist | None = None
+    """Time to repair this system, counted from the start of repair work. Left out: the
+    incident's `repair`, or a draw from its `restoration` curve."""
+
+
+class VendorEscalation(Model):
+    """The fault is handed to a vendor or supplier, which adds delay before repair starts."""
+
+    probability: Fraction = 1.0
+    """Chance that the fault needs the vendor."""
+    delay: DurationDist
+    """Added time before repair work starts."""
+
+
+class RestorationStage(Model):
+    """A point on a staged restoration curve."""
+
+    after: Duration
+    """Time after the failure."""
+    fraction: Fraction
+    """Share of the failed systems restored by then."""
+
+
+class Incident(Model):
+    """What fails and when, and how it is found and repaired."""
+
+    id: Id
+    """Short id of the incident."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    description: str = ""
+    """What happened."""
+    at: TimePointField
+    """When the failure happens: 07:00 (on the start date), 2024-01-22 14:00, or +6h (offset)."""
+    fails: list[Id | FailedSystem] = Field(min_length=1)
+    """Systems that fail: ids, or mappings with their own repair time."""
+    detection_delay: DurationDist = 0.0
+    """Time from the failure until someone notices."""
+    diagnosis: DurationDist = 0.0
+    """Time from detection until the cause is understood and repair can start."""
+    vendor_escalation: VendorEscalation | None = None
+    """Escalation to a vendor, if the fault needs one."""
+    repair: DurationDist | None = None
+    """Time from the start of repair until the systems work again."""
+    restoration: list[RestorationStage] | None = None
+    """Staged restoration: the share of failed systems back by each time after the failure
+    (a supplier restoring customers one by one). Each failed system without its own repair time
+    draws its restoration time from this curve."""
+    verification: DurationDist = 0.0
+    """Time from repair until users are let back in (checks, tests)."""
+
+    @field_validator("fails")
+    @classmethod
+    def _normalise_fails(cls, v: list[Any]) -> list[Any]:
+        return [FailedSystem(system=x) if isinstance(x, str) else x for x in v]
+
+    @field_validator("restoration")
+    @classmethod
+    def _curve_rises(cls, v: list[RestorationStage] | None) -> list[RestorationStage] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("a restoration curve needs at least one stage")
+        for a, b in zip(v, v[1:], strict=False):
+            if b.after <= a.after or b.fraction < a.fraction:
+                raise ValueError("stages must come later in time with a growing fraction")
+        return v
+
+    @model_validator(mode="after")
+    def _some_way_back(self) -> Incident:
+        every_own = all(isinstance(f, FailedSystem) and f.repair is not None for f in self.fails)
+        if self.repair is None and self.restoration is None and not every_own:
+            raise ValueError(
+                "say how the systems come back: repair, restoration, or a repair on each system"
+            )
+        if self.repair is not None and self.restoration is not None:
+            raise ValueError("give either repair or restoration, not both")
+        return self
+
+    @property
+    def failed(self) -> list[FailedSystem]:
+        return [f for f in self.fails if isinstance(f, FailedSystem)]
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class Fatigue(Model):
+    """Backup routines wear staff out: capacity falls after a while."""
+
+    after: Duration = 24.0
+    """Time on backup routines before fatigue sets in."""
+    loss_per_day: Fraction = 0.05
+    """Capacity lost per further day (fraction of normal capacity)."""
+    floor: Fraction = 0.3
+    """Capacity never falls below this."""
+
+
+class BackupRoutine(Model):
+    """Reservrutiner: manual routines (paper journals, phone lists, manual ordering or discharge
+    messages) that stand in for a system at lower capacity and leave records to enter afterwards."""
+
+    id: Id
+    """Short id."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    replaces: list[Id] = Field(min_length=1)
+    """Systems the routine stands in for."""
+    covers: list[Id] | None = None
+    """Units, phone lines or consumables that use it. Left out: all that depend on `replaces`."""
+    activation_delay: DurationDist = 0.5
+    """Time from detection until the routine is in use."""
+    capacity: Fraction
+    """Capacity, as a share of normal, while working on the routine."""
+    compliance: Fraction = 1.0
+    """Share of units that follow the routine; the rest work as if there were none."""
+    fatigue: Fatigue | None = None
+    """Loss of capacity over long outages. Left out: none."""
+    admin_debt_per_hour: NonNegative = 0.0
+    """Hours of records to enter afterwards, per unit and hour on the routine."""
+    back_entry_hours_per_day: NonNegative = 4.0
+    """Hours per unit and day spent entering those records once systems return."""
+    enabled: bool = True
+    """Whether the region has this routine (a strategy can switch it off)."""
+    note: str = ""
+    """Where the numbers come from, or that they are assumed."""
+
+
+StartTrigger = Literal[
+    "detection", "diagnosis", "stabslage", "forstarkningslage", "katastroflage", "manual"
+]
+
+
+class Start(Model):
+    """When a response starts: after an event (plus a decision delay), or at a set time.
+    `manual` means only a drill decision starts it."""
+
+    after: StartTrigger | None = None
+    """detection, diagnosis, a readiness level (stabslage, ...), or manual."""
+    at: TimePointField | None = None
+    """A set time instead of an event."""
+    delay: DurationDist = 0.0
+    """Time from the event until the decision is taken."""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Start:
+        if (self.after is None) == (self.at is None):
+            raise ValueError("give exactly one of after or at")
+        return self
+
+
+class RecoveryAction(Model):
+    """A way back: fail over to a new server, build an alternative system, or ask a neighbouring
+    region for help."""
+
+    id: Id
+    """Short id."""
+    name: str = Field(min_length=1, max_length=200)
+    """Name shown to people."""
+    kind: Literal["failover", "alternative_system", "mutual_aid"]
+    """failover: the systems work again when it is done. alternative_system: stands in for the
+    systems at `capacity`. mutual_aid: adds `capacity` to the units in `covers`."""
+    systems: list[Id] = Field(default_factory=list)
+    """Systems restored (failover) or stood in for (alternative_system)."""
+    covers: list[Id] | None = None
+    """Units, lines or consumables helped. Left out: all that depend on `systems`."""
+    start: Start
+    """When the work starts."""
+    lead_time: DurationDist
+    """Time from the start until it takes effect."""
+    capacity: Fraction = 1.0
+    """alternative_system: capacity while in use; mutual_aid: capacity added."""
+    rollout: Duration = 0.0
+    """Time over which it is taken into use gradually (capacity ramps up)."""
+    enabled: bool = True
+    """Whether the action is available (a strategy can switch it off)."""
+    note: str = ""
+    """Where the numbers come from, or that they are assumed."""
+
+    @model_validator(mode="after")
+    def _targets(self) -> RecoveryAction:
+        if self.kind in ("failover", "alternative_system") and not self.systems:
+            raise ValueError(f"kind: {self.kind} needs systems")
+        if self.kind == "mutual_aid" and not self.covers:
+            raise ValueError("kind: mutual_aid needs covers (the units helped)")
+        return self
+
+
+class CancellationPolicy(Model):
+    """When planned visits are cancelled and how far ahead."""
+
+    capacity_below: Fraction = 0.8
+    """Planned visits are cancelled at units whose planned capacity is below this."""
+    decide: Literal["on_detection", "on_staff_mode", "never"] = "on_detection"
+    """When the decision to cancel ahead is taken; `never`: visits are only lost at the door."""
+    decision_delay: DurationDist = 0.5
+    """Time from that event until the cancellation decision."""
+    ahead: Duration = 8.0
+    """How far ahead visits are cancelled once decided (the patients are told)."""
+
+
+class RebookingPolicy(Model):
+    """How cancelled visits get new times."""
+
+    extra_capacity: Fraction = 0.1
+    """Extra planned capacity per open day, as a share of normal, used for rebooked visits."""
+    start_after: Duration = 24.0
+    """Time after full operation before rebooked visits start."""
+
+
+class EscalationTrigger(Model):
+    """When the region raises its readiness level."""
+
+    level: RaisedLevel
+    """stabslage, forstarkningslage or katastroflage."""
+    units_hit: int | None = Field(default=None, ge=1)
+    """Raise when at least this many units (counting each unit in a group) have lost capacity."""
+    outage_longer_than: Duration | None = None
+    """Raise when the detected outage has lasted this long."""
+    decision_delay: DurationDist = 0.25
+    """Time from the trigger until the level is raised."""
+
+    @model_validator(mode="after")
+    def _some_trigger(self) -> EscalationTrigger:
+        if self.units_hit is None and self.outage_longer_than is None:
+            raise ValueError("give units_hit, outage_longer_than, or both")
+        return self
+
+
+class EscalationPolicy(Model):
+    """Readiness ladder: normalläge, stabsläge, förstärkningsläge, katastrofläge."""
+
+    triggers: list[EscalationTrigger] = Field(default_factory=list)
+    """Rules for raising the level. Any rule that holds raises it."""
+    stand_down_after: DurationDist = 1.5
+    """Time from operational (see `operational_at`) until the level returns to normalläge."""
+    operational_at: Fraction = 0.9
+    """Every affected service at or above this capacity (backup routines and alternative systems
+    included) counts as operational for standing down."""
+    call_reduction: Fraction = 0.0
+    """Share of calls avoided once patients are informed in staff mode (stabsläge or higher)."""
+
+
+class Policies(Model):
+    """The region's rules in batch runs; a drill replaces decisions with the group's."""
+
+    cancellation: CancellationPolicy = Field(default_factory=CancellationPolicy)
+    """Cancellation of planned visits."""
+    rebooking: RebookingPolicy = Field(default_factory=RebookingPolicy)
+    """Rebooking of cancelled visits."""
+    acute_priority: bool = True
+    """Acute patients get staff first: planned capacity goes before acute capacity."""
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    """Raising and lowering the readiness level."""
+
+
+# --------------------------------------------------------------------------- exercise material
+
+
+class Action(Model):
+    """Something the group can do in a drill, or that an option of a decision point does."""
+
+    do: Literal[
+        "raise_readiness",
+        "lower_readiness",
+        "activate_backup",
+        "cancel_planned",
+        "start_recovery",
+        "inform_patients",
+    ]
+    """The kind of action."""
+    target: str | None = None
+    """Readiness level, backup routine id, recovery action id, or unit id (cancel_planned)."""
+    period: Duration | None = None
+    """For cancel_planned: how far ahead visits are cancelled."""
+
+
+class Condition(Model):
+    """A condition on the played timeline, for conditional injects."""
+
+    milestone: str
+    """A milestone, e.g. `readiness:stabslage:start`, `system:journal:restored`, `detected`."""
+    reached: bool = True
+    """true: holds once the milestone is reached. false: holds if it is not reached by `by`."""
+    by: TimePointField | None = None
+    """With reached: false, the time by which the milestone is expected."""
+    delay: Duration = 0.0
+    """Time after the milestone (or `by`) before the inject arrives."""
+
+
+class Inject(Model):
+    """Inspel: a message to roles in the room, at a time or when a condition holds."""
+
+    id: Id
+    """Short id."""
+    at: TimePointField | None = None
+    """When it arrives. Give at or when."""
+    when: Condition | None = None
+    """A condition on the played timeline instead of a time."""
+    to: list[str] = Field(default_factory=lambda: ["all"])
+    """Roles it is addressed to."""
+    title: str = Field(min_length=1, max_length=200)
+    """Headline."""
+    message: str = ""
+    """The text read out or handed over."""
+    facilitator_note: str = ""
+    """Only the facilitator sees this."""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Inject:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("give exactly one of at or when")
+        return self
+
+
+class Option(Model):
+    """One choice at a decision point."""
+
+    id: Id
+    """Short id."""
+    label: str = Field(min_length=1, max_length=200)
+    """What the group sees."""
+    description: str = ""
+    """More detail."""
+    set: dict[str, Any] = Field(default_factory=dict)
+    """Scenario changes from then on, as in a strategy (`path.to.field: value`)."""
+    actions: list[Action] = Field(default_factory=list)
+    """Actions taken when the option is chosen."""
+
+
+class DecisionPoint(Model):
+    """A question put to the group at a time or when a condition holds."""
+
+    id: Id
+    """Short id."""
+    at: TimePointField | None = None
+    """When the question comes. Give at or when."""
+    when: Condition | None = None
+    """A condition on the played timeline instead of a time."""
+    question: str = Field(min_length=1)
+    """The question."""
+    roles: list[str] = Field(default_factory=lambda: ["all"])
+    """Roles that decide."""
+    options: list[Option] = Field(min_length=2)
+    """The choices."""
+    default: Id
+    """The option taken in batch runs (what the policies would do)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> DecisionPoint:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("give exactly one of at or when")
+        return self
+
+
+class ExpectedAction(Model):
+    """What the group is expected to do, checked after a drill."""
+
+    id: Id
+    """Short id."""
+    description: str = Field(min_length=1)
+    """What is expected, in words."""
+    action: Action
+    """The action that fulfils it."""
+    after: str = "detected"
+    """Milestone the time limit counts from."""
+    within: Duration
+    """Time limit."""
+
+
+class Exercise(Model):
+    """Drill material: objectives, roles, injects (inspel), decision points, expected actions."""
+
+    objectives: list[str] = Field(default_factory=list)
+    """What the exercise is meant to test."""
+    roles: list[str] = Field(default_factory=list)
+    """Roles in the room (sjukvårdsledare, IT manager, communications)."""
+    injects: list[Inject] = Field(default_factory=list)
+    """Messages (inspel)."""
+    decisions: list[DecisionPoint] = Field(default_factory=list)
+    """Decision points."""
+    expected_actions: list[ExpectedAction] = Field(default_factory=list)
+    """Expected actions, checked at the hot wash."""
+
+
+class Strategy(Model):
+    """A named change to the scenario, compared side by side with the base."""
+
+    id: Id
+    """Short id, used on the command line (`--strategy fast-failover`)."""
+    name: str = ""
+    """Name shown in charts."""
+    description: str = ""
+    """What the strategy means in practice."""
+    set: dict[str, Any] = Field(min_length=1)
+    """Changes: `path.to.field: value`. List items are named by their id
+    (`recovery_actions.new-server.lead_time: 2h`)."""
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Model):
+    """A scenario file: a region, an incident and the responses to it."""
+
+    name: Id
+    """Short name of the scenario."""
+    title: str = Field(min_length=1, max_length=200)
+    """Title shown to people."""
+    description: str = ""
+    """What the scenario is about."""
+    sources: list[str] = Field(default_factory=list)
+    """Where the scenario's facts come from."""
+    start: DateTimeField
+    """Clock time at the start of the simulation (2022-12-06 00:00)."""
+    horizon: Duration = Field(gt=0, le=24 * 366)
+    """How long to simulate."""
+    resolution: Duration = Field(default=0.25, ge=1 / 60, le=24)
+    """Time step of the results' time series."""
+    region: Region
+    """The region, inline, or a path to a region file relative to this file."""
+    incidents: list[Incident] = Field(default_factory=list)
+    """Failures. None: a normal period, for comparison."""
+    backup_routines: list[BackupRoutine] = Field(default_factory=list)
+    """Reservrutiner."""
+    recovery_actions: list[RecoveryAction] = Field(default_factory=list)
+    """Failover, alternative systems, mutual aid."""
+    policies: Policies = Field(default_factory=Policies)
+    """Cancellation, rebooking, acute priority and escalation rules."""
+    exercise: Exercise = Field(default_factory=Exercise)
+    """Drill material."""
+    strategies: list[Strategy] = Field(default_factory=list)
+    """Named changes to compare."""
+
+    @model_validator(mode="after")
+    def _steps_fit(self) -> Scenario:
+        if self.horizon / self.resolution > 200_000:
+            raise ValueError("horizon / resolution gives more than 200,000 time steps")
+        return self
+
+    def hours(self, point: Any) -> float:
+        """Hours from `start` of a TimePoint."""
+        return point.hours_from(self.start)
+
+    @property
+    def start_dt(self) -> datetime:
+        return self.start
