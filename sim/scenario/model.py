@@ -57,6 +57,7 @@ class Model(BaseModel):
         use_attribute_docstrings=True,
         validate_default=True,
         populate_by_name=False,
+        allow_inf_nan=False,
     )
 
 
@@ -142,7 +143,7 @@ class Beds(Model):
     """Staffed beds per unit."""
     occupancy: Fraction = 0.9
     """Normal share of beds occupied."""
-    length_of_stay: Duration = 96.0
+    length_of_stay: Duration = "4d"
     """Mean length of stay; sets how many patients become ready for discharge each day."""
     discharge_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("09:00-17:00"))
     """Hours in which discharges happen."""
@@ -194,13 +195,13 @@ class PhoneLine(Model):
     """Hours in which calls are taken; calls arrive only then."""
     agents: int = Field(ge=1, le=10_000)
     """Staff answering each line at the same time."""
-    handling_time: Duration = 0.1
+    handling_time: Duration = "6min"
     """Mean length of an answered call."""
-    patience: Duration = 0.05
+    patience: Duration = "3min"
     """Mean time a caller waits before giving up (exponential)."""
     retry_probability: Fraction = 0.5
     """Chance that a caller who gave up calls again."""
-    retry_after: Duration = 0.5
+    retry_after: Duration = "30min"
     """Mean time before a caller who gave up calls again."""
     serves: list[Id] = Field(default_factory=list)
     """Care units whose patients call this line (for the summary and charts)."""
@@ -219,7 +220,7 @@ class Consumable(Model):
     """Name shown to people."""
     stock_days: NonNegative = 5.0
     """Stock on hand at the start, in days of normal use."""
-    lead_time: Duration = 48.0
+    lead_time: Duration = "2d"
     """Time from an order to its delivery."""
     stockout_capacity: Fraction = 0.5
     """Capacity of planned care at the units that use it while it is out of stock."""
@@ -311,9 +312,9 @@ class Incident(Model):
     """When the failure happens: 07:00 (on the start date), 2024-01-22 14:00, or +6h (offset)."""
     fails: list[Id | FailedSystem] = Field(min_length=1)
     """Systems that fail: ids, or mappings with their own repair time."""
-    detection_delay: DurationDist = 0.0
+    detection_delay: DurationDist = "0h"
     """Time from the failure until someone notices."""
-    diagnosis: DurationDist = 0.0
+    diagnosis: DurationDist = "0h"
     """Time from detection until the cause is understood and repair can start."""
     vendor_escalation: VendorEscalation | None = None
     """Escalation to a vendor, if the fault needs one."""
@@ -323,7 +324,7 @@ class Incident(Model):
     """Staged restoration: the share of failed systems back by each time after the failure
     (a supplier restoring customers one by one). Each failed system without its own repair time
     draws its restoration time from this curve."""
-    verification: DurationDist = 0.0
+    verification: DurationDist = "0h"
     """Time from repair until users are let back in (checks, tests)."""
 
     @field_validator("fails")
@@ -365,7 +366,7 @@ class Incident(Model):
 class Fatigue(Model):
     """Backup routines wear staff out: capacity falls after a while."""
 
-    after: Duration = 24.0
+    after: Duration = "1d"
     """Time on backup routines before fatigue sets in."""
     loss_per_day: Fraction = 0.05
     """Capacity lost per further day (fraction of normal capacity)."""
@@ -385,7 +386,7 @@ class BackupRoutine(Model):
     """Systems the routine stands in for."""
     covers: list[Id] | None = None
     """Units, phone lines or consumables that use it. Left out: all that depend on `replaces`."""
-    activation_delay: DurationDist = 0.5
+    activation_delay: DurationDist = "30min"
     """Time from detection until the routine is in use."""
     capacity: Fraction
     """Capacity, as a share of normal, while working on the routine."""
@@ -416,7 +417,7 @@ class Start(Model):
     """detection, diagnosis, a readiness level (stabslage, ...), or manual."""
     at: TimePointField | None = None
     """A set time instead of an event."""
-    delay: DurationDist = 0.0
+    delay: DurationDist = "0h"
     """Time from the event until the decision is taken."""
 
     @model_validator(mode="after")
@@ -447,7 +448,7 @@ class RecoveryAction(Model):
     """Time from the start until it takes effect."""
     capacity: Fraction = 1.0
     """alternative_system: capacity while in use; mutual_aid: capacity added."""
-    rollout: Duration = 0.0
+    rollout: Duration = "0h"
     """Time over which it is taken into use gradually (capacity ramps up)."""
     enabled: bool = True
     """Whether the action is available (a strategy can switch it off)."""
@@ -470,9 +471,9 @@ class CancellationPolicy(Model):
     """Planned visits are cancelled at units whose planned capacity is below this."""
     decide: Literal["on_detection", "on_staff_mode", "never"] = "on_detection"
     """When the decision to cancel ahead is taken; `never`: visits are only lost at the door."""
-    decision_delay: DurationDist = 0.5
+    decision_delay: DurationDist = "30min"
     """Time from that event until the cancellation decision."""
-    ahead: Duration = 8.0
+    ahead: Duration = "8h"
     """How far ahead visits are cancelled once decided (the patients are told)."""
 
 
@@ -481,7 +482,7 @@ class RebookingPolicy(Model):
 
     extra_capacity: Fraction = 0.1
     """Extra planned capacity per open day, as a share of normal, used for rebooked visits."""
-    start_after: Duration = 24.0
+    start_after: Duration = "1d"
     """Time after full operation before rebooked visits start."""
 
 
@@ -494,7 +495,7 @@ class EscalationTrigger(Model):
     """Raise when at least this many units (counting each unit in a group) have lost capacity."""
     outage_longer_than: Duration | None = None
     """Raise when the detected outage has lasted this long."""
-    decision_delay: DurationDist = 0.25
+    decision_delay: DurationDist = "15min"
     """Time from the trigger until the level is raised."""
 
     @model_validator(mode="after")
@@ -509,7 +510,7 @@ class EscalationPolicy(Model):
 
     triggers: list[EscalationTrigger] = Field(default_factory=list)
     """Rules for raising the level. Any rule that holds raises it."""
-    stand_down_after: DurationDist = 1.5
+    stand_down_after: DurationDist = "90min"
     """Time from operational (see `operational_at`) until the level returns to normalläge."""
     operational_at: Fraction = 0.9
     """Every affected service at or above this capacity (backup routines and alternative systems
@@ -561,7 +562,7 @@ class Condition(Model):
     """true: holds once the milestone is reached. false: holds if it is not reached by `by`."""
     by: TimePointField | None = None
     """With reached: false, the time by which the milestone is expected."""
-    delay: Duration = 0.0
+    delay: Duration = "0h"
     """Time after the milestone (or `by`) before the inject arrives."""
 
 
