@@ -7,6 +7,7 @@ for reading and writing files.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,7 +41,10 @@ def parse_duration_h(value: Any) -> float:
             f"{value!r} is not a duration; write it like 15min, 2h, 3d or 1d 12h "
             "(units: w, d, h, min, s)"
         )
-    return sum(float(n) * UNIT_HOURS[u] for n, u in _PART.findall(text))
+    hours = sum(float(n) * UNIT_HOURS[u] for n, u in _PART.findall(text))
+    if not math.isfinite(hours):
+        raise ValueError(f"{value!r} is too long to be a duration")
+    return hours
 
 
 def format_duration(hours: float) -> str:
@@ -165,8 +169,10 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema(
         {
-            "type": "string",
-            "pattern": DURATION_PATTERN,
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_PATTERN},
+                {"const": 0, "description": "A bare 0 needs no unit."},
+            ],
             "examples": ["15min", "2h", "3d", "1d 12h"],
         }
     ),
