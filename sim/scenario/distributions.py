@@ -41,6 +41,9 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator) -> float:
         return self.value
 
+    def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
     @property
     def mean(self) -> float:
         return self.value
@@ -66,6 +69,9 @@ class Uniform(_Dist):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(self.low, self.high))
+
+    def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
 
     @property
     def mean(self) -> float:
@@ -96,6 +102,11 @@ class Triangular(_Dist):
         if self.low == self.high:
             return self.low
         return float(rng.triangular(self.low, self.mode, self.high))
+
+    def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.low == self.high:
+            return np.full(n, self.low)
+        return rng.triangular(self.low, self.mode, self.high, n)
 
     @property
     def mean(self) -> float:
@@ -132,6 +143,9 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator) -> float:
         return float(self.median * math.exp(self.sigma * rng.standard_normal()))
 
+    def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.median * np.exp(self.sigma * rng.standard_normal(n))
+
     @property
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -151,6 +165,9 @@ class Exponential(_Dist):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean_value))
+
+    def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_value, n)
 
     @property
     def mean(self) -> float:
@@ -186,6 +203,9 @@ class Empirical(_Dist):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.choice(np.asarray(self.values), p=self._p()))
+
+    def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values), size=n, p=self._p())
 
     @property
     def mean(self) -> float:

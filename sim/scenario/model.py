@@ -118,6 +118,9 @@ class AcuteCare(Model):
     """Treatment time of one patient at full capacity."""
     admitted_fraction: Fraction = 0.0
     """Share of acute patients who are admitted and need a bed (hospitals with beds)."""
+    staff_share: float = Field(default=0.3, gt=0, le=1)
+    """Share of the unit's staff normally on acute work. With acute priority, staff move from
+    planned to acute work when capacity drops, so acute care keeps up longer."""
     divert_queue_length: int | None = Field(default=None, ge=0)
     """Patients waiting at which new arrivals are diverted to another unit (turned away).
     Left out: never diverted for queue length; diverted only when the unit can take no one."""
