@@ -20,6 +20,13 @@ app = typer.Typer(
     help="Tabletop-exercise simulator for IT outages in regional healthcare.",
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Tabletop-exercise simulator for IT outages in regional healthcare."""
+
+
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -39,3 +46,68 @@ def main() -> None:
 
 FilesArg = Annotated[list[Path], typer.Argument(help="Scenario files.", show_default=False)]
 FileArg = Annotated[Path, typer.Argument(help="Scenario file.", show_default=False)]
+
+
+def load_or_exit(path: Path):
+    """Load a scenario, or print its problems (one line each) and exit 2."""
+    from .scenario.loader import load_scenario
+    from .scenario.problems import ScenarioError
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command()
+def run(
+    file: FileArg,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option("--strategy", "-s", help="Strategy to run (repeat for several); default: baseline."),
+    ] = None,
+    replications: Annotated[int, typer.Option("--replications", "-n", help="Replications per strategy.")] = 100,
+    seed: Annotated[int, typer.Option(help="Run seed; the same seed gives the same numbers.")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON summary here.")] = None,
+) -> None:
+    """Simulate a scenario and print each strategy's KPIs (mean, 95% CI, p10/p50/p90)."""
+    import json
+
+    from .engine import BudgetExceeded
+    from .experiments.report import kpi_table
+    from .experiments.runner import MAX_REPLICATIONS, run_experiment
+    from .experiments.summary import experiment_summary
+    from .scenario.changes import ChangeError, apply_strategy
+
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        fail(f"--replications must be between 1 and {MAX_REPLICATIONS:,}, got {replications}")
+    if seed < 0:
+        fail(f"--seed must be zero or positive, got {seed}")
+    scenario = load_or_exit(file)
+    strategies = strategy or ["baseline"]
+    for s in strategies:
+        try:
+            apply_strategy(scenario, s)
+        except ChangeError as exc:
+            fail(f"{file}: --strategy {s}: {exc.message}")
+    try:
+        exp = run_experiment(scenario, strategies, replications, seed)
+    except BudgetExceeded as exc:
+        fail(f"{file}: {exc}")
+    summary = experiment_summary(exp, str(file))
+    for s in strategies:
+        typer.echo(kpi_table(summary, s))
+        typer.echo("")
+    perf = summary["performance"]
+    typer.echo(f"{perf['contacts']:,} contacts simulated in {perf['wall_s']:.2f} s")
+    if exp.partial:
+        typer.echo("interrupted: the results above are partial", err=True)
+    if json_out is not None:
+        try:
+            json_out.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {json_out}: {exc.strerror}")
+    if exp.partial:
+        raise typer.Exit(EXIT_INTERRUPTED)

@@ -1,0 +1,23 @@
+"""The simulation engine: SimPy for the incident machinery and the decisions, vectorised numpy for
+the flow of contacts between events, per-patient detail for the acute queue."""
+
+from .budget import Budget, BudgetExceeded
+from .incident import Control, Event, TimedAction
+from .replication import EXTRA_KPI_NAMES, KPI_NAMES, TIME_KPIS, Replication, compile_plan, simulate
+from .streams import Streams, replication_seed
+
+__all__ = [
+    "EXTRA_KPI_NAMES",
+    "KPI_NAMES",
+    "TIME_KPIS",
+    "Budget",
+    "BudgetExceeded",
+    "Control",
+    "Event",
+    "Replication",
+    "Streams",
+    "TimedAction",
+    "compile_plan",
+    "replication_seed",
+    "simulate",
+]

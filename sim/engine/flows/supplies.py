@@ -1,0 +1,53 @@
+"""Consumables (förbrukningsmaterial): stock runs down while ordering is down.
+
+Stock is counted in days of normal use. While ordering works, each step orders what brings the
+stock position (stock plus what is on its way) back to its starting level; at reduced ordering
+capacity (manual ordering) orders cover only that share of the use, and full ordering
+catches up at once. Orders arrive `lead_time` later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...scenario.model import Consumable
+from ..grid import TimeGrid
+
+
+@dataclass
+class StockResult:
+    stock_days: np.ndarray  # stock at the end of each step, in days of use
+    out: np.ndarray  # bool: out of stock during the step
+
+
+def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray) -> StockResult:
+    n, step = grid.n, grid.step_h
+    use = step / 24
+    target = item.stock_days
+    lead = max(1, int(round(item.lead_time / step)))
+    pipeline = [0.0] * (n + lead + 1)
+    # In steady state the pipeline holds lead_time's worth of use.
+    for k in range(lead):
+        pipeline[k] = use
+    on_order = use * lead
+    stock = target
+    cap = ordering.tolist()
+    out_stock = np.empty(n)
+    out = np.zeros(n, dtype=bool)
+    for k in range(n):
+        arrived = pipeline[k]
+        on_order -= arrived
+        stock += arrived
+        if stock < use:
+            out[k] = True
+        stock = max(0.0, stock - use)
+        c = cap[k]
+        if c > 0:
+            want = max(0.0, target + use * lead - stock - on_order)
+            order = min(want, c * use) if c < 1 else want
+            pipeline[k + lead] += order
+            on_order += order
+        out_stock[k] = stock
+    return StockResult(out_stock, out)

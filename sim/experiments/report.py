@@ -1,0 +1,66 @@
+"""Plain-text tables of a run's results for the command line."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+KPI_LABELS = {
+    "cancelled_planned": "Cancelled planned visits",
+    "cancelled_acute": "Acute patients diverted",
+    "rebooked": "Rebooked visits",
+    "backlog_at_end": "Backlog at end",
+    "calls_unanswered": "Unanswered calls",
+    "blocked_bed_days": "Blocked bed-days",
+    "stockout_unit_hours": "Stock-out unit-hours",
+    "lost_capacity_h": "Lost capacity (equiv. outage h)",
+    "detected_at_h": "Detected at (h)",
+    "full_operation_at_h": "Full operation at (h)",
+    "normal_at_h": "Back to normal at (h)",
+    "time_to_detect_h": "Time to detect (h)",
+    "time_to_full_operation_h": "Time to full operation (h)",
+    "time_to_normal_h": "Time to normal (h)",
+    "staff_mode_h": "Time in staff mode (h)",
+    "acute_wait_mean_h": "Acute mean wait (h)",
+}
+
+
+def fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    x = float(x)
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.2f}"
+
+
+def kpi_table(summary: dict[str, Any], strategy: str) -> str:
+    s = summary["strategies"][strategy]
+    rows = [("KPI", "mean", "95% CI", "p10", "p50", "p90", "reached")]
+    for k, label in KPI_LABELS.items():
+        v = s["kpis"].get(k)
+        if v is None:
+            continue
+        lo, hi = v["ci95"]
+        reached = v.get("reached")
+        rows.append(
+            (
+                label,
+                fmt(v["mean"]),
+                f"{fmt(lo)} to {fmt(hi)}",
+                fmt(v["p10"]),
+                fmt(v["p50"]),
+                fmt(v["p90"]),
+                "" if reached is None else f"{reached:.0%}",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"{strategy} ({s['replications']} replications)"]
+    for j, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
