@@ -696,7 +696,7 @@ class Scenario(Model):
     """Clock time at the start of the simulation (2022-12-06 00:00)."""
     horizon: Duration = Field(gt=0, le=24 * 366)
     """How long to simulate."""
-    resolution: Duration = Field(default=0.25, ge=1 / 60, le=24)
+    resolution: Duration = Field(default="15min", ge=1 / 60, le=24)
     """Time step of the results' time series."""
     region: Region
     """The region, inline, or a path to a region file relative to this file."""
