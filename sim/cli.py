@@ -111,3 +111,55 @@ def run(
             fail(f"cannot write {json_out}: {exc.strerror}")
     if exp.partial:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+# --------------------------------------------------------------------------- scenario format
+
+
+@app.command()
+def validate(files: FilesArg) -> None:
+    """Check scenario files: `FILE: ok`, or one line per problem (`FILE line N: field: message`)."""
+    from .scenario.loader import problems_in
+
+    any_bad = False
+    for path in files:
+        problems = problems_in(path)
+        if problems:
+            any_bad = True
+            for problem in problems:
+                typer.echo(str(problem))
+        else:
+            typer.echo(f"{path}: ok")
+    raise typer.Exit(EXIT_BAD_INPUT if any_bad else EXIT_OK)
+
+
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")
+]
+
+
+def _write_or_print(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+def schema(output: OutputOpt = None) -> None:
+    """Print the JSON Schema of scenario files (docs/scenario.schema.json)."""
+    from .scenario.reference import schema_text
+
+    _write_or_print(schema_text(), output)
+
+
+@app.command()
+def reference(output: OutputOpt = None) -> None:
+    """Print the scenario file reference in Markdown (docs/scenario-reference.md)."""
+    from .scenario.reference import reference_text
+
+    _write_or_print(reference_text(), output)

@@ -1,0 +1,405 @@
+"""Checks across a validated scenario: ids that are used twice or refer to nothing, dependency
+cycles, times outside the simulated period, and strategies whose changes do not apply.
+
+Each check reports the data path of the offending value, so the loader can name its line.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from .changes import ChangeError, scenario_data, set_path
+from .model import READINESS_LEVELS, Action, Condition, Scenario
+from .problems import Problem, Sources, display_path, problems_from_validation, suggest
+from .yamlsafe import Path_
+
+MILESTONE_FORMS = (
+    "detected",
+    "diagnosis",
+    "first_failure",
+    "full_operation",
+    "system:ID:restored",
+    "incident:ID:failure|detected|diagnosed",
+    "readiness:LEVEL:start|end",
+    "backup:ID:active|ended",
+    "action:ID:started|in_effect",
+    "inject:ID",
+)
+"""Milestones a condition or an expected action can count from."""
+
+MAX_CHANGE_SETS = 500
+"""Most strategies and drill options with `set:` that are tried out on the scenario."""
+
+RAISED_LEVELS = READINESS_LEVELS[1:]
+
+Finding = tuple[Path_, str]
+
+
+def check_scenario(scenario: Scenario, sources: Sources | None = None) -> list[Problem]:
+    """Every cross-reference problem in a validated scenario."""
+    if sources is None:
+        sources = Sources("<scenario>", data=scenario_data(scenario))
+    findings = list(_findings(scenario, sources))
+    problems = [sources.problem(path, message) for path, message in findings]
+    problems += _check_changes(scenario, sources)
+    return problems
+
+
+def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
+    region = s.region
+    r: Path_ = ("region",)
+    systems = {x.id for x in region.systems}
+    units = {x.id for x in region.units}
+    lines = {x.id for x in region.phone_lines}
+    consumables = {x.id for x in region.consumables}
+    backups = {x.id for x in s.backup_routines}
+    actions = {x.id for x in s.recovery_actions}
+    injects = {x.id for x in s.exercise.injects}
+    incidents = {x.id for x in s.incidents}
+
+    # Ids used twice, in one list and across units, phone lines and consumables (covers: names
+    # any of them).
+    lists: list[tuple[Path_, list[Any]]] = [
+        (r + ("systems",), region.systems),
+        (("incidents",), s.incidents),
+        (("backup_routines",), s.backup_routines),
+        (("recovery_actions",), s.recovery_actions),
+        (("exercise", "injects"), s.exercise.injects),
+        (("exercise", "decisions"), s.exercise.decisions),
+        (("exercise", "expected_actions"), s.exercise.expected_actions),
+        (("strategies",), s.strategies),
+    ]
+    lists += [
+        (("exercise", "decisions", i, "options"), d.options)
+        for i, d in enumerate(s.exercise.decisions)
+    ]
+    for where, items in lists:
+        yield from _duplicates([(where + (i, "id"), x.id) for i, x in enumerate(items)], sources)
+    yield from _duplicates(
+        [(r + ("units", i, "id"), x.id) for i, x in enumerate(region.units)]
+        + [(r + ("phone_lines", i, "id"), x.id) for i, x in enumerate(region.phone_lines)]
+        + [(r + ("consumables", i, "id"), x.id) for i, x in enumerate(region.consumables)],
+        sources,
+        across="units, phone lines and consumables",
+    )
+
+    # Systems named anywhere must exist.
+    def unknown_system(path: Path_, sid: str) -> Iterator[Finding]:
+        if sid in systems:
+            return
+        other = (
+            "a care unit"
+            if sid in units
+            else "a phone line"
+            if sid in lines
+            else "a consumable"
+            if sid in consumables
+            else None
+        )
+        if other:
+            yield path, f"{sid!r} is {other}, not a system; name a system from region.systems"
+        else:
+            yield path, f"unknown system {sid!r}{suggest(sid, systems)}"
+
+    parts = [
+        ("units", region.units),
+        ("phone_lines", region.phone_lines),
+        ("consumables", region.consumables),
+        ("systems", region.systems),
+    ]
+    for key, items in parts:
+        for i, item in enumerate(items):
+            for j, dep in enumerate(item.depends_on):
+                yield from unknown_system(r + (key, i, "depends_on", j, "system"), dep.system)
+    for i, inc in enumerate(s.incidents):
+        for j, failed in enumerate(inc.failed):
+            # A plain id in the file is a string there; point at the list item either way.
+            path: Path_ = ("incidents", i, "fails", j)
+            raw = _get(sources.data, path)
+            yield from unknown_system(path + (("system",) if isinstance(raw, dict) else ()), failed.system)
+    for i, b in enumerate(s.backup_routines):
+        for j, sid in enumerate(b.replaces):
+            yield from unknown_system(("backup_routines", i, "replaces", j), sid)
+    for i, a in enumerate(s.recovery_actions):
+        for j, sid in enumerate(a.systems):
+            yield from unknown_system(("recovery_actions", i, "systems", j), sid)
+
+    # Units, lines and consumables named in covers, serves and a unit's consumables.
+    coverable = units | lines | consumables
+    for key, items in (("backup_routines", s.backup_routines), ("recovery_actions", s.recovery_actions)):
+        for i, x in enumerate(items):
+            for j, target in enumerate(x.covers or []):
+                if target not in coverable:
+                    yield (key, i, "covers", j), (
+                        f"unknown unit, phone line or consumable {target!r}{suggest(target, coverable)}"
+                    )
+    for i, line in enumerate(region.phone_lines):
+        for j, uid in enumerate(line.serves):
+            if uid not in units:
+                yield r + ("phone_lines", i, "serves", j), f"unknown care unit {uid!r}{suggest(uid, units)}"
+    for i, unit in enumerate(region.units):
+        for j, cid in enumerate(unit.consumables):
+            if cid not in consumables:
+                yield r + ("units", i, "consumables", j), (
+                    f"unknown consumable {cid!r}{suggest(cid, consumables)}"
+                )
+
+    yield from _cycles(s)
+
+    # Times inside the simulated period.
+    def in_period(path: Path_, point: Any) -> Iterator[Finding]:
+        if point is None:
+            return
+        hours = point.hours_from(s.start)
+        if hours < 0:
+            yield path, f"{point} is before the start of the scenario ({s.start:%Y-%m-%d %H:%M})"
+        elif hours > s.horizon + 1e-9:
+            end = s.start + _hours(s.horizon)
+            yield path, (
+                f"{point} is after the end of the simulated period ({end:%Y-%m-%d %H:%M}, "
+                "start + horizon)"
+            )
+
+    for i, inc in enumerate(s.incidents):
+        yield from in_period(("incidents", i, "at"), inc.at)
+    for i, a in enumerate(s.recovery_actions):
+        yield from in_period(("recovery_actions", i, "start", "at"), a.start.at)
+    ex: Path_ = ("exercise",)
+    for i, inj in enumerate(s.exercise.injects):
+        yield from in_period(ex + ("injects", i, "at"), inj.at)
+    for i, d in enumerate(s.exercise.decisions):
+        yield from in_period(ex + ("decisions", i, "at"), d.at)
+
+    # Decision points: the default is an option; actions name things that exist.
+    names = {
+        "systems": systems,
+        "units": units,
+        "backups": backups,
+        "actions": actions,
+        "injects": injects,
+        "incidents": incidents,
+    }
+    for i, d in enumerate(s.exercise.decisions):
+        options = [o.id for o in d.options]
+        if d.default not in options:
+            yield ex + ("decisions", i, "default"), (
+                f"default {d.default!r} is not one of the options ({', '.join(options)})"
+                f"{suggest(d.default, options, list_them=0)}"
+            )
+        for j, o in enumerate(d.options):
+            for k, act in enumerate(o.actions):
+                yield from _action(ex + ("decisions", i, "options", j, "actions", k), act, names)
+    for i, e in enumerate(s.exercise.expected_actions):
+        yield from _action(ex + ("expected_actions", i, "action"), e.action, names)
+        problem = milestone_problem(e.after, names)
+        if problem:
+            yield ex + ("expected_actions", i, "after"), problem
+
+    # Conditions on the played timeline.
+    conditions: list[tuple[Path_, Condition | None]] = [
+        (ex + ("injects", i, "when"), x.when) for i, x in enumerate(s.exercise.injects)
+    ] + [(ex + ("decisions", i, "when"), x.when) for i, x in enumerate(s.exercise.decisions)]
+    for path, cond in conditions:
+        if cond is None:
+            continue
+        problem = milestone_problem(cond.milestone, names)
+        if problem:
+            yield path + ("milestone",), problem
+        if not cond.reached and cond.by is None:
+            yield path, "reached: false needs by (the time by which the milestone is expected)"
+        yield from in_period(path + ("by",), cond.by)
+
+
+def _hours(h: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(hours=h)
+
+
+def _get(data: Any, path: Path_) -> Any:
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _duplicates(entries: list[tuple[Path_, str]], sources: Sources, across: str = "") -> Iterator[Finding]:
+    first: dict[str, Path_] = {}
+    for path, ident in entries:
+        if ident in first:
+            also = sources.where(first[ident])
+            scope = f" among {across}" if across else ""
+            yield path, f"id {ident!r} is used twice{scope} (first at {also}); ids must be unique"
+        else:
+            first[ident] = path
+
+
+def _cycles(s: Scenario) -> Iterator[Finding]:
+    """Cycles among systems' depends_on, each reported once as `a -> b -> a` (no recursion)."""
+    graph: dict[str, list[str]] = {}
+    where: dict[str, int] = {}
+    for i, system in enumerate(s.region.systems):
+        where.setdefault(system.id, i)
+        graph.setdefault(system.id, [])
+        graph[system.id] += [d.system for d in system.depends_on]
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    reported: set[frozenset[str]] = set()
+    for root in graph:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(graph[root]))]
+        on_path = [root]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            nxt = next(children, None)
+            if nxt is None:
+                stack.pop()
+                on_path.pop()
+                state[node] = 2
+                continue
+            if nxt not in graph:
+                continue  # unknown ids are reported on their own
+            if state.get(nxt) == 1:
+                cycle = on_path[on_path.index(nxt) :] + [nxt]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    start = cycle[0]
+                    j = next(
+                        k for k, d in enumerate(s.region.systems[where[start]].depends_on)
+                        if d.system == cycle[1]
+                    )
+                    yield ("region", "systems", where[start], "depends_on", j, "system"), (
+                        f"dependency cycle: {' -> '.join(cycle)}; systems cannot depend on each "
+                        "other in a circle"
+                    )
+            elif not state.get(nxt):
+                state[nxt] = 1
+                on_path.append(nxt)
+                stack.append((nxt, iter(graph[nxt])))
+
+
+def _action(path: Path_, act: Action, names: dict[str, set[str]]) -> Iterator[Finding]:
+    target = act.target
+    if target is None:
+        return
+    if act.do == "raise_readiness":
+        known, what = set(RAISED_LEVELS), "readiness level to raise to"
+    elif act.do == "lower_readiness":
+        known, what = set(READINESS_LEVELS), "readiness level"
+    elif act.do == "activate_backup":
+        known, what = names["backups"], "backup routine"
+    elif act.do == "start_recovery":
+        known, what = names["actions"], "recovery action"
+    elif act.do == "cancel_planned":
+        known, what = names["units"], "care unit"
+    else:
+        return
+    if target not in known:
+        yield path + ("target",), f"unknown {what} {target!r}{suggest(target, known)}"
+
+
+def milestone_problem(text: str, names: dict[str, set[str]]) -> str | None:
+    """Why `text` is not a milestone, or None when it is one."""
+    parts = text.split(":")
+    forms = ", ".join(MILESTONE_FORMS)
+    if len(parts) == 1:
+        singles = {"detected", "diagnosis", "first_failure", "full_operation"}
+        if text in singles:
+            return None
+        return f"{text!r} is not a milestone{suggest(text, singles, list_them=0)}; write one of {forms}"
+    kinds: dict[str, tuple[str, set[str], set[str] | None]] = {
+        "system": ("system", names["systems"], {"restored"}),
+        "incident": ("incident", names["incidents"], {"failure", "detected", "diagnosed"}),
+        "readiness": ("readiness level", set(READINESS_LEVELS), {"start", "end"}),
+        "backup": ("backup routine", names["backups"], {"active", "ended"}),
+        "action": ("recovery action", names["actions"], {"started", "in_effect"}),
+        "inject": ("inject", names["injects"], None),
+    }
+    kind = parts[0]
+    if kind not in kinds:
+        return f"{text!r} is not a milestone{suggest(kind, set(kinds), list_them=0)}; write one of {forms}"
+    what, known, events = kinds[kind]
+    want = 2 if events is None else 3
+    if len(parts) != want:
+        shape = f"{kind}:ID" if events is None else f"{kind}:ID:{'|'.join(sorted(events))}"
+        return f"{text!r} is not a milestone; write it as {shape}"
+    if parts[1] not in known:
+        return f"unknown {what} {parts[1]!r} in milestone {text!r}{suggest(parts[1], known)}"
+    if events is not None and parts[2] not in events:
+        return (
+            f"{text!r}: a {what} milestone ends in {' or '.join(sorted(events))}"
+            f"{suggest(parts[2], events, list_them=0)}"
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+def _check_changes(s: Scenario, sources: Sources) -> list[Problem]:
+    """Apply each strategy's and each drill option's `set:` to the scenario, as the runs will."""
+    sets: list[tuple[Path_, dict[str, Any]]] = [
+        (("strategies", i, "set"), st.set) for i, st in enumerate(s.strategies)
+    ]
+    for i, d in enumerate(s.exercise.decisions):
+        sets += [
+            (("exercise", "decisions", i, "options", j, "set"), o.set)
+            for j, o in enumerate(d.options)
+            if o.set
+        ]
+    if len(sets) > MAX_CHANGE_SETS:
+        return [
+            sources.problem(
+                ("strategies",),
+                f"more than {MAX_CHANGE_SETS} strategies and drill options with changes; "
+                "split them over several scenario files",
+            )
+        ]
+    if not sets:
+        return []
+    # Strategies are left out of the base: they cannot change each other, and a file with many
+    # of them would otherwise be validated again in full for each one.
+    base = scenario_data(s.model_copy(update={"strategies": []}))
+    problems: list[Problem] = []
+    for where, changes in sets:
+        if _change_problem(base, changes) is None:
+            continue
+        bad_keys = 0
+        for key, value in changes.items():
+            problem = _change_problem(base, {key: value})
+            if problem is not None:
+                bad_keys += 1
+                problems.append(sources.problem(where + (key,), problem))
+        if not bad_keys:
+            problems.append(
+                sources.problem(where, f"these changes together: {_change_problem(base, changes)}")
+            )
+    return problems
+
+
+def _change_problem(base: dict[str, Any], changes: dict[str, Any]) -> str | None:
+    data = copy.deepcopy(base)
+    try:
+        for path, value in changes.items():
+            set_path(data, path, value)
+    except ChangeError as exc:
+        return exc.message
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        found = problems_from_validation(exc, data, Sources("", data=data), Scenario)
+        first = found[0]
+        return f"gives {first.path or 'the scenario'}: {first.message}"
+    return None
+
+
+__all__ = ["MILESTONE_FORMS", "check_scenario", "display_path", "milestone_problem"]

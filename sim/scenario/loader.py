@@ -1,0 +1,171 @@
+"""Loading scenario files: safe YAML, the region file spliced in, the model, then the
+cross-reference checks. Every problem comes back with its file, line and field; nothing a file
+holds raises anything but ScenarioError.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .checks import check_scenario
+from .model import Scenario
+from .problems import Problem, ScenarioError, Sources, finish, problems_from_validation
+from .yamlsafe import YamlDocument, YamlError, decode_utf8, parse_yaml, read_capped
+
+REGION_SUFFIXES = (".yaml", ".yml")
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read, validate and check a scenario file; raises ScenarioError listing every problem."""
+    scenario, problems = _load_file(Path(path))
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def problems_in(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem in a scenario file (an empty list when it is valid)."""
+    return _load_file(Path(path))[1]
+
+
+def load_scenario_text(
+    text: str | bytes,
+    name: str = "<upload>",
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Scenario:
+    """Validate a scenario given as text (an upload or an edit in the app), with the same caps as
+    a file. `name` is shown in problems; a `region:` file path is looked up in `base_dir`."""
+    scenario, problems = _load(text, name, Path(base_dir) if base_dir is not None else None)
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def problems_in_text(
+    text: str | bytes, name: str = "<upload>", base_dir: str | os.PathLike[str] | None = None
+) -> list[Problem]:
+    """Every problem in a scenario given as text."""
+    return _load(text, name, Path(base_dir) if base_dir is not None else None)[1]
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _load_file(path: Path) -> tuple[Scenario | None, list[Problem]]:
+    name = str(path)
+    try:
+        raw = read_capped(path)
+    except YamlError as exc:
+        return None, _yaml_problems(name, exc)
+    return _load(raw, name, path.parent)
+
+
+def _yaml_problems(name: str, exc: YamlError) -> list[Problem]:
+    return [
+        Problem(name, issue.line, ".".join(str(p) for p in issue.path), issue.message)
+        for issue in exc.issues
+    ]
+
+
+def _read_doc(text: str | bytes, name: str) -> tuple[YamlDocument | None, list[Problem]]:
+    try:
+        if isinstance(text, bytes | bytearray):
+            text = decode_utf8(bytes(text))
+        return parse_yaml(text), []
+    except YamlError as exc:
+        return None, _yaml_problems(name, exc)
+
+
+def _load(text: str | bytes, name: str, base_dir: Path | None) -> tuple[Scenario | None, list[Problem]]:
+    try:
+        return _load_checked(text, name, base_dir)
+    except RecursionError:
+        return None, [Problem(name, None, "", "the file nests too deeply to be checked")]
+    except MemoryError:
+        return None, [Problem(name, None, "", "the file is too large to be checked")]
+    except Exception as exc:  # a bug here must not become a traceback for the person at the desk
+        return None, [
+            Problem(name, None, "", f"could not be checked (internal error: {type(exc).__name__}: {exc})")
+        ]
+
+
+def _load_checked(
+    text: str | bytes, name: str, base_dir: Path | None
+) -> tuple[Scenario | None, list[Problem]]:
+    doc, problems = _read_doc(text, name)
+    if doc is None:
+        return None, problems
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [
+            Problem(
+                name,
+                doc.line_of(()),
+                "",
+                "a scenario file must be a mapping of fields (name:, title:, start:, region:, ...), "
+                f"not {'a list' if isinstance(data, list) else 'a single value'}",
+            )
+        ]
+    sources = Sources(name, doc)
+    region_ok = True
+    if isinstance(data.get("region"), str):
+        region_doc, region_name, region_problems = _read_region(data["region"], name, base_dir, doc)
+        if region_doc is None:
+            problems += region_problems
+            region_ok = False
+        else:
+            data = {**data, "region": region_doc.data}
+            sources.region_file, sources.region_doc = region_name, region_doc
+    sources.data = data
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        found = problems_from_validation(exc, data, sources, Scenario)
+        if not region_ok:  # the region's own problems are already reported
+            found = [p for p in found if not (p.path == "region" or p.path.startswith("region."))]
+        return None, finish(problems + found)
+    if problems:
+        return None, finish(problems)
+    return scenario, finish(check_scenario(scenario, sources))
+
+
+def _read_region(
+    ref: str, name: str, base_dir: Path | None, doc: YamlDocument
+) -> tuple[YamlDocument | None, str, list[Problem]]:
+    """The region file named by `region:`, relative to the scenario file's folder."""
+    line = doc.line_of(("region",))
+
+    def refuse(message: str) -> tuple[None, str, list[Problem]]:
+        return None, ref, [Problem(name, line, "region", message)]
+
+    if base_dir is None:
+        return refuse(
+            f"{ref!r} names a region file, but this scenario has no folder to look in; "
+            "put the region inline"
+        )
+    if not ref.strip():
+        return refuse("write a region file's path, or the region itself")
+    rel = Path(ref)
+    if rel.is_absolute():
+        return refuse(f"write the region file's path relative to the scenario file, not {ref!r}")
+    if rel.suffix.lower() not in REGION_SUFFIXES:
+        return refuse(f"a region file is a .yaml file; {ref!r} is not")
+    full = base_dir / rel
+    try:
+        inside = full.resolve().is_relative_to(base_dir.resolve())
+    except (OSError, RuntimeError, ValueError):
+        inside = False
+    if not inside:
+        return refuse(f"the region file {ref!r} must be in the scenario's folder or below it")
+    region_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
+    if not full.is_file():
+        return refuse(f"region file {ref!r} not found (looked for {region_name})")
+    try:
+        raw = read_capped(full)
+    except YamlError as exc:
+        return None, region_name, _yaml_problems(region_name, exc)
+    region_doc, problems = _read_doc(raw, region_name)
+    return region_doc, region_name, problems
