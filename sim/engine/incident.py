@@ -189,7 +189,7 @@ class IncidentRun:
         if self.first_failure is None:
             return
         cap = self.current_capacity()
-        if (cap >= 1 - 1e-9).all() and not self.holds_any():
+        if (cap >= 1 - 1e-9).all():
             if self.full_operation is None:
                 self.full_operation = self.now()
                 self.log("restored", "region", "full operation: every affected service back at full capacity")
@@ -197,9 +197,6 @@ class IncidentRun:
         else:
             self.full_operation = None
             self.milestones.pop("full_operation", None)
-
-    def holds_any(self) -> bool:
-        return any(self.holds.values())
 
     def units_hit(self) -> int:
         hit = set()

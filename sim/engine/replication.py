@@ -213,6 +213,8 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         if u.acute is not None:
             ac = acute_flow(grid, u, cap[slot[(u.id, "acute")]], free, streams(f"acute:{u.id}"), budget)
             add("acute_queue", u.kind, ac.queue.astype(float))
+            add("acute_arrived", u.kind, np.cumsum(ac.arrivals_by_step).astype(float))
+            add("acute_started", u.kind, np.cumsum(ac.started_by_step).astype(float))
             add("cancelled_acute", u.kind, np.cumsum(ac.diverted_by_step).astype(float))
             led = ledger["acute"]
             led["arrivals"] += ac.arrivals
@@ -227,6 +229,8 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
             add("cancelled_planned", u.kind, np.cumsum(cancelled).astype(float))
             add("rebooked", u.kind, np.cumsum(pl.rebooked).astype(float))
             add("backlog", u.kind, pl.backlog.astype(float))
+            add("planned_booked", u.kind, np.cumsum(pl.booked).astype(float))
+            add("planned_held", u.kind, np.cumsum(pl.held).astype(float))
             backlog_total += pl.backlog
             led = ledger["planned"]
             led["booked"] += int(pl.booked.sum())
@@ -247,6 +251,9 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
     for line in region.phone_lines:
         cr = call_flow(grid, line, cap[slot[(line.id, "calls")]], reduction, streams(f"calls:{line.id}"))
         add("calls_unanswered", "phone", np.cumsum(cr.unanswered).astype(float))
+        add("calls_attempts", "phone", np.cumsum(cr.attempts).astype(float))
+        add("calls_answered", "phone", np.cumsum(cr.answered).astype(float))
+        add("calls_waiting", "phone", cr.waiting.astype(float))
         led = ledger["calls"]
         led["first_attempts"] += cr.first_attempts
         led["attempts"] += int(cr.attempts.sum())
@@ -284,6 +291,8 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         idx = [i for i, s in enumerate(model.slots) if s.kind == kind]
         w = np.array([max(model.slots[i].weight_per_h, 1e-9) for i in idx])
         series[f"capacity:{kind}"] = (cap[idx] * w[:, None]).sum(axis=0) / w.sum()
+    for entity, idx in model.entity_slots.items():
+        series[f"unit_capacity:{entity}"] = cap[idx].min(axis=0)
     for metric, by_kind in kind_sum.items():
         for kind, values in by_kind.items():
             series[f"{metric}:{kind}"] = values

@@ -30,6 +30,8 @@ class AcuteResult:
     waits: np.ndarray  # waits of served patients (hours)
     queue: np.ndarray  # patients waiting at the end of each step
     diverted_by_step: np.ndarray
+    arrivals_by_step: np.ndarray
+    started_by_step: np.ndarray  # treatment starts in each step (non-diverted patients)
 
 
 def acute_flow(
@@ -123,6 +125,8 @@ def acute_flow(
         np.sort(s_kept), ends, side="right"
     )
     diverted_by_step = np.bincount(step_idx_all[diverted_mask], minlength=n)
+    started = s_kept[served_mask]
+    started_by_step = np.bincount(np.minimum((started / step).astype(np.int64), n - 1), minlength=n)
     return AcuteResult(
         arrivals=m_total,
         diverted=int(diverted_mask.sum()),
@@ -132,4 +136,6 @@ def acute_flow(
         waits=waits,
         queue=queue,
         diverted_by_step=diverted_by_step,
+        arrivals_by_step=counts.sum(axis=0),
+        started_by_step=started_by_step,
     )

@@ -26,6 +26,7 @@ class CallResult:
     attempts: np.ndarray  # new calls + retries arriving in each step
     answered: np.ndarray
     unanswered: np.ndarray  # attempts abandoned in each step
+    waiting: np.ndarray  # callers still waiting at the end of each step
     gave_up_for_good: int
     waiting_at_end: int
     retrying_at_end: int
@@ -51,12 +52,12 @@ def call_flow(
     closes = np.append(open_frac[1:] == 0, True) & (open_frac > 0)
     closes_list = closes.tolist()
     new_list = new.tolist()
-    lam_list = lam.tolist()
 
     retries = [0] * (n + 1)
     attempts = np.zeros(n, dtype=np.int64)
     answered = np.zeros(n, dtype=np.int64)
     unanswered = np.zeros(n, dtype=np.int64)
+    waiting_by_step = np.zeros(n, dtype=np.int64)
     waiting = 0
     for_good = 0
     retry_lost = 0
@@ -87,6 +88,7 @@ def call_flow(
         left = total - whole
         gone = left if closes_list[k] else int(rng.binomial(left, p_leave))
         waiting = left - gone
+        waiting_by_step[k] = waiting
         unanswered[k] = gone
         if gone:
             again = int(rng.binomial(gone, p_retry))
@@ -98,12 +100,12 @@ def call_flow(
                         retries[k + d] += 1
                     else:
                         retries[n] += 1
-        _ = lam_list
     return CallResult(
         first_attempts=int(new.sum()),
         attempts=attempts,
         answered=answered,
         unanswered=unanswered,
+        waiting=waiting_by_step,
         gave_up_for_good=for_good,
         waiting_at_end=waiting,
         retrying_at_end=retries[n] + retry_lost,
