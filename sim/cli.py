@@ -163,3 +163,13 @@ def reference(output: OutputOpt = None) -> None:
     from .scenario.reference import reference_text
 
     _write_or_print(reference_text(), output)
+
+
+@app.command()
+def explain(file: FileArg) -> None:
+    """Summarise a scenario in plain text for a trainer: period, volumes, dependency tree,
+    expected incident timeline, responses, exercise material and strategies."""
+    from .scenario.explain import explain as explain_text
+
+    scenario = load_or_exit(file)
+    typer.echo(explain_text(scenario, file), nl=False)

@@ -1,0 +1,769 @@
+"""A plain-text summary of a scenario for a trainer: the period, the region's volumes, the
+dependency tree, the incident timeline with expected times, the responses and the strategies.
+
+Expected times use each distribution's mean (and the median of a staged restoration curve); they
+are a reading aid, not a simulation: `sim run` gives the spread.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .model import (
+    READINESS_LEVELS,
+    READINESS_NAMES,
+    UNIT_KIND_NAMES,
+    Dependency,
+    RestorationStage,
+    Scenario,
+)
+
+INDENT = "  "
+WIDTH = 100
+"""Lines are wrapped to this width where they can be."""
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_hours(hours: float) -> str:
+    """A duration rounded for reading: `40min`, `1h 35min`, `2d 6h` (minutes dropped past 2 days)."""
+    if not math.isfinite(hours):
+        return "never"
+    sign = "-" if hours < 0 else ""
+    minutes = round(abs(hours) * 60)
+    days, rest = divmod(minutes, 1440)
+    h, m = divmod(rest, 60)
+    if days >= 2:
+        h += round(m / 60)
+        m = 0
+        if h == 24:
+            days, h = days + 1, 0
+    parts = [f"{days}d" if days else "", f"{h}h" if h else "", f"{m}min" if m else ""]
+    text = " ".join(p for p in parts if p)
+    return sign + (text or "0min")
+
+
+def fmt_time(scenario: Scenario, hours: float) -> str:
+    """Hours from the start as a clock time with its day: `Tue 06 Dec 06:40`."""
+    if not math.isfinite(hours):
+        return "never"
+    t = scenario.start + timedelta(hours=hours)
+    t = (t + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    return t.strftime("%a %d %b %H:%M")
+
+
+def fmt_datetime(t: datetime) -> str:
+    return t.strftime("%a %Y-%m-%d %H:%M")
+
+
+def describe_dist(dist: Any) -> str:
+    """`2h`, or `lognormal, median 10min, p90 20min (mean 11min)`."""
+    kind = getattr(dist, "dist", "fixed")
+    if kind == "fixed":
+        return fmt_hours(dist.mean)
+    if kind == "triangular":
+        text = f"triangular {fmt_hours(dist.low)} / {fmt_hours(dist.mode)} / {fmt_hours(dist.high)}"
+    elif kind == "uniform":
+        text = f"uniform {fmt_hours(dist.low)} to {fmt_hours(dist.high)}"
+    elif kind == "lognormal":
+        text = f"lognormal, median {fmt_hours(dist.median)}, p90 {fmt_hours(dist.p90)}"
+    elif kind == "exponential":
+        return f"exponential, mean {fmt_hours(dist.mean)}"
+    else:
+        text = dist.describe()
+    return f"{text} (mean {fmt_hours(dist.mean)})"
+
+
+def days_text(days: list[str]) -> str:
+    if days == ["mon", "tue", "wed", "thu", "fri"]:
+        return "weekdays"
+    if len(days) == 7:
+        return "every day"
+    return ",".join(days)
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def number(x: float) -> str:
+    """12,345 or 2.5: thousands separated, no trailing .0."""
+    if abs(x - round(x)) < 1e-9:
+        return f"{round(x):,}"
+    return f"{x:,.1f}"
+
+
+def flow(value: Any) -> str:
+    """A strategy value written as it would be in the file (YAML flow style)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    return str(value)
+
+
+def table(rows: list[list[str]], right: set[int]) -> list[str]:
+    """Columns padded to their widest cell; columns in `right` are right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def effect_text(dep: Dependency) -> str:
+    text = "stop" if dep.effect == "stop" else f"reduce to {pct(dep.remaining)}"
+    if dep.affects:
+        text += f" ({', '.join(dep.affects)})"
+    return text
+
+
+# --------------------------------------------------------------------------- expected timeline
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One expected moment on the timeline, in hours from the start (inf: not within reach)."""
+
+    key: str
+    """A milestone name as the engine uses it (`detected`, `system:journal:restored`, ...)."""
+    hours: float
+    label: str
+    how: str = ""
+
+
+def curve_quantile(stages: list[RestorationStage], q: float) -> float:
+    """Time after the failure by which the share `q` of the failed systems is back (linear
+    between stages, from nothing at the failure); inf if the curve never reaches it."""
+    times = [0.0] + [s.after for s in stages]
+    fracs = [0.0] + [s.fraction for s in stages]
+    if q > fracs[-1]:
+        return math.inf
+    for t0, f0, t1, f1 in zip(times, fracs, times[1:], fracs[1:], strict=False):
+        if q <= f1:
+            return t1 if f1 == f0 else t0 + (q - f0) / (f1 - f0) * (t1 - t0)
+    return math.inf
+
+
+def systems_down(scenario: Scenario, failed: Iterable[str]) -> set[str]:
+    """Systems down because they failed or something they need (effect stop) is down."""
+    down = set(failed)
+    changed = True
+    while changed:
+        changed = False
+        for s in scenario.region.systems:
+            if s.id not in down and any(d.effect == "stop" and d.system in down for d in s.depends_on):
+                down.add(s.id)
+                changed = True
+    return down
+
+
+def units_hit(scenario: Scenario, failed: Iterable[str]) -> int:
+    """Units (each unit of a group counted) with a dependency on a system that is down."""
+    down = systems_down(scenario, failed)
+    return sum(u.count for u in scenario.region.units if any(d.system in down for d in u.depends_on))
+
+
+def expected_timeline(scenario: Scenario) -> list[Expected]:
+    """The incidents, responses and readiness changes at their expected times, in order."""
+    out: list[Expected] = []
+    restored: dict[str, float] = {}
+    detected_at: list[float] = []
+    diagnosed_at: list[float] = []
+    outage_end = 0.0
+    for inc in scenario.incidents:
+        at = scenario.hours(inc.at)
+        det = at + inc.detection_delay.mean
+        diag = det + inc.diagnosis.mean
+        start_repair = diag
+        if inc.vendor_escalation is not None:
+            start_repair += inc.vendor_escalation.probability * inc.vendor_escalation.delay.mean
+        detected_at.append(det)
+        diagnosed_at.append(diag)
+        out.append(Expected(f"incident:{inc.id}:failure", at, f"{inc.id}: failure", ", ".join(f.system for f in inc.failed)))
+        out.append(Expected(f"incident:{inc.id}:detected", det, f"{inc.id}: detected", describe_dist(inc.detection_delay) + " after the failure"))
+        out.append(Expected(f"incident:{inc.id}:diagnosed", diag, f"{inc.id}: diagnosis done", describe_dist(inc.diagnosis) + " after detection"))
+        if inc.vendor_escalation is not None:
+            ve = inc.vendor_escalation
+            out.append(Expected(
+                f"incident:{inc.id}:repair-start", start_repair, f"{inc.id}: repair starts",
+                f"vendor escalation with probability {pct(ve.probability)}, {describe_dist(ve.delay)}",
+            ))
+        verif = inc.verification.mean
+        for f in inc.failed:
+            if f.repair is not None:
+                back = start_repair + f.repair.mean + verif
+                how = f"own repair {describe_dist(f.repair)} + verification {fmt_hours(verif)}"
+            elif inc.repair is not None:
+                back = start_repair + inc.repair.mean + verif
+                how = f"repair {describe_dist(inc.repair)} + verification {fmt_hours(verif)}"
+            else:
+                assert inc.restoration is not None
+                back = at + curve_quantile(inc.restoration, 0.5)
+                how = "median of the restoration curve"
+            restored[f.system] = min(back, restored.get(f.system, math.inf))
+    detection = min(detected_at, default=math.inf)
+    diagnosis = min(diagnosed_at, default=math.inf)
+
+    # Responses that depend only on detection, diagnosis or a set time come first; a failover may
+    # bring a system back before its repair.
+    actions = [a for a in scenario.recovery_actions if a.enabled]
+    action_start: dict[str, float] = {}
+
+    def start_of(a: Any, levels: dict[str, float]) -> float | None:
+        if a.start.at is not None:
+            return scenario.hours(a.start.at)
+        base = {"detection": detection, "diagnosis": diagnosis}.get(a.start.after)
+        if base is None:
+            base = levels.get(a.start.after) if a.start.after in levels else None
+        if base is None:
+            return None
+        return base + a.start.delay.mean
+
+    for a in actions:
+        s = start_of(a, {})
+        if s is not None:
+            action_start[a.id] = s
+    restored_by: dict[str, str] = {}
+    for a in actions:
+        if a.kind == "failover" and a.id in action_start:
+            t = action_start[a.id] + a.lead_time.mean
+            for sid in a.systems:
+                if sid in restored and t < restored[sid]:
+                    restored[sid] = t
+                    restored_by[sid] = f"failover {a.id}, before the repair"
+
+    # Readiness: the first trigger that holds for each level.
+    failed_all = [f.system for inc in scenario.incidents for f in inc.failed]
+    hit = units_hit(scenario, failed_all)
+    outage_end = max(restored.values(), default=0.0)
+    levels: dict[str, float] = {}
+    for trig in scenario.policies.escalation.triggers:
+        cands = []
+        if trig.units_hit is not None and hit >= trig.units_hit:
+            cands.append(detection)
+        if trig.outage_longer_than is not None and detection + trig.outage_longer_than < outage_end:
+            cands.append(detection + trig.outage_longer_than)
+        if cands:
+            t = min(cands) + trig.decision_delay.mean
+            levels[trig.level] = min(t, levels.get(trig.level, math.inf))
+    # A raised level implies the levels below it.
+    for i in range(len(READINESS_LEVELS) - 1, 1, -1):
+        hi, lo = READINESS_LEVELS[i], READINESS_LEVELS[i - 1]
+        if hi in levels:
+            levels[lo] = min(levels.get(lo, math.inf), levels[hi])
+
+    for a in actions:
+        if a.id not in action_start:
+            s = start_of(a, levels)
+            if s is not None:
+                action_start[a.id] = s
+
+    for a in actions:
+        if a.id not in action_start:
+            continue
+        s = action_start[a.id]
+        eff = s + a.lead_time.mean
+        out.append(Expected(f"action:{a.id}:start", s, f"{a.id}: work starts", _start_text(a.start)))
+        out.append(Expected(f"action:{a.id}:in_effect", eff, f"{a.id}: in effect ({a.kind})", f"lead time {describe_dist(a.lead_time)}"))
+        if a.rollout > 0:
+            out.append(Expected(f"action:{a.id}:full", eff + a.rollout, f"{a.id}: fully rolled out", f"rollout {fmt_hours(a.rollout)}"))
+
+    for sid, t in restored.items():
+        how = restored_by.get(sid) or _restored_how(scenario, sid)
+        out.append(Expected(f"system:{sid}:restored", t, f"{sid} back", how))
+    if restored:
+        full = max(restored.values())
+        out.append(Expected("full_operation", full, "full operation (every failed system back)"))
+
+    for lv, t in levels.items():
+        out.append(Expected(f"readiness:{lv}:start", t, f"{READINESS_NAMES[lv]} starts", _trigger_text(scenario, lv, hit)))
+    if levels:
+        op = operational_estimate(scenario, restored, action_start, detection)
+        sd = scenario.policies.escalation.stand_down_after
+        if math.isfinite(op):
+            out.append(Expected(
+                "readiness:normallage:start", op + sd.mean, "back to normalläge (rough estimate)",
+                f"every affected service at {pct(scenario.policies.escalation.operational_at)} from about "
+                f"{fmt_time(scenario, op)}, then {describe_dist(sd)}",
+            ))
+    out.sort(key=lambda e: e.hours)
+    return out
+
+
+def _restored_how(scenario: Scenario, sid: str) -> str:
+    for inc in scenario.incidents:
+        for f in inc.failed:
+            if f.system == sid:
+                if f.repair is not None:
+                    return f"{inc.id}: own repair {describe_dist(f.repair)} from the start of repair, + verification"
+                if inc.repair is not None:
+                    return f"{inc.id}: repair {describe_dist(inc.repair)}, + verification"
+                return f"{inc.id}: median of the staged restoration curve"
+    return ""
+
+
+def _start_text(start: Any) -> str:
+    if start.at is not None:
+        return f"at {start.at}"
+    text = "only by a drill decision" if start.after == "manual" else f"after {start.after}"
+    if start.after != "manual" and start.delay.mean > 0:
+        text += f" + {describe_dist(start.delay)}"
+    return text
+
+
+def _trigger_text(scenario: Scenario, level: str, hit: int) -> str:
+    parts = []
+    for t in scenario.policies.escalation.triggers:
+        if t.level != level:
+            continue
+        if t.units_hit is not None:
+            parts.append(f"{hit} units hit (trigger {t.units_hit})")
+        if t.outage_longer_than is not None:
+            parts.append(f"outage longer than {fmt_hours(t.outage_longer_than)}")
+    return "; ".join(parts)
+
+
+def operational_estimate(
+    scenario: Scenario, restored: dict[str, float], action_start: dict[str, float], detection: float
+) -> float:
+    """Rough time at which every affected service is back at `operational_at` capacity: for each
+    failed system whose loss takes some service below it, the earliest of its return, an
+    alternative system ramped up far enough, or a backup routine good enough on its own."""
+    op = scenario.policies.escalation.operational_at
+    worst = 0.0
+    for sid, back in restored.items():
+        down = systems_down(scenario, [sid])
+        deps = [d for part in _dependents(scenario) for d in part.depends_on if d.system in down]
+        if not any(d.remaining < op for d in deps):
+            continue
+        t = back
+        for a in scenario.recovery_actions:
+            if not a.enabled or a.kind != "alternative_system" or a.id not in action_start:
+                continue
+            if set(a.systems) & down and a.capacity >= op:
+                ramp = a.rollout * (op / a.capacity) if a.rollout > 0 else 0.0
+                t = min(t, action_start[a.id] + a.lead_time.mean + ramp)
+        for b in scenario.backup_routines:
+            if b.enabled and set(b.replaces) & down and b.capacity * b.compliance >= op and b.fatigue is None:
+                t = min(t, detection + b.activation_delay.mean)
+        worst = max(worst, t)
+    return worst
+
+
+def _dependents(scenario: Scenario) -> list[Any]:
+    r = scenario.region
+    return [*r.units, *r.phone_lines, *r.consumables]
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _header(sc: Scenario, source: Path | None) -> list[str]:
+    lines = [sc.title, "=" * min(len(sc.title), 100)]
+    lines.append(f"scenario {sc.name}" + (f" ({source})" if source else ""))
+    if sc.description:
+        lines += ["", *_wrap(sc.description.strip(), WIDTH)]
+    if sc.sources:
+        lines += ["", "Sources:"]
+        for s in sc.sources:
+            lines += _wrap(s, WIDTH, INDENT * 2, first=INDENT + "- ")
+    end = sc.start + timedelta(hours=sc.horizon)
+    steps = sc.horizon / sc.resolution
+    lines += [
+        "",
+        "Period",
+        f"{INDENT}start       {fmt_datetime(sc.start)}",
+        f"{INDENT}horizon     {fmt_hours(sc.horizon)} (to {fmt_datetime(end)})",
+        f"{INDENT}resolution  {fmt_hours(sc.resolution)} ({steps:,.0f} steps)",
+    ]
+    return lines
+
+
+def _wrap(text: str, width: int, indent: str = "", first: str | None = None) -> list[str]:
+    """Text wrapped to `width`; `first` replaces the indent on the first line (a list marker)."""
+    import textwrap
+
+    first = indent if first is None else first
+    return textwrap.wrap(" ".join(text.split()), width, initial_indent=first, subsequent_indent=indent) or [first]
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _region(sc: Scenario) -> list[str]:
+    r = sc.region
+    lines = ["", f"Region: {r.name} ({r.id})"]
+    if r.description:
+        lines += _wrap(r.description.strip(), WIDTH, INDENT)
+    lines += ["", f"{INDENT}Units and daily volumes (planned visits on an open day; totals count every unit)"]
+    rows = [["kind", "groups", "units", "visits/day", "acute/day", "beds"]]
+    totals = [0, 0, 0.0, 0.0, 0]
+    for kind, label in UNIT_KIND_NAMES.items():
+        us = [u for u in r.units if u.kind == kind]
+        if not us:
+            continue
+        n = sum(u.count for u in us)
+        visits = sum(u.count * u.planned.visits_per_day for u in us if u.planned)
+        acute = sum(u.count * u.acute.arrivals_per_day for u in us if u.acute)
+        beds = sum(u.count * u.beds.beds for u in us if u.beds)
+        rows.append([label, str(len(us)), number(n), number(visits), number(acute), number(beds)])
+        totals = [totals[0] + len(us), totals[1] + n, totals[2] + visits, totals[3] + acute, totals[4] + beds]
+    rows.append(["total", str(totals[0]), number(totals[1]), number(totals[2]), number(totals[3]), number(totals[4])])
+    lines += [INDENT * 2 + x for x in table(rows, {1, 2, 3, 4, 5})]
+
+    lines += ["", f"{INDENT}Units"]
+    for u in r.units:
+        per = []
+        if u.planned:
+            per.append(f"{number(u.planned.visits_per_day)} visits ({u.planned.opening_hours}, {days_text(u.planned.open_days)})")
+        if u.acute:
+            per.append(f"{number(u.acute.arrivals_per_day)} acute, {u.acute.servers} in parallel")
+        if u.beds:
+            per.append(f"{number(u.beds.beds)} beds")
+        count = f" x{u.count}" if u.count > 1 else ""
+        owner = ", private" if u.ownership == "private" else ""
+        lines.append(f"{INDENT * 2}{u.id}{count}: {u.name} [{u.kind}{owner}]")
+        if per:
+            lines.append(f"{INDENT * 3}per unit and day: " + "; ".join(per))
+
+    calls = 0.0
+    if r.phone_lines:
+        lines += ["", f"{INDENT}Phone lines"]
+        for p in r.phone_lines:
+            total = p.count * p.calls_per_day
+            calls += total
+            count = f" x{p.count}" if p.count > 1 else ""
+            lines.append(f"{INDENT * 2}{p.id}{count}: {p.name}")
+            volume = f"{number(p.calls_per_day)} calls a day"
+            if p.count > 1:
+                volume += f" each ({number(total)} in all)"
+            lines.append(f"{INDENT * 3}{volume}, {p.agents} answering at a time, {p.opening_hours}")
+    if r.consumables:
+        lines += ["", f"{INDENT}Consumables"]
+        for c in r.consumables:
+            users = [u.id for u in r.units if c.id in u.consumables]
+            lines.append(f"{INDENT * 2}{c.id}: {c.name}")
+            lines += _wrap(
+                f"{number(c.stock_days)} days of stock, delivery {fmt_hours(c.lead_time)} after ordering, "
+                f"planned care at {pct(c.stockout_capacity)} when out; used by {', '.join(users) or 'no unit'}",
+                WIDTH,
+                INDENT * 3,
+            )
+    acute = sum(u.count * u.acute.arrivals_per_day for u in r.units if u.acute)
+    visits = sum(u.count * u.planned.visits_per_day for u in r.units if u.planned)
+    lines += [
+        "",
+        f"{INDENT}Contacts on a weekday: {number(acute)} acute + {number(visits)} planned + "
+        f"{number(calls)} calls = {number(acute + visits + calls)}",
+    ]
+    return lines
+
+
+def _tree(sc: Scenario) -> list[str]:
+    r = sc.region
+    failing: dict[str, list[str]] = {}
+    for inc in sc.incidents:
+        for f in inc.failed:
+            failing.setdefault(f.system, []).append(inc.id)
+    by_id = {s.id: s for s in r.systems}
+    children: dict[str, list[tuple[str, str, str]]] = {s.id: [] for s in r.systems}
+    for s in r.systems:
+        for d in s.depends_on:
+            if d.system in children:
+                children[d.system].append(("system", s.id, effect_text(d)))
+    for u in r.units:
+        for d in u.depends_on:
+            if d.system in children:
+                count = f" x{u.count}" if u.count > 1 else ""
+                children[d.system].append(("unit", f"{u.id}{count}", effect_text(d)))
+    for p in r.phone_lines:
+        for d in p.depends_on:
+            if d.system in children:
+                count = f" x{p.count}" if p.count > 1 else ""
+                children[d.system].append(("phone line", f"{p.id}{count}", effect_text(d)))
+    for c in r.consumables:
+        users = [f"{u.id}" for u in r.units if c.id in u.consumables]
+        for d in c.depends_on:
+            if d.system in children:
+                label = f"{c.id}" + (f" (used by {', '.join(users)})" if users else "")
+                children[d.system].append(("ordering of", label, effect_text(d)))
+
+    lines = [
+        "",
+        "Dependencies (a system that is down stops or reduces everything below it; systems are",
+        "applications unless marked platform or supplier)",
+    ]
+    shown: set[str] = set()
+
+    def node(sid: str, prefix: str, last: bool, effect: str | None, top: bool) -> None:
+        s = by_id[sid]
+        fails = ""
+        if sid in failing:
+            fails = "  << fails" + (f" ({', '.join(failing[sid])})" if len(sc.incidents) > 1 else "")
+        kind = "" if s.kind == "application" else f" [{s.kind}]"
+        head = f"{sid}: {s.name}{kind}" + (f" - {effect}" if effect else "")
+        if top:
+            lines.append(f"{INDENT}{head}{fails}")
+            child_prefix = INDENT
+        else:
+            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{head}{fails}")
+            child_prefix = prefix + ("   " if last else "│  ")
+        if sid in shown:
+            if children[sid]:
+                lines.append(f"{child_prefix}└─ (see above)")
+            return
+        shown.add(sid)
+        kids = children[sid]
+        for i, (what, name, eff) in enumerate(kids):
+            is_last = i == len(kids) - 1
+            if what == "system":
+                node(name, child_prefix, is_last, eff, False)
+            else:
+                lines.append(f"{child_prefix}{'└─ ' if is_last else '├─ '}{what} {name} - {eff}")
+
+    roots = [s.id for s in r.systems if not any(d.system in by_id for d in s.depends_on)]
+    for sid in roots:
+        node(sid, INDENT, True, None, True)
+    # Systems only reachable through a cycle (refused by validation) are still listed.
+    for s in r.systems:
+        if s.id not in shown:
+            node(s.id, INDENT, True, None, True)
+    unused = [u.id for u in r.units if not u.depends_on]
+    if unused:
+        lines.append(f"{INDENT}No IT dependencies: {', '.join(unused)}")
+    return lines
+
+
+def _incidents(sc: Scenario) -> list[str]:
+    lines = ["", "Incidents"]
+    if not sc.incidents:
+        return [*lines, f"{INDENT}none: a normal period, for comparison"]
+    for inc in sc.incidents:
+        lines.append(f"{INDENT}{inc.id}: {inc.name}")
+        if inc.description:
+            lines += _wrap(inc.description.strip(), WIDTH, INDENT * 2)
+        lines.append(f"{INDENT * 2}fails at {inc.at} ({fmt_time(sc, sc.hours(inc.at))}):")
+        lines += [f"{INDENT * 3}- {_failed_text(f)}" for f in inc.failed]
+        lines.append(f"{INDENT * 2}detection delay  {describe_dist(inc.detection_delay)}")
+        lines.append(f"{INDENT * 2}diagnosis        {describe_dist(inc.diagnosis)}")
+        if inc.vendor_escalation:
+            ve = inc.vendor_escalation
+            lines.append(f"{INDENT * 2}vendor           {pct(ve.probability)} chance, adds {describe_dist(ve.delay)}")
+        if inc.repair is not None:
+            lines.append(f"{INDENT * 2}repair           {describe_dist(inc.repair)}")
+        if inc.restoration:
+            at = sc.hours(inc.at)
+            lines.append(f"{INDENT * 2}restoration      staged, for failed systems without their own repair:")
+            for st in inc.restoration:
+                lines.append(f"{INDENT * 3}{pct(st.fraction):>4} back {fmt_hours(st.after)} after the failure ({fmt_time(sc, at + st.after)})")
+            if inc.restoration[-1].fraction < 1:
+                lines.append(f"{INDENT * 3}the rest are not back within the curve")
+        lines.append(f"{INDENT * 2}verification     {describe_dist(inc.verification)}")
+    return lines
+
+
+def _failed_text(f: Any) -> str:
+    return f.system + (f" (own repair {describe_dist(f.repair)})" if f.repair is not None else "")
+
+
+def _timeline(sc: Scenario) -> list[str]:
+    if not sc.incidents:
+        return []
+    lines = ["", "Expected timeline (distribution means; a curve's median; `sim run` gives the spread)"]
+    timeline = expected_timeline(sc)
+    for e in timeline:
+        when = fmt_time(sc, e.hours) if math.isfinite(e.hours) else "not within reach"
+        line = f"{INDENT}{when:<17}  {e.label}"
+        how = f"[{e.how}]" if e.how else ""
+        if how and len(line) + len(how) + 2 <= WIDTH:
+            lines.append(f"{line}  {how}")
+        else:
+            lines.append(line)
+            if how:
+                lines += _wrap(how, WIDTH, " " * (len(INDENT) + 19 + 1))
+    failed_all = [f.system for inc in sc.incidents for f in inc.failed]
+    if sc.policies.escalation.triggers and not any(e.key.startswith("readiness:") for e in timeline):
+        lines.append(f"{INDENT}No readiness change expected: no escalation trigger holds at these times")
+    down = sorted(systems_down(sc, failed_all))
+    lines.append(f"{INDENT}Systems down with them: {', '.join(down)}")
+    lines.append(f"{INDENT}Units hit: {units_hit(sc, failed_all)} (counting each unit of a group)")
+    return lines
+
+
+def _backups(sc: Scenario) -> list[str]:
+    lines = ["", "Backup routines (reservrutiner)"]
+    if not sc.backup_routines:
+        return [*lines, f"{INDENT}none"]
+    for b in sc.backup_routines:
+        off = "" if b.enabled else "  [switched off]"
+        lines.append(f"{INDENT}{b.id}: {b.name}{off}")
+        covers = ", ".join(b.covers) if b.covers else "all that depend on them"
+        lines.append(f"{INDENT * 2}replaces {', '.join(b.replaces)}; covers {covers}")
+        detail = (
+            f"in use {describe_dist(b.activation_delay)} after detection, at {pct(b.capacity)} capacity, "
+            f"followed by {pct(b.compliance)}"
+        )
+        lines += _wrap(detail, WIDTH, INDENT * 2)
+        if b.fatigue:
+            fa = b.fatigue
+            lines.append(f"{INDENT * 2}fatigue after {fmt_hours(fa.after)}: -{pct(fa.loss_per_day)} a day, not below {pct(fa.floor)}")
+        if b.admin_debt_per_hour:
+            lines.append(
+                f"{INDENT * 2}leaves {fmt_hours(b.admin_debt_per_hour)} of records per unit and hour, "
+                f"entered at {fmt_hours(b.back_entry_hours_per_day)} a day afterwards"
+            )
+    return lines
+
+
+def _recovery(sc: Scenario) -> list[str]:
+    lines = ["", "Recovery actions"]
+    if not sc.recovery_actions:
+        return [*lines, f"{INDENT}none"]
+    for a in sc.recovery_actions:
+        off = "" if a.enabled else "  [switched off]"
+        lines.append(f"{INDENT}{a.id}: {a.name} [{a.kind}]{off}")
+        if a.kind == "failover":
+            what = f"restores {', '.join(a.systems)}"
+        elif a.kind == "alternative_system":
+            what = f"stands in for {', '.join(a.systems)} at {pct(a.capacity)}"
+        else:
+            what = f"adds {pct(a.capacity)} capacity"
+        if a.covers:
+            what += f" for {', '.join(a.covers)}"
+        lines.append(f"{INDENT * 2}{what}")
+        timing = f"starts {_start_text(a.start)}; lead time {describe_dist(a.lead_time)}"
+        if a.rollout:
+            timing += f"; rolled out over {fmt_hours(a.rollout)}"
+        lines += _wrap(timing, WIDTH, INDENT * 2)
+    return lines
+
+
+def _policies(sc: Scenario) -> list[str]:
+    p = sc.policies
+    c, rb, esc = p.cancellation, p.rebooking, p.escalation
+    decide = {
+        "on_detection": "on detection",
+        "on_staff_mode": "when staff mode starts",
+        "never": "never ahead (visits are lost only at the door)",
+    }[c.decide]
+    lines = ["", "Policies"]
+    lines += _wrap(
+        f"planned visits at units below {pct(c.capacity_below)} capacity; decided {decide}"
+        + ("" if c.decide == "never" else f", {describe_dist(c.decision_delay)} later, {fmt_hours(c.ahead)} ahead"),
+        WIDTH,
+        " " * 16,
+        first=f"{INDENT}cancellation  ",
+    )
+    lines.append(
+        f"{INDENT}rebooking     {pct(rb.extra_capacity)} extra planned capacity per open day, "
+        f"from {fmt_hours(rb.start_after)} after full operation"
+    )
+    lines.append(f"{INDENT}acute care    {'has priority over planned care' if p.acute_priority else 'no priority'}")
+    lines.append(f"{INDENT}escalation")
+    if not esc.triggers:
+        lines.append(f"{INDENT * 2}no triggers: the level is raised only by a drill decision")
+    for t in esc.triggers:
+        when = []
+        if t.units_hit is not None:
+            when.append(f"at least {t.units_hit} units are hit")
+        if t.outage_longer_than is not None:
+            when.append(f"the outage has lasted {fmt_hours(t.outage_longer_than)} after detection")
+        lines += _wrap(
+            f"{READINESS_NAMES[t.level]} ({t.level}) when {' or '.join(when)}; "
+            f"decided {describe_dist(t.decision_delay)} later",
+            WIDTH,
+            INDENT * 3,
+            first=INDENT * 2,
+        )
+    lines += _wrap(
+        f"stand down to normalläge {describe_dist(esc.stand_down_after)} after every affected "
+        f"service is at {pct(esc.operational_at)} or more",
+        WIDTH,
+        INDENT * 3,
+        first=INDENT * 2,
+    )
+    if esc.call_reduction:
+        lines.append(f"{INDENT * 2}{pct(esc.call_reduction)} fewer calls once patients are informed in staff mode")
+    return lines
+
+
+def _exercise(sc: Scenario) -> list[str]:
+    ex = sc.exercise
+    lines = ["", "Exercise material"]
+    lines.append(
+        f"{INDENT}{plural(len(ex.objectives), 'objective')}, {plural(len(ex.roles), 'role')}, "
+        f"{plural(len(ex.injects), 'inject')} (inspel), {plural(len(ex.decisions), 'decision point')}, "
+        f"{plural(len(ex.expected_actions), 'expected action')}"
+    )
+    for o in ex.objectives:
+        lines += _wrap(o, WIDTH, INDENT * 3, first=INDENT * 2 + "- ")
+    if ex.roles:
+        lines += _wrap(", ".join(ex.roles), WIDTH, INDENT * 3, first=f"{INDENT}roles: ")
+    for i in ex.injects:
+        lines.append(f"{INDENT}inject {i.id} ({_when(i)}): {i.title}")
+    for d in ex.decisions:
+        lines += _wrap(d.question, WIDTH, INDENT * 3, first=f"{INDENT}decision {d.id} ({_when(d)}): ")
+        for o in d.options:
+            mark = " (default)" if o.id == d.default else ""
+            lines.append(f"{INDENT * 3}- {o.id}: {o.label}{mark}")
+    for e in ex.expected_actions:
+        target = f" {e.action.target}" if e.action.target else ""
+        lines.append(f"{INDENT}expected {e.id}: {e.action.do}{target} within {fmt_hours(e.within)} of {e.after}")
+    return lines
+
+
+def _when(item: Any) -> str:
+    if item.at is not None:
+        return f"at {item.at}"
+    c = item.when
+    text = f"when {c.milestone}" if c.reached else f"if {c.milestone} not reached by {c.by}"
+    if c.delay:
+        text += f" + {fmt_hours(c.delay)}"
+    return text
+
+
+def _strategies(sc: Scenario) -> list[str]:
+    lines = ["", "Strategies (compared with the baseline)"]
+    if not sc.strategies:
+        return [*lines, f"{INDENT}none"]
+    for s in sc.strategies:
+        lines.append(f"{INDENT}{s.id}" + (f": {s.name}" if s.name else ""))
+        if s.description:
+            lines += _wrap(s.description, WIDTH, INDENT * 2)
+        for path, value in s.set.items():
+            lines.append(f"{INDENT * 3}set {path} = {flow(value)}")
+    return lines
+
+
+def explain(scenario: Scenario, source: str | Path | None = None) -> str:
+    """The whole summary as text (no colours, no terminal codes: safe to pipe or print)."""
+    src = Path(source) if source is not None else None
+    parts = [
+        _header(scenario, src),
+        _region(scenario),
+        _tree(scenario),
+        _incidents(scenario),
+        _timeline(scenario),
+        _backups(scenario),
+        _recovery(scenario),
+        _policies(scenario),
+        _exercise(scenario),
+        _strategies(scenario),
+    ]
+    return "\n".join(line for part in parts for line in part) + "\n"
+
+
+__all__ = ["Expected", "explain", "expected_timeline", "fmt_hours", "systems_down", "units_hit"]
