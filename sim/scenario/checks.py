@@ -7,6 +7,7 @@ Each check reports the data path of the offending value, so the loader can name 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,8 +32,10 @@ MILESTONE_FORMS = (
 )
 """Milestones a condition or an expected action can count from."""
 
-MAX_CHANGE_SETS = 500
-"""Most strategies and drill options with `set:` that are tried out on the scenario."""
+MAX_CHANGE_TRIES = 2_000
+"""Most times the changes of strategies and drill options are tried out on the scenario."""
+MAX_CHANGE_WORK = 50_000_000
+"""Tries times the size of the scenario (characters of JSON): bounds the time a large file takes."""
 
 RAISED_LEVELS = READINESS_LEVELS[1:]
 
@@ -356,25 +359,25 @@ def _check_changes(s: Scenario, sources: Sources) -> list[Problem]:
             for j, o in enumerate(d.options)
             if o.set
         ]
-    if len(sets) > MAX_CHANGE_SETS:
-        return [
-            sources.problem(
-                ("strategies",),
-                f"more than {MAX_CHANGE_SETS} strategies and drill options with changes; "
-                "split them over several scenario files",
-            )
-        ]
     if not sets:
         return []
     # Strategies are left out of the base: they cannot change each other, and a file with many
     # of them would otherwise be validated again in full for each one.
     base = scenario_data(s.model_copy(update={"strategies": []}))
+    # Each try validates the whole scenario; a budget keeps a huge file from taking minutes.
+    tries_left = min(MAX_CHANGE_TRIES, MAX_CHANGE_WORK // max(len(json.dumps(base)), 1))
     problems: list[Problem] = []
     for where, changes in sets:
+        tries_left -= 1
+        if tries_left < 0:
+            return problems + [_too_many(sources)]
         if _change_problem(base, changes) is None:
             continue
         bad_keys = 0
         for key, value in changes.items():
+            tries_left -= 1
+            if tries_left < 0:
+                return problems + [_too_many(sources)]
             problem = _change_problem(base, {key: value})
             if problem is not None:
                 bad_keys += 1
@@ -384,6 +387,14 @@ def _check_changes(s: Scenario, sources: Sources) -> list[Problem]:
                 sources.problem(where, f"these changes together: {_change_problem(base, changes)}")
             )
     return problems
+
+
+def _too_many(sources: Sources) -> Problem:
+    return sources.problem(
+        ("strategies",),
+        "too many changes to try out on a scenario this size; split the strategies and drill "
+        "options over several scenario files",
+    )
 
 
 def _change_problem(base: dict[str, Any], changes: dict[str, Any]) -> str | None:

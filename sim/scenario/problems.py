@@ -117,7 +117,8 @@ def display_path(data: Any, path: Path_) -> str:
             parts.append(name)
             node = item
         else:
-            parts.append(str(step))
+            text = str(step)
+            parts.append(text if len(text) <= 40 else text[:37] + "...")
             node = node.get(step) if isinstance(node, dict) else None
     return ".".join(parts)
 
@@ -142,6 +143,12 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def _number(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return str(x)
 
 
 def _kind(value: Any) -> str:
@@ -234,15 +241,15 @@ def _message(err: dict[str, Any], known_fields: set[str]) -> str:
         return f"missing required field {err['loc'][-1]!r}"
     if kind == "extra_forbidden":
         key = err["loc"][-1]
-        return f"unknown field {str(key)!r}{suggest(str(key), known_fields)}"
+        return f"unknown field {_show(str(key))}{suggest(str(key), known_fields)}"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}{got}"
+        return f"must be at least {_number(ctx['ge'])}{got}"
     if kind == "greater_than":
-        return f"must be above {ctx['gt']}{got}"
+        return f"must be above {_number(ctx['gt'])}{got}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}{got}"
+        return f"must be at most {_number(ctx['le'])}{got}"
     if kind == "less_than":
-        return f"must be below {ctx['lt']}{got}"
+        return f"must be below {_number(ctx['lt'])}{got}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         what = "change" if isinstance(value, dict) else "item"
@@ -264,9 +271,9 @@ def _message(err: dict[str, Any], known_fields: set[str]) -> str:
     if kind == "literal_error":
         options = _literal_options(str(ctx.get("expected", "")))
         return f"{_show(value)} is not one of {', '.join(options)}{suggest(value, options, list_them=0)}"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
+    if kind.startswith("int_"):
         return f"must be a whole number{got}"
-    if kind in ("float_parsing", "float_type"):
+    if kind.startswith("float_"):
         return f"must be a number{got}"
     if kind == "finite_number":
         return f"must be a finite number{got}"

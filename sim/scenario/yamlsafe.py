@@ -20,10 +20,10 @@ MAX_BYTES = 1_000_000
 """Largest file read (1 MB); a scenario with a whole region is a few tens of kilobytes."""
 MAX_DEPTH = 50
 """Deepest nesting of mappings and lists."""
-MAX_EVENTS = 300_000
-"""Most parser events (keys, values, starts and ends of mappings and lists)."""
 MAX_NODES = 100_000
 """Most values after aliases are expanded: stops alias bombs (billion laughs)."""
+MAX_EVENTS = 3 * MAX_NODES
+"""Most parser events (values, starts and ends of mappings and lists, documents)."""
 
 Path_ = tuple[str | int, ...]
 
@@ -237,12 +237,17 @@ class _Builder:
             return None  # the next value is a key
         return top.path + (top.key,)
 
-    def _count(self, n: int, line: int) -> None:
+    def _count(self, n: int, line: int, alias: bool = False) -> None:
         self.nodes += n
         if self.nodes > MAX_NODES:
+            if alias:
+                raise _fatal(
+                    f"aliases expand too far: the file holds more than {MAX_NODES:,} values "
+                    "once aliases are expanded",
+                    line,
+                )
             raise _fatal(
-                f"aliases expand too far: the file holds more than {MAX_NODES:,} values "
-                "once aliases are expanded",
+                f"the file holds too many values (more than {MAX_NODES:,} keys, values and lists)",
                 line,
             )
 
@@ -300,7 +305,7 @@ class _Builder:
         if top is not None and top.kind == "map" and top.key is None:
             raise _fatal("a key must be plain text, not an alias", line)
         value, size, source = self.anchors[ev.anchor]
-        self._count(size, line)
+        self._count(size, line, alias=True)
         self._add(value, size, line, source)
 
     def start(self, ev: Any, kind: str) -> None:
@@ -386,7 +391,7 @@ def parse_yaml(text: str) -> YamlDocument:
             events += 1
             if events > MAX_EVENTS:
                 raise _fatal(
-                    f"the file holds too many values (more than {MAX_EVENTS:,} keys, values and "
+                    f"the file holds too many values (more than {MAX_NODES:,} keys, values and "
                     "lists)",
                     ev.start_mark.line + 1,
                 )

@@ -1,0 +1,109 @@
+"""Shared fixtures: a small valid scenario to break in tests, and helpers to write and find it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+MINIMAL_SCENARIO = """\
+name: test-drill
+title: Test drill
+start: 2024-01-22 00:00
+horizon: 2d
+region:
+  id: test-region
+  name: Test region
+  units:
+    - id: vc-public
+      name: Public primary care
+      kind: primary_care
+      count: 2
+      acute:
+        arrivals_per_day: 10
+        servers: 2
+      planned:
+        visits_per_day: 40
+      depends_on:
+        - system: journal
+  phone_lines:
+    - id: switchboard
+      name: Switchboard
+      calls_per_day: 100
+      agents: 2
+      serves: [vc-public]
+      depends_on:
+        - system: telephony
+  systems:
+    - id: network
+      name: Regional network
+      kind: platform
+    - id: journal
+      name: Journal system
+      depends_on:
+        - system: network
+    - id: telephony
+      name: Telephony
+      depends_on:
+        - system: network
+incidents:
+  - id: outage
+    name: Network outage
+    at: "07:00"
+    fails: [network]
+    repair: 4h
+backup_routines:
+  - id: paper
+    name: Paper journals
+    replaces: [journal]
+    capacity: 0.6
+recovery_actions:
+  - id: new-server
+    name: New server
+    kind: failover
+    systems: [network]
+    start: {after: diagnosis}
+    lead_time: 2h
+strategies:
+  - id: fast
+    set:
+      recovery_actions.new-server.lead_time: 1h
+"""
+
+
+@pytest.fixture
+def minimal_scenario_yaml() -> str:
+    """A small valid scenario with an inline region, one incident and one strategy."""
+    return MINIMAL_SCENARIO
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """`text` with the first `old` replaced by `new`; fails loudly when `old` is not there."""
+    assert old in text, f"fixture has no {old!r}"
+    return text.replace(old, new, 1)
+
+
+def line_of(text: str, fragment: str, after: str | None = None) -> int:
+    """1-based line of the first line containing `fragment` (below the line holding `after`)."""
+    start = line_of(text, after) if after else 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number > start and fragment in line:
+            return number
+    raise AssertionError(f"no line contains {fragment!r}")
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path) -> Callable[..., Path]:
+    """Write text (or bytes) to a file in tmp_path and return its path."""
+
+    def write(content: str | bytes, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return write
