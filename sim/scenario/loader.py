@@ -126,10 +126,10 @@ def _load_checked(
         found = problems_from_validation(exc, data, sources, Scenario)
         if not region_ok:  # the region's own problems are already reported
             found = [p for p in found if not (p.path == "region" or p.path.startswith("region."))]
-        return None, finish(problems + found)
+        return None, finish(problems + found, name)
     if problems:
-        return None, finish(problems)
-    return scenario, finish(check_scenario(scenario, sources))
+        return None, finish(problems, name)
+    return scenario, finish(check_scenario(scenario, sources), name)
 
 
 def _read_region(

@@ -389,10 +389,10 @@ def _at(data: Any, path: Path_) -> Any:
     return node
 
 
-def finish(problems: list[Problem]) -> list[Problem]:
-    """Problems in file and line order, at most MAX_PROBLEMS of them."""
+def finish(problems: list[Problem], main: str = "") -> list[Problem]:
+    """Problems in file and line order (the scenario file `main` first), at most MAX_PROBLEMS."""
     unique = list(dict.fromkeys(problems))
-    unique.sort(key=lambda p: (p.file, p.line or 0))
+    unique.sort(key=lambda p: (p.file != main, p.file, p.line or 0))
     if len(unique) <= MAX_PROBLEMS:
         return unique
     rest = len(unique) - MAX_PROBLEMS

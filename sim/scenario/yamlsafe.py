@@ -77,7 +77,7 @@ class YamlDocument:
         for _ in range(len(self.redirects) + 1):
             if path in self.lines:
                 return self.lines[path]
-            for n in range(len(path) - 1, -1, -1):
+            for n in range(len(path), -1, -1):
                 prefix = path[:n]
                 if prefix in self.redirects:
                     path = self.redirects[prefix] + path[n:]
@@ -414,7 +414,7 @@ def parse_yaml(text: str) -> YamlDocument:
                         ev.start_mark.line + 1,
                     )
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc) from None
+        raise _syntax_error(exc, text) from None
     except yaml.YAMLError as exc:
         raise _fatal(f"not valid YAML: {exc}") from None
     if not builder.root_set or builder.doc.data is None:
@@ -424,7 +424,7 @@ def parse_yaml(text: str) -> YamlDocument:
     return builder.doc
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
     problem = (exc.problem or "").strip() or "not valid YAML"
@@ -432,6 +432,17 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
     if exc.context and exc.context_mark is not None:
         context = exc.context.replace("while ", "", 1)
         message += f" ({context} from line {exc.context_mark.line + 1})"
-    if "\\t" in problem or "\t" in problem:
+    if mark is not None and "\t" in _line(text, mark.line):
         message += "; indent with spaces, not tabs"
     return _fatal(message, line)
+
+
+def _line(text: str, index: int) -> str:
+    """Line `index` (0-based) of `text`, without splitting the whole text."""
+    start = 0
+    for _ in range(index):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)]
