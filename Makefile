@@ -22,7 +22,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 validation: $(STAMP)
-	$(BIN)/python -m docs.validation
+	$(BIN)/python -m sim.validation
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

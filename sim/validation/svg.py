@@ -1,0 +1,74 @@
+"""Small, dependency-free SVG charts for the validation report, so that regenerating it needs no
+browser or plotting backend."""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def tornado(title: str, baseline: float, rows: list[tuple[str, float, float, str, str]], unit: str = "") -> str:
+    """Horizontal bars from the baseline to the KPI at each parameter's low and high value.
+    rows: (label, value at low, value at high, low text, high text), widest first."""
+    width, left, right, row_h, top = 860, 300, 40, 34, 56
+    height = top + row_h * len(rows) + 40
+    values = [baseline] + [v for r in rows for v in r[1:3]]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (width - left - right)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{width / 2}" y="42" text-anchor="middle" fill="#555">baseline {baseline:,.1f}{escape(unit)}; '
+        'blue: parameter at its low value, orange: at its high value</text>',
+    ]
+    for i, (label, v_low, v_high, t_low, t_high) in enumerate(rows):
+        y = top + i * row_h
+        out.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end">{escape(label)}</text>')
+        for v, color, text in ((v_low, "#4c78a8", t_low), (v_high, "#f58518", t_high)):
+            a, b = sorted((x(baseline), x(v)))
+            out.append(f'<rect x="{a:.1f}" y="{y + 6}" width="{max(b - a, 1):.1f}" height="{row_h - 12}" fill="{color}" opacity="0.85"/>')
+            anchor, tx = ("start", b + 4) if v >= baseline else ("end", a - 4)
+            out.append(f'<text x="{tx:.1f}" y="{y + 21}" text-anchor="{anchor}" fill="#333" font-size="11">{escape(text)}: {v:,.1f}</text>')
+    xb = x(baseline)
+    out.append(f'<line x1="{xb:.1f}" y1="{top - 4}" x2="{xb:.1f}" y2="{height - 30}" stroke="black"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def timeline(title: str, rows: list[tuple[str, float, float, float, float | None]], axis_label: str) -> str:
+    """Published moments against the simulated median and p10-p90 range.
+    rows: (label, p10, p50, p90, published), in hours on a common axis."""
+    width, left, right, row_h, top = 860, 300, 40, 30, 56
+    height = top + row_h * len(rows) + 50
+    values = [v for r in rows for v in r[1:] if v is not None]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (width - left - right)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{width / 2}" y="42" text-anchor="middle" fill="#555">bar: simulated p10-p90, dot: median, '
+        'red mark: published</text>',
+    ]
+    for i, (label, p10, p50, p90, published) in enumerate(rows):
+        y = top + i * row_h + 15
+        out.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{escape(label)}</text>')
+        out.append(f'<line x1="{x(p10):.1f}" y1="{y}" x2="{x(p90):.1f}" y2="{y}" stroke="#4c78a8" stroke-width="8" opacity="0.6"/>')
+        out.append(f'<circle cx="{x(p50):.1f}" cy="{y}" r="5" fill="#4c78a8"/>')
+        if published is not None:
+            out.append(f'<line x1="{x(published):.1f}" y1="{y - 9}" x2="{x(published):.1f}" y2="{y + 9}" stroke="#d62728" stroke-width="3"/>')
+    out.append(f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle" fill="#555">{escape(axis_label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
