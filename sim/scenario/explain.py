@@ -593,7 +593,7 @@ def _timeline(sc: Scenario) -> list[str]:
         else:
             lines.append(line)
             if how:
-                lines += _wrap(how, WIDTH, " " * (len(INDENT) + 19 + 1))
+                lines += _wrap(how, WIDTH, " " * (len(INDENT) + 17 + 2))
     failed_all = [f.system for inc in sc.incidents for f in inc.failed]
     if sc.policies.escalation.triggers and not any(e.key.startswith("readiness:") for e in timeline):
         lines.append(f"{INDENT}No readiness change expected: no escalation trigger holds at these times")
