@@ -121,7 +121,7 @@ def test_small_scenario_escalation_estimate(minimal_scenario_yaml):
     times = {e.key: e.hours for e in expected_timeline(sc)}
     assert times["readiness:stabslage:start"] == 7.5
     # The paper routine (60%) is not enough to stand down; the failover at 09:00 is.
-    assert times["readiness:normallage:start"] == 10
+    assert times["readiness:stabslage:end"] == 10
 
 
 def test_no_escalation_is_said(minimal_scenario_yaml):

@@ -293,8 +293,12 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
         op = operational_estimate(scenario, restored, action_start, detection)
         sd = scenario.policies.escalation.stand_down_after
         if math.isfinite(op):
+            # Standing down ends every raised level at once; the engine marks it as the end of the
+            # lowest one (readiness:stabslage:end).
+            lowest = min(levels, key=READINESS_LEVELS.index)
+            op = max(op, levels[lowest])
             out.append(Expected(
-                "readiness:normallage:start", op + sd.mean, "back to normalläge (rough estimate)",
+                f"readiness:{lowest}:end", op + sd.mean, "back to normalläge (rough estimate)",
                 f"every affected service at {pct(scenario.policies.escalation.operational_at)} from about "
                 f"{fmt_time(scenario, op)}, then {describe_dist(sd)}",
             ))
