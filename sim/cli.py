@@ -167,8 +167,7 @@ def reference(output: OutputOpt = None) -> None:
 
 @app.command()
 def explain(file: FileArg) -> None:
-    """Summarise a scenario in plain text for a trainer: period, volumes, dependency tree,
-    expected incident timeline, responses, exercise material and strategies."""
+    """Summarise a scenario in plain text: volumes, dependency tree, expected timeline, strategies."""
     from .scenario.explain import explain as explain_text
 
     scenario = load_or_exit(file)
