@@ -1,0 +1,24 @@
+"""The app: `streamlit run app.py`. Pick or upload a scenario, run it, see cancelled visits and
+recovery time, compare strategies, and download the results.
+
+The pages live in ui/pages/; each section below is one group in the sidebar. To add pages (the
+drill pages, ui/pages/drill*.py), add a section to PAGES.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Outage drill simulator", page_icon=":material/emergency:", layout="wide")
+
+PAGES = {
+    "Plan and compare": [
+        st.Page("ui/pages/scenario.py", title="Scenario", icon=":material/description:", default=True),
+        st.Page("ui/pages/run.py", title="Run", icon=":material/play_arrow:"),
+        st.Page("ui/pages/results.py", title="Results", icon=":material/monitoring:"),
+        st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("ui/pages/downloads.py", title="Downloads", icon=":material/download:"),
+    ],
+    # Drill pages go here as their own section, for example:
+    # "Drill": [st.Page("ui/pages/drill.py", title="Drill", icon=":material/groups:")],
+}
+
+st.navigation(PAGES).run()

@@ -1,0 +1,683 @@
+"""Plotly figures of a scenario and of an experiment's results, shared by the app and the reports.
+
+Every builder takes a scenario, an Experiment or a JSON summary and returns a go.Figure; none of
+them computes anything a person would call a result (that is sim.experiments' job), they only
+draw it. Times are drawn as clock times from the scenario's start. Imported only by the app and
+the reports, never by the command line's fast paths; it never imports streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .experiments.report import KPI_LABELS
+from .scenario.model import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES, Scenario
+
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22",
+)
+KIND_COLOURS = {
+    "hospital": "#1f77b4",
+    "primary_care": "#2ca02c",
+    "dental": "#9467bd",
+    "other": "#8c564b",
+    "phone": "#ff7f0e",
+    "supplies": "#17becf",
+}
+KIND_LABELS = {
+    "hospital": "Hospitals",
+    "primary_care": "Primary care",
+    "dental": "Dental care",
+    "other": "Other units",
+    "phone": "Phone lines",
+    "supplies": "Supplies (ordering)",
+}
+OUTAGE_COLOUR = "rgba(214,39,40,0.10)"
+BACKUP_COLOUR = "rgba(44,160,44,0.55)"
+STAFF_COLOUR = "rgba(255,127,14,0.55)"
+LAYOUT = dict(
+    template="plotly_white",
+    margin=dict(l=60, r=20, t=70, b=40),
+    legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
+    hovermode="x unified",
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def clock(start: datetime, hours: Iterable[float]) -> list[datetime]:
+    """Hours from the scenario's start as clock times."""
+    return [start + timedelta(hours=float(h)) for h in hours]
+
+
+def wrap_label(text: str, width: int = 22) -> str:
+    """A long node label broken over lines (plotly text takes <br>)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def strategy_label(scenario: Scenario, strategy: str) -> str:
+    if strategy == "baseline":
+        return "Baseline"
+    for s in scenario.strategies:
+        if s.id == strategy:
+            return s.name or s.id
+    return strategy
+
+
+def _title(fig: go.Figure, title: str, subtitle: str = "") -> go.Figure:
+    text = title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"
+    fig.update_layout(title=dict(text=text, x=0, xanchor="left"))
+    return fig
+
+
+def _bands(exp: Any, strategy: str) -> Any:
+    """The time-series bands of one strategy (mean and p10/p50/p90 over replications)."""
+    return exp.runs[strategy].bands
+
+
+TOTAL_SUFFIXES = ("", ":all", ":total")
+"""How a series summed over unit kinds may be named: `backlog`, `backlog:all`, `backlog:total`."""
+
+
+def _band_names(bands: Any, metric: str) -> list[str]:
+    """Series of `metric`: its total when the bands hold one, else one per kind."""
+    for suffix in TOTAL_SUFFIXES:
+        if metric + suffix in bands.names:
+            return [metric + suffix]
+    return sorted(n for n in bands.names if n.startswith(metric + ":"))
+
+
+def kinds_of(exp: Any, metric: str) -> list[str]:
+    """Unit kinds with a `metric:KIND` series in the run, in the usual order."""
+    found = {n.split(":", 1)[1] for r in exp.runs.values() if r.bands is not None
+             for n in r.bands.names if n.startswith(metric + ":")} - {"all", "total"}
+    return [k for k in KIND_COLOURS if k in found] + sorted(found - set(KIND_COLOURS))
+
+
+def _total(bands: Any, metric: str, kind: str | None = None) -> tuple[dict[str, np.ndarray], bool]:
+    """The band of `metric` for one kind, or summed over kinds. With a stored total it is exact;
+    without one only the mean adds up, and the second value says the spread is missing."""
+    if kind is not None:
+        name = f"{metric}:{kind}"
+        if name not in bands.names:
+            return {}, True
+        return {k: np.asarray(v, dtype=float) for k, v in bands.get(name).items()}, True
+    names = _band_names(bands, metric)
+    if len(names) == 1 and names[0] in {metric + x for x in TOTAL_SUFFIXES}:
+        return {k: np.asarray(v, dtype=float) for k, v in bands.get(names[0]).items()}, True
+    if not names:
+        return {}, False
+    mean = sum(np.asarray(bands.get(n)["mean"], dtype=float) for n in names)
+    if len(names) == 1:
+        return {k: np.asarray(v, dtype=float) for k, v in bands.get(names[0]).items()}, True
+    return {"mean": mean}, False
+
+
+def _band_traces(
+    fig: go.Figure,
+    x: list[datetime],
+    band: dict[str, np.ndarray],
+    name: str,
+    colour_hex: str,
+    *,
+    row: int | None = None,
+    col: int | None = None,
+    hover_format: str = ",.0f",
+    showlegend: bool = True,
+) -> None:
+    """A mean line with a shaded p10-p90 band around it."""
+    where = dict(row=row, col=col) if row is not None else {}
+    group = name
+    if "p10" in band and "p90" in band:
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=band["p90"], mode="lines", line=dict(width=0), hoverinfo="skip",
+                showlegend=False, legendgroup=group, name=f"{name} p90",
+            ),
+            **where,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=band["p10"], mode="lines", line=dict(width=0), fill="tonexty",
+                fillcolor=rgba(colour_hex, 0.18), hoverinfo="skip", showlegend=False,
+                legendgroup=group, name=f"{name} p10-p90",
+            ),
+            **where,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=band["mean"], mode="lines", name=name, legendgroup=group,
+            line=dict(color=colour_hex, width=2), showlegend=showlegend,
+            hovertemplate=f"%{{y:{hover_format}}}",
+        ),
+        **where,
+    )
+
+
+def _median(values: np.ndarray) -> float:
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    return float(np.median(v)) if v.size else math.nan
+
+
+def _spell_medians(runs: Any, start: str, end: str) -> tuple[float, float, float]:
+    """Median start and end of a spell across replications, and the share in which it started."""
+    s = runs.milestone(start)
+    e = runs.milestone(end)
+    reached = float(np.mean(~np.isnan(s))) if s.size else 0.0
+    return _median(s), _median(e), reached
+
+
+def focus_window(exp: Any, until: str = "full_operation") -> tuple[datetime, datetime] | None:
+    """The part of the horizon worth looking at first: from a little before the first failure to
+    a while after the latest strategy's p90 of `until` (full_operation or normal). Plotly's
+    autoscale button still shows the whole horizon."""
+    sc = exp.scenario
+    if not sc.incidents:
+        return None
+    first = min(sc.hours(inc.at) for inc in sc.incidents)
+    ends = []
+    for runs in exp.runs.values():
+        v = runs.milestone(until)
+        v = v[~np.isnan(v)]
+        if v.size:
+            ends.append(float(np.percentile(v, 90)))
+        for lv in READINESS_LEVELS[1:]:
+            e = runs.milestone(f"readiness:{lv}:end")
+            e = e[~np.isnan(e)]
+            if e.size and until == "full_operation":
+                ends.append(float(np.percentile(e, 90)))
+    last = max(ends) if ends else sc.horizon
+    span = max(last - first, 1.0)
+    lo = max(0.0, first - max(0.15 * span, 1.0))
+    hi = min(sc.horizon, last + 0.3 * span)
+    if hi <= lo:
+        return None
+    t0, t1 = clock(sc.start, [lo, hi])
+    return t0, t1
+
+
+def _zoom(fig: go.Figure, window: tuple[datetime, datetime] | None) -> None:
+    if window is not None:
+        fig.update_xaxes(range=list(window))
+
+
+def _no_data(fig: go.Figure, message: str) -> go.Figure:
+    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+def _system_layers(scenario: Scenario) -> dict[str, int]:
+    """Column of each system: 0 for those that need nothing, then one more than their deepest
+    need (the loader refuses cycles)."""
+    systems = {s.id: s for s in scenario.region.systems}
+    layer: dict[str, int] = {}
+
+    def depth(sid: str, seen: frozenset[str] = frozenset()) -> int:
+        if sid in layer:
+            return layer[sid]
+        s = systems.get(sid)
+        if s is None or sid in seen or not s.depends_on:
+            layer[sid] = 0
+            return 0
+        layer[sid] = 1 + max(depth(d.system, seen | {sid}) for d in s.depends_on)
+        return layer[sid]
+
+    for sid in systems:
+        depth(sid)
+    return layer
+
+
+def dependency_graph(scenario: Scenario) -> go.Figure:
+    """The dependency network: platforms and suppliers on the left, applications in the middle,
+    care units, phone lines and consumables on the right. Solid red edges stop what they feed,
+    dotted orange ones lower its capacity; systems an incident takes down are ringed in red."""
+    region = scenario.region
+    failed = {f.system for inc in scenario.incidents for f in inc.failed}
+    layers = _system_layers(scenario)
+    last = max(layers.values(), default=0) + 1
+    nodes: dict[str, dict[str, Any]] = {}
+    for s in region.systems:
+        nodes[f"system:{s.id}"] = dict(
+            layer=layers[s.id], label=s.name, group=s.kind, deps=s.depends_on,
+            hover=f"<b>{s.name}</b><br>{s.kind} system `{s.id}`"
+            + ("<br><b>fails in the incident</b>" if s.id in failed else ""),
+            failed=s.id in failed,
+        )
+    for u in region.units:
+        count = f" x{u.count}" if u.count > 1 else ""
+        nodes[f"unit:{u.id}"] = dict(
+            layer=last, label=f"{u.name}{count}", group=u.kind, deps=u.depends_on, failed=False,
+            hover=f"<b>{u.name}</b><br>{UNIT_KIND_NAMES[u.kind]}, {u.count} unit(s)",
+        )
+    for p in region.phone_lines:
+        nodes[f"phone:{p.id}"] = dict(
+            layer=last, label=p.name, group="phone", deps=p.depends_on, failed=False,
+            hover=f"<b>{p.name}</b><br>phone line, {p.calls_per_day:,.0f} calls a day each",
+        )
+    for c in region.consumables:
+        nodes[f"supply:{c.id}"] = dict(
+            layer=last, label=c.name, group="supplies", deps=c.depends_on, failed=False,
+            hover=f"<b>{c.name}</b><br>consumable, {c.stock_days:g} days of stock",
+        )
+
+    # Place each column in order; later columns sorted by where their needs sit, which keeps
+    # most edges from crossing.
+    y: dict[str, float] = {}
+    for col in range(last + 1):
+        members = [k for k, n in nodes.items() if n["layer"] == col]
+
+        def centre(key: str) -> float:
+            ys = [y[f"system:{d.system}"] for d in nodes[key]["deps"] if f"system:{d.system}" in y]
+            return sum(ys) / len(ys) if ys else 0.0
+
+        members.sort(key=lambda k: (centre(k), nodes[k]["label"]))
+        n = len(members)
+        for i, key in enumerate(members):
+            y[key] = 0.5 if n == 1 else 1 - i / (n - 1)
+
+    fig = go.Figure()
+    for effect, style in (("stop", dict(color="#d62728", width=1.6)),
+                          ("reduce", dict(color="#ff7f0e", width=1.3, dash="dot"))):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        mx, my, mt = [], [], []
+        for key, node in nodes.items():
+            for d in node["deps"]:
+                src = f"system:{d.system}"
+                if d.effect != effect or src not in nodes:
+                    continue
+                x0, y0 = nodes[src]["layer"], y[src]
+                x1, y1 = node["layer"], y[key]
+                xs += [x0, x1, None]
+                ys += [y0, y1, None]
+                mx.append((x0 + x1) / 2)
+                my.append((y0 + y1) / 2)
+                what = "stops" if d.effect == "stop" else f"runs at {d.remaining:.0%}"
+                affects = f" ({', '.join(d.affects)})" if getattr(d, "affects", None) else ""
+                mt.append(f"without {nodes[src]['label']}, {node['label']} {what}{affects}")
+        label = "stops without" if effect == "stop" else "reduced without"
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=style, hoverinfo="skip", name=label))
+        fig.add_trace(go.Scatter(
+            x=mx, y=my, mode="markers", marker=dict(size=6, color=style["color"], opacity=0.0),
+            hovertext=mt, hoverinfo="text", showlegend=False, name=f"{label} (hover)",
+        ))
+    symbols = {"platform": "square", "supplier": "diamond", "application": "circle"}
+    groups: dict[str, list[str]] = {}
+    for key, node in nodes.items():
+        groups.setdefault(node["group"], []).append(key)
+    for group, keys in groups.items():
+        is_system = group in symbols
+        fig.add_trace(go.Scatter(
+            x=[nodes[k]["layer"] for k in keys],
+            y=[y[k] for k in keys],
+            mode="markers+text",
+            text=[nodes[k]["label"] if not is_system else wrap_label(nodes[k]["label"]) for k in keys],
+            textposition="middle right" if not is_system else "top center",
+            hovertext=[nodes[k]["hover"] for k in keys],
+            hoverinfo="text",
+            marker=dict(
+                size=16 if is_system else 14,
+                symbol=symbols.get(group, "circle"),
+                color=KIND_COLOURS.get(group, "#555555") if not is_system else "#e8e8e8",
+                line=dict(
+                    color=["#d62728" if nodes[k]["failed"] else "#444444" for k in keys],
+                    width=[3 if nodes[k]["failed"] else 1 for k in keys],
+                ),
+            ),
+            name=KIND_LABELS.get(group, f"{group} system" if is_system else group),
+        ))
+    per_col = [sum(1 for n in nodes.values() if n["layer"] == c) for c in range(last + 1)]
+    # System labels sit above their node over up to three lines; care nodes take one line.
+    height = max(420, 95 * max(per_col[:-1], default=1), 36 * per_col[-1]) + 150
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=height)
+    fig.update_xaxes(visible=False, range=[-0.4, last + 1.2])
+    fig.update_yaxes(visible=False, range=[-0.1, 1.12])
+    return _title(fig, "What depends on what", "left: platforms and suppliers; right: care, phones and supplies; "
+                  "red ring: fails in the incident")
+
+
+def incident_timeline(scenario: Scenario) -> go.Figure:
+    """The incident and the responses at their expected times (each distribution's mean): a
+    reading aid for the trainer, not a simulation."""
+    from .scenario.explain import expected_timeline
+
+    items = [e for e in expected_timeline(scenario) if math.isfinite(e.hours)]
+    fig = go.Figure()
+    if not items:
+        return _title(_no_data(fig, "no incident in this scenario"), "Incident timeline")
+
+    def lane(key: str) -> str:
+        head = key.split(":", 1)[0]
+        return {"incident": "Incident", "action": "Recovery", "system": "Systems back",
+                "readiness": "Readiness", "full_operation": "Systems back"}.get(head, "Other")
+
+    lanes = ["Incident", "Recovery", "Systems back", "Readiness", "Other"]
+    for i, name in enumerate(lanes):
+        mine = [e for e in items if lane(e.key) == name]
+        if not mine:
+            continue
+        fig.add_trace(go.Scatter(
+            x=clock(scenario.start, [e.hours for e in mine]),
+            y=[name] * len(mine),
+            mode="markers+text",
+            text=[e.label for e in mine],
+            textposition=["top center" if j % 2 == 0 else "bottom center" for j in range(len(mine))],
+            hovertext=[f"{e.label}<br>{e.how}" if e.how else e.label for e in mine],
+            hoverinfo="text+x",
+            marker=dict(size=11, color=colour(i), symbol="diamond"),
+            name=name,
+            showlegend=False,
+        ))
+    span = max(e.hours for e in items) - min(e.hours for e in items)
+    pad = max(span * 0.08, 0.5)
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=380)
+    fig.update_xaxes(range=clock(scenario.start, [min(e.hours for e in items) - pad,
+                                                   max(e.hours for e in items) + pad]))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)))
+    return _title(fig, "Incident timeline (expected times)", "means of the scenario's distributions; "
+                  "Run gives the spread")
+
+
+# --------------------------------------------------------------------------- results over time
+
+
+def cancelled_over_time(exp: Any, kind: str | None = None, metric: str = "cancelled_planned") -> go.Figure:
+    """Cancelled planned visits, cumulative: the mean and the p10-p90 band, a line per strategy;
+    all unit kinds together, or one `kind`."""
+    sc = exp.scenario
+    fig = go.Figure()
+    partial = False
+    for i, strategy in enumerate(exp.runs):
+        bands = _bands(exp, strategy)
+        band, complete = _total(bands, metric, kind)
+        if not band:
+            continue
+        partial |= not complete
+        _band_traces(fig, clock(sc.start, bands.times_h), band, strategy_label(sc, strategy), colour(i))
+    fig.update_layout(**LAYOUT, height=420, yaxis_title="visits cancelled (cumulative)")
+    _zoom(fig, focus_window(exp))
+    note = "mean line, shaded p10-p90 over replications"
+    if partial:
+        note = "mean over replications; choose one unit kind to see the spread"
+    label = KPI_LABELS.get(metric, metric.replace("_", " "))
+    where = f": {KIND_LABELS.get(kind, kind)}" if kind else ""
+    return _title(fig, f"{label} over time{where}", note)
+
+
+def recovery_curve(exp: Any, strategy: str = "baseline") -> go.Figure:
+    """Operating capacity per unit kind over time with the outage, backup routines and staff mode
+    shaded (median times over replications)."""
+    sc = exp.scenario
+    runs = exp.runs[strategy]
+    bands = _bands(exp, strategy)
+    x = clock(sc.start, bands.times_h)
+    fig = go.Figure()
+    kinds = [n.split(":", 1)[1] for n in bands.names if n.startswith("capacity:")]
+    order = [k for k in KIND_COLOURS if k in kinds] + [k for k in kinds if k not in KIND_COLOURS]
+    for kind in order:
+        band = {k: np.asarray(v, dtype=float) * 100 for k, v in bands.get(f"capacity:{kind}").items()}
+        _band_traces(fig, x, band, KIND_LABELS.get(kind, kind), KIND_COLOURS.get(kind, "#555555"),
+                     hover_format=".0f")
+
+    def shade(h0: float, h1: float, fill: str, y0: float, y1: float, name: str, legend: str) -> None:
+        if not (math.isfinite(h0) and math.isfinite(h1)) or h1 <= h0:
+            return
+        t0, t1 = clock(sc.start, [h0, h1])
+        fig.add_vrect(x0=t0, x1=t1, y0=y0, y1=y1, fillcolor=fill, line_width=0, layer="below")
+        fig.add_trace(go.Scatter(
+            x=[t0, t1], y=[None, None], mode="markers", marker=dict(color=fill, size=12, symbol="square"),
+            name=legend, legendgroup=legend, showlegend=legend not in shown, hoverinfo="skip",
+        ))
+        shown.add(legend)
+
+    shown: set[str] = set()
+    starts = [sc.hours(inc.at) for inc in sc.incidents]
+    full = _median(runs.milestone("full_operation"))
+    if starts:
+        shade(min(starts), full if math.isfinite(full) else sc.horizon, OUTAGE_COLOUR, 0, 1,
+              "outage", "outage (to full operation)")
+    # Backup routines as thin strips at the bottom, staff mode as a strip at the top.
+    routines = [b.id for b in sc.backup_routines]
+    for j, bid in enumerate(routines):
+        a, e, _ = _spell_medians(runs, f"backup:{bid}:active", f"backup:{bid}:ended")
+        if math.isfinite(a) and not math.isfinite(e):
+            e = sc.horizon
+        shade(a, e, BACKUP_COLOUR, 0.0 + 0.03 * j, 0.025 + 0.03 * j, bid, "backup routines in use")
+    for lv in READINESS_LEVELS[1:]:
+        a, e, _ = _spell_medians(runs, f"readiness:{lv}:start", f"readiness:{lv}:end")
+        if math.isfinite(a) and not math.isfinite(e):
+            e = sc.horizon
+        shade(a, e, STAFF_COLOUR, 0.955, 0.985, lv, f"{READINESS_NAMES['stabslage']} or higher")
+    fig.update_layout(**LAYOUT, height=460, yaxis_title="capacity, % of normal")
+    _zoom(fig, focus_window(exp))
+    fig.update_yaxes(range=[0, 105])
+    return _title(fig, f"Recovery curve: {strategy_label(sc, strategy)}",
+                  "capacity per unit kind (mean, shaded p10-p90); shaded spans at median times")
+
+
+def backlog_burndown(exp: Any, kind: str | None = None, metric: str = "backlog") -> go.Figure:
+    """Cancelled visits still waiting for a new time, a line per strategy: the backlog burning down."""
+    sc = exp.scenario
+    fig = go.Figure()
+    partial = False
+    for i, strategy in enumerate(exp.runs):
+        bands = _bands(exp, strategy)
+        band, complete = _total(bands, metric, kind)
+        if not band:
+            continue
+        partial |= not complete
+        _band_traces(fig, clock(sc.start, bands.times_h), band, strategy_label(sc, strategy), colour(i))
+    fig.update_layout(**LAYOUT, height=420, yaxis_title="visits waiting for a new time")
+    _zoom(fig, focus_window(exp, "normal"))
+    note = "mean line, shaded p10-p90 over replications"
+    if partial:
+        note = "mean over replications; choose one unit kind to see the spread"
+    where = f": {KIND_LABELS.get(kind, kind)}" if kind else ""
+    return _title(fig, f"Backlog of cancelled visits burning down{where}", note)
+
+
+def recovery_time_distribution(exp: Any) -> go.Figure:
+    """Time to full operation and time back to normal (backlog cleared), over replications."""
+    sc = exp.scenario
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Time to full operation", "Time back to normal"),
+                        horizontal_spacing=0.16)
+    labels = [strategy_label(sc, s) for s in exp.runs]
+    for col, kpi in ((1, "time_to_full_operation_h"), (2, "time_to_normal_h")):
+        values = {s: exp.runs[s].kpi(kpi) for s in exp.runs}
+        finite_all = np.concatenate([v[~np.isnan(v)] for v in values.values()] or [np.zeros(0)])
+        middle = float(np.median(finite_all)) if finite_all.size else sc.horizon / 2
+        for i, strategy in enumerate(exp.runs):
+            v = values[strategy]
+            finite = v[~np.isnan(v)]
+            label = labels[i]
+            if not finite.size:
+                fig.add_trace(go.Scatter(
+                    x=[middle], y=[label], mode="text", text=["never within the horizon"],
+                    textfont=dict(color=colour(i)), showlegend=False, hoverinfo="skip",
+                ), row=1, col=col)
+                continue
+            missing = v.size - finite.size
+            extra = f" ({missing} of {v.size} never)" if missing else ""
+            fig.add_trace(
+                go.Box(
+                    x=finite, y=[label] * finite.size, name=label, boxpoints="all", jitter=0.4,
+                    pointpos=0, marker=dict(color=colour(i), size=4, opacity=0.6),
+                    line=dict(color=colour(i)), showlegend=False, orientation="h",
+                    hovertemplate="%{x:.1f} h<extra>" + label + extra + "</extra>",
+                ),
+                row=1, col=col,
+            )
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest", "margin": dict(l=60, r=20, t=110, b=50)},
+                      height=max(360, 140 + 60 * len(labels)), showlegend=False)
+    fig.update_xaxes(title_text="hours after the failure")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)))
+    return _title(fig, "How long recovery takes", "each dot is one replication; box: quartiles and median")
+
+
+def timeline_gantt(exp: Any, strategy: str = "baseline") -> go.Figure:
+    """Outages, backup routines, recovery actions and readiness levels as bars from their median
+    start to their median end over replications."""
+    sc = exp.scenario
+    runs = exp.runs[strategy]
+    rows: list[tuple[str, str, float, float, str]] = []
+    first = min((sc.hours(inc.at) for inc in sc.incidents), default=math.nan)
+    for inc in sc.incidents:
+        at = sc.hours(inc.at)
+        for f in inc.failed:
+            end = _median(runs.milestone(f"system:{f.system}:restored"))
+            rows.append(("Outage", f"{f.system} down", at, end, "#d62728"))
+    for b in sc.backup_routines:
+        a, e, reached = _spell_medians(runs, f"backup:{b.id}:active", f"backup:{b.id}:ended")
+        if reached > 0:
+            rows.append(("Backup routine", f"{b.name}", a, e, "#2ca02c"))
+    for act in sc.recovery_actions:
+        eff = _median(runs.milestone(f"action:{act.id}:in_effect"))
+        if math.isfinite(eff):
+            rows.append(("Recovery", f"{act.name} (in effect)", eff, eff, "#1f77b4"))
+    for lv in READINESS_LEVELS[1:]:
+        a, e, reached = _spell_medians(runs, f"readiness:{lv}:start", f"readiness:{lv}:end")
+        if reached > 0:
+            rows.append(("Readiness", READINESS_NAMES[lv], a, e, "#ff7f0e"))
+    fig = go.Figure()
+    if not rows:
+        return _title(_no_data(fig, "nothing happened in this scenario"), "Timeline")
+    labels = []
+    for group, label, start, end, fill in rows:
+        if not math.isfinite(start):
+            continue
+        open_end = not math.isfinite(end)
+        stop = sc.horizon if open_end else end
+        t0 = sc.start + timedelta(hours=start)
+        width_ms = max(stop - start, 0.05) * 3_600_000
+        hover = f"{label}<br>from {t0:%a %d %b %H:%M}"
+        hover += " until past the horizon" if open_end else f" to {sc.start + timedelta(hours=stop):%a %d %b %H:%M}"
+        labels.append(label)
+        fig.add_trace(go.Bar(
+            base=[t0], x=[width_ms], y=[label], orientation="h", marker=dict(color=fill),
+            name=group, legendgroup=group, showlegend=group not in {t.name for t in fig.data},
+            hovertext=[hover], hoverinfo="text",
+        ))
+    if math.isfinite(first):
+        fig.add_vline(x=sc.start + timedelta(hours=first), line=dict(color="#d62728", dash="dot", width=1))
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=140 + 34 * len(labels),
+                      barmode="overlay")
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)))
+    return _title(fig, f"Timeline: {strategy_label(sc, strategy)}", "median start and end over replications")
+
+
+# --------------------------------------------------------------------------- comparing strategies
+
+
+def _strategy_labels(summary: dict[str, Any], scenario: Scenario | None) -> dict[str, str]:
+    return {s: strategy_label(scenario, s) if scenario is not None else s for s in summary["strategies"]}
+
+
+def kpi_comparison(
+    summary: dict[str, Any], kpis: Sequence[str], scenario: Scenario | None = None, cols: int = 2
+) -> go.Figure:
+    """Strategies side by side: the mean of each KPI with its 95% confidence interval."""
+    kpis = list(kpis)
+    labels = _strategy_labels(summary, scenario)
+    cols = max(1, min(cols, len(kpis)))
+    rows = max(1, math.ceil(len(kpis) / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[KPI_LABELS.get(k, k) for k in kpis],
+                        vertical_spacing=0.22 if rows > 1 else 0.1)
+    for j, kpi in enumerate(kpis):
+        r, c = j // cols + 1, j % cols + 1
+        for i, (strategy, s) in enumerate(summary["strategies"].items()):
+            v = s["kpis"].get(kpi)
+            if v is None or v["mean"] is None:
+                continue
+            lo, hi = v["ci95"]
+            m = v["mean"]
+            fig.add_trace(go.Bar(
+                x=[labels[strategy]], y=[m], marker_color=colour(i), name=labels[strategy],
+                legendgroup=strategy, showlegend=j == 0,
+                error_y=dict(type="data", symmetric=False,
+                             array=[(hi - m) if hi is not None else 0],
+                             arrayminus=[(m - lo) if lo is not None else 0]),
+                hovertemplate=f"{labels[strategy]}: %{{y:,.1f}}"
+                + (f" (95% CI {lo:,.1f} to {hi:,.1f})" if lo is not None and hi is not None else "")
+                + "<extra></extra>",
+            ), row=r, col=c)
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest", "margin": dict(l=60, r=20, t=110, b=40)},
+                      height=120 + 300 * rows, showlegend=True)
+    fig.update_xaxes(showticklabels=False)
+    return _title(fig, "Strategies side by side", "mean with 95% confidence interval")
+
+
+def paired_difference_chart(
+    diffs: dict[str, dict[str, Any]], kpi: str, baseline: str, scenario: Scenario | None = None
+) -> go.Figure:
+    """Each strategy minus the baseline, replication by replication (common random numbers): the
+    mean difference with its 95% CI, and p10-p90 of the differences as a thin line."""
+    fig = go.Figure()
+    names = list(diffs)
+    label = (lambda s: strategy_label(scenario, s)) if scenario is not None else (lambda s: s)
+    for i, strategy in enumerate(names):
+        d = diffs[strategy]
+        m = d["mean"]
+        if m is None or (isinstance(m, float) and math.isnan(m)):
+            continue
+        lo, hi = d["ci95"]
+        y = label(strategy)
+        if d.get("p10") is not None and d.get("p90") is not None:
+            fig.add_trace(go.Scatter(
+                x=[d["p10"], d["p90"]], y=[y, y], mode="lines", line=dict(color=colour(i + 1), width=2),
+                opacity=0.4, showlegend=False, hoverinfo="skip",
+            ))
+        fig.add_trace(go.Scatter(
+            x=[m], y=[y], mode="markers", marker=dict(size=12, color=colour(i + 1)), name=y,
+            error_x=dict(type="data", symmetric=False, array=[(hi - m) if hi is not None else 0],
+                         arrayminus=[(m - lo) if lo is not None else 0], thickness=3, width=8),
+            hovertemplate=f"{y}: %{{x:+,.1f}}"
+            + (f" (95% CI {lo:+,.1f} to {hi:+,.1f})" if lo is not None and hi is not None else "")
+            + "<extra></extra>",
+        ))
+    fig.add_vline(x=0, line=dict(color="#444444", width=1))
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=160 + 60 * max(1, len(names)),
+                      showlegend=False, xaxis_title=f"difference from {label(baseline)}")
+    return _title(fig, f"{KPI_LABELS.get(kpi, kpi)}: difference from {label(baseline)}",
+                  "dot: mean paired difference with 95% CI; thin line: p10-p90 of the differences")
+
+
+# --------------------------------------------------------------------------- sets of figures
+
+
+def result_figures(exp: Any, strategy: str = "baseline") -> dict[str, go.Figure]:
+    """The results charts in reading order, keyed by a short name (for reports and PNG files)."""
+    return {
+        "cancelled-visits": cancelled_over_time(exp),
+        "recovery-curve": recovery_curve(exp, strategy),
+        "recovery-time": recovery_time_distribution(exp),
+        "backlog": backlog_burndown(exp),
+        "timeline": timeline_gantt(exp, strategy),
+    }

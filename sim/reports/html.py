@@ -1,0 +1,141 @@
+"""A self-contained HTML report of a run: one file with plotly.js inlined once, so its charts work
+with no network (on a laptop in a bunker during a drill, or attached to an after-action report).
+Nothing in it loads from another address."""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import datetime
+from typing import Any
+
+from .. import charts
+from ..experiments.report import KPI_LABELS, fmt
+from .tables import kpi_rows
+
+CONFIG = {"displaylogo": False, "responsive": True}
+COMPARED_KPIS = ("cancelled_planned", "time_to_full_operation_h", "time_to_normal_h", "calls_unanswered")
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.6rem 0 1.2rem; font-size: 0.9rem; }
+th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.meta { color: #555; font-size: 0.9rem; } .chart { margin: 1rem 0; }
+"""
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _figure(fig: Any, first: bool) -> str:
+    body = fig.to_html(full_html=False, include_plotlyjs=first, config=CONFIG)
+    return f'<div class="chart">{body}</div>'
+
+
+def _kpi_table(summary: dict[str, Any], strategy: str) -> str:
+    rows = ["<tr><th>KPI</th><th>mean</th><th>95% CI</th><th>p10</th><th>p50</th><th>p90</th><th>reached</th></tr>"]
+    for r in kpi_rows(summary, [strategy]):
+        reached = "" if r["reached"] is None else f"{r['reached']:.0%}"
+        rows.append(
+            f"<tr><td>{_esc(r['label'])}</td><td>{fmt(r['mean'])}</td>"
+            f"<td>{fmt(r['ci95_low'])} to {fmt(r['ci95_high'])}</td><td>{fmt(r['p10'])}</td>"
+            f"<td>{fmt(r['p50'])}</td><td>{fmt(r['p90'])}</td><td>{reached}</td></tr>"
+        )
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def _diff_table(diffs: dict[str, dict[str, dict[str, Any]]], label: Any) -> str:
+    rows = ["<tr><th>KPI</th><th>strategy</th><th>mean difference</th><th>95% CI</th><th>p10</th><th>p50</th><th>p90</th></tr>"]
+    for kpi, by_strategy in diffs.items():
+        for strategy, d in by_strategy.items():
+            lo, hi = d["ci95"]
+            rows.append(
+                f"<tr><td>{_esc(KPI_LABELS.get(kpi, kpi))}</td><td>{_esc(label(strategy))}</td>"
+                f"<td>{fmt(d['mean'])}</td><td>{fmt(lo)} to {fmt(hi)}</td><td>{fmt(d['p10'])}</td>"
+                f"<td>{fmt(d['p50'])}</td><td>{fmt(d['p90'])}</td></tr>"
+            )
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def paired_differences(exp: Any, baseline: str, kpis: tuple[str, ...] = COMPARED_KPIS) -> dict[str, dict[str, Any]]:
+    """kpi -> strategy -> paired difference from the baseline, for every other strategy."""
+    from ..experiments import paired_difference
+
+    others = [s for s in exp.runs if s != baseline]
+    return {k: {s: paired_difference(exp, k, s, baseline) for s in others} for k in kpis}
+
+
+def html_report(
+    exp: Any,
+    summary: dict[str, Any],
+    *,
+    strategy: str | None = None,
+    baseline: str | None = None,
+    generated: datetime | None = None,
+) -> str:
+    """The whole report as one HTML document. `strategy` is drawn in the recovery curve and the
+    timeline (default: the first); with several strategies, each is compared with `baseline`."""
+    sc = exp.scenario
+    strategies = list(exp.runs)
+    strategy = strategy if strategy in exp.runs else strategies[0]
+    baseline = baseline if baseline in exp.runs else strategies[0]
+
+    def label(s: str) -> str:
+        return charts.strategy_label(sc, s)
+
+    figures = [("The scenario", charts.dependency_graph(sc)), ("", charts.incident_timeline(sc))]
+    results = charts.result_figures(exp, strategy)
+    figures += [("Results", results.pop("cancelled-visits"))] + [("", f) for f in results.values()]
+    diffs: dict[str, dict[str, Any]] = {}
+    if len(strategies) > 1:
+        figures.append(("Strategies compared", charts.kpi_comparison(summary, COMPARED_KPIS, sc)))
+        diffs = paired_differences(exp, baseline)
+        figures += [("", charts.paired_difference_chart(d, k, baseline, sc)) for k, d in diffs.items()]
+
+    when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    wall = summary.get("performance", {}).get("wall_s")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_esc(sc.title)}: simulation report</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>{_esc(sc.title)}</h1>",
+        f'<p class="meta">scenario <code>{_esc(sc.name)}</code>'
+        + (f" ({_esc(summary['file'])})" if summary.get("file") else "")
+        + f"; {summary['replications']} replications per strategy, seed {summary['seed']}; "
+        f"strategies: {_esc(', '.join(label(s) for s in strategies))}; report made {when}"
+        + (f"; the run took {wall:.1f} s" if isinstance(wall, int | float) and math.isfinite(wall) else "")
+        + "</p>",
+    ]
+    if summary.get("partial"):
+        parts.append("<p><b>The run was stopped early: these results are partial.</b></p>")
+    if sc.description:
+        parts.append(f"<p>{_esc(sc.description.strip())}</p>")
+    first = True
+    for heading, fig in figures:
+        if heading:
+            parts.append(f"<h2>{_esc(heading)}</h2>")
+        parts.append(_figure(fig, first))
+        first = False
+    parts.append("<h2>Key figures</h2>")
+    parts.append('<p class="meta">Mean over replications with its 95% confidence interval, and the '
+                 "10th, 50th and 90th percentiles. Times are hours from the start of the scenario "
+                 "or, for the \"time to\" rows, from the failure; \"reached\" is the share of "
+                 "replications in which it happened within the horizon.</p>")
+    for s in strategies:
+        parts.append(f"<h3>{_esc(label(s))}</h3>")
+        parts.append(_kpi_table(summary, s))
+    if diffs:
+        parts.append(f"<h3>Paired differences from {_esc(label(baseline))}</h3>")
+        parts.append('<p class="meta">Each replication of a strategy sees the same failures and '
+                     "arrivals as the same replication of the baseline, so the difference shows the "
+                     "strategy, not the noise.</p>")
+        parts.append(_diff_table(diffs, label))
+    if sc.sources:
+        parts.append("<h2>Sources</h2><ul>" + "".join(f"<li>{_esc(s)}</li>" for s in sc.sources) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,47 @@
+"""The KPI table of a run's JSON summary, as rows for a screen and as CSV for a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from ..experiments.report import KPI_LABELS
+
+COLUMNS = ("strategy", "kpi", "label", "mean", "ci95_low", "ci95_high", "p10", "p50", "p90", "reached")
+
+
+def kpi_rows(summary: dict[str, Any], strategies: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per strategy and KPI, in KPI_LABELS' order; `reached` is the share of replications
+    in which a moment (such as full operation) happened, and empty for counts."""
+    rows = []
+    for strategy in strategies or list(summary["strategies"]):
+        kpis = summary["strategies"][strategy]["kpis"]
+        for kpi, label in KPI_LABELS.items():
+            v = kpis.get(kpi)
+            if v is None:
+                continue
+            lo, hi = v.get("ci95") or (None, None)
+            rows.append({
+                "strategy": strategy,
+                "kpi": kpi,
+                "label": label,
+                "mean": v.get("mean"),
+                "ci95_low": lo,
+                "ci95_high": hi,
+                "p10": v.get("p10"),
+                "p50": v.get("p50"),
+                "p90": v.get("p90"),
+                "reached": v.get("reached"),
+            })
+    return rows
+
+
+def kpi_csv(summary: dict[str, Any]) -> str:
+    """The KPI table as CSV (comma-separated, a header row, empty cells for missing values)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in kpi_rows(summary):
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()

@@ -1,0 +1,142 @@
+"""Scenario page: pick a shipped scenario, upload one or edit it here; problems are listed with
+their line numbers next to the text, and a valid scenario is summarised."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sim import charts
+from ui import state, view
+from ui.settings import LIMITS
+
+EDITOR_VERSION = "scenario_editor_version"
+UPLOAD_SEEN = "scenario_upload_seen"
+
+
+def replace_scenario(choice: state.ScenarioChoice) -> None:
+    """A scenario from outside the editor: the editor starts again from its text."""
+    state.set_scenario(choice)
+    st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+
+
+def on_pick() -> None:
+    replace_scenario(state.load_shipped(st.session_state["scenario_pick"]))
+
+
+def take_upload() -> None:
+    upload = st.session_state.get("scenario_upload")
+    if upload is None or st.session_state.get(UPLOAD_SEEN) == upload.file_id:
+        return
+    st.session_state[UPLOAD_SEEN] = upload.file_id
+    if upload.size > LIMITS.max_upload_bytes:
+        st.session_state["upload_error"] = (
+            f"{upload.name} is {upload.size:,} bytes; files up to {LIMITS.max_upload_bytes:,} bytes "
+            "can be uploaded here."
+        )
+        return
+    st.session_state.pop("upload_error", None)
+    raw = upload.getvalue()
+    choice = state.validate_bytes(raw, upload.name, "upload")
+    replace_scenario(choice)
+
+
+def show_problems(choice: state.ScenarioChoice) -> None:
+    lines = choice.text.splitlines()
+    shown = choice.problems[:50]
+    st.error(f"{len(choice.problems)} problem(s) in {choice.name}: the scenario cannot be run yet.")
+    for p in shown:
+        where = f"line {p.line}" if p.line else "file"
+        other = "" if p.file == choice.name else f" (in {p.file})"
+        st.markdown(f"**{where}**{other} · `{p.path or '-'}`  \n{p.message}")
+        if p.line and p.file == choice.name and 0 < p.line <= len(lines):
+            lo, hi = max(1, p.line - 1), min(len(lines), p.line + 1)
+            excerpt = "\n".join(
+                f"{'>' if n == p.line else ' '}{n:4d} | {lines[n - 1]}" for n in range(lo, hi + 1)
+            )
+            st.code(excerpt, language=None)
+    if len(choice.problems) > len(shown):
+        st.caption(f"and {len(choice.problems) - len(shown)} more")
+
+
+def summary(choice: state.ScenarioChoice) -> None:
+    sc = choice.scenario
+    assert sc is not None
+    st.subheader(sc.title)
+    if sc.description:
+        st.write(sc.description)
+    cols = st.columns(4)
+    for col, (label, value) in zip(cols, view.totals(sc).items(), strict=True):
+        col.metric(label, f"{value:,.0f}")
+    tabs = st.tabs(["Units and volumes", "Dependencies", "Incident timeline", "Strategies", "Text summary"])
+    with tabs[0]:
+        st.dataframe(view.units_table(sc), hide_index=True, width="stretch")
+        if sc.region.phone_lines:
+            st.dataframe(view.phone_table(sc), hide_index=True, width="stretch")
+    with tabs[1]:
+        view.chart(charts.dependency_graph(sc), "scenario-dependencies")
+    with tabs[2]:
+        view.chart(charts.incident_timeline(sc), "scenario-timeline")
+        st.dataframe(view.timeline_table(sc), hide_index=True, width="stretch")
+    with tabs[3]:
+        if sc.strategies:
+            st.dataframe(view.strategies_table(sc), hide_index=True, width="stretch")
+        else:
+            st.info("This scenario has no strategies; add some under `strategies:` to compare them.")
+    with tabs[4]:
+        from sim.scenario.explain import explain
+
+        st.code(explain(sc, choice.name), language=None)
+
+
+def main() -> None:
+    st.title("Scenario")
+    st.markdown(view.page_text("scenario"))
+    choice = state.current_scenario()
+    shipped = list(state.shipped_scenarios())
+
+    source = st.radio("Start from", ["A shipped scenario", "A file of my own"], horizontal=True, key="scenario_source")
+    if source == "A shipped scenario":
+        current = choice.name.removeprefix("scenarios/")
+        st.selectbox(
+            "Scenario", shipped, index=shipped.index(current) if current in shipped else None,
+            key="scenario_pick", on_change=on_pick, placeholder="Choose a scenario",
+        )
+    else:
+        st.file_uploader(
+            "Upload a scenario (YAML)", type=["yaml", "yml"], key="scenario_upload", on_change=take_upload,
+            max_upload_size=LIMITS.max_upload_mb,
+            help=f"At most {LIMITS.max_upload_bytes:,} bytes. A `region:` file path is looked up "
+            "among the shipped region files (scenarios/regions/).",
+        )
+        take_upload()  # AppTest and a first render give the file without an on_change call
+        if st.session_state.get("upload_error"):
+            st.error(st.session_state["upload_error"])
+    choice = state.current_scenario()
+
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        version = st.session_state.get(EDITOR_VERSION, 0)
+        text = st.text_area(
+            f"{choice.name}", value=choice.text, height=520, key=f"scenario_editor_{version}",
+            help="Edit the YAML here, then press Check and use.",
+        )
+        if st.button("Check and use", key="scenario_check"):
+            if len(text.encode("utf-8")) > LIMITS.max_upload_bytes:
+                st.error(f"The text is over {LIMITS.max_upload_bytes:,} bytes, the limit on this server.")
+            else:
+                name = choice.name if choice.origin == "edit" else f"{choice.name} (edited)"
+                state.set_scenario(state.validate(text, name, "edit"))
+                st.rerun()
+    with right:
+        if choice.ok:
+            st.success(f"{choice.name} is valid.")
+            st.page_link("ui/pages/run.py", label="Run it", icon=":material/play_arrow:")
+        else:
+            show_problems(choice)
+    if choice.ok:
+        summary(choice)
+    else:
+        st.info("Fix the problems to see the scenario's summary. Runs made earlier stay on the Results page.")
+
+
+main()

@@ -1,0 +1,120 @@
+"""Running a scenario from the app: a slot from the shared semaphore, a time budget, progress, and
+the results kept in the session under the scenario's content and the settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+from sim.engine import BudgetExceeded
+from sim.experiments import ExecutorError, StopRequest, experiment_summary, run_experiment
+from sim.scenario import ChangeError, apply_strategy
+
+from .settings import HEAVY_RUNS, LIMITS, Limits
+from .state import RunResult, RunSettings, ScenarioChoice, run_key
+
+EXECUTORS = ("serial", "local", "dask")
+EXECUTOR_HELP = {
+    "serial": "one replication after the other in the server process: the fastest start",
+    "local": "worker processes on the server: faster for many replications",
+    "dask": "a Dask cluster (SIM_APP_DASK_ADDRESS, or a local one started for the run)",
+}
+
+
+class RunRefused(Exception):
+    """A run that cannot start or was stopped; the message tells the person what to do."""
+
+
+def available_executors() -> list[str]:
+    out = ["serial", "local"]
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        return out
+    return [*out, "dask"]
+
+
+def check_settings(choice: ScenarioChoice, settings: RunSettings, limits: Limits = LIMITS) -> None:
+    if choice.scenario is None:
+        raise RunRefused("The scenario has problems; fix them on the Scenario page first.")
+    if not 1 <= settings.replications <= limits.max_replications:
+        raise RunRefused(f"Replications must be between 1 and {limits.max_replications:,} on this server.")
+    if not settings.strategies:
+        raise RunRefused("Choose at least one strategy.")
+    for s in settings.strategies:
+        try:
+            apply_strategy(choice.scenario, s)
+        except ChangeError as exc:
+            raise RunRefused(f"Strategy {s}: {exc.message}") from None
+
+
+@contextmanager
+def heavy_run_slot(on_wait: Callable[[int], None], limits: Limits = LIMITS, slots: Any = HEAVY_RUNS):
+    """Hold one of the server's run slots; `on_wait(max_runs)` is called once when all are taken,
+    and the run gives up after `queue_wait_s`."""
+    if not slots.acquire(blocking=False):
+        on_wait(limits.max_heavy_runs)
+        if not slots.acquire(timeout=limits.queue_wait_s):
+            raise RunRefused(
+                f"The server is busy with {limits.max_heavy_runs} other run(s) and none finished "
+                f"within {limits.queue_wait_s:.0f} s. Try again in a moment."
+            )
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def execute(
+    choice: ScenarioChoice,
+    settings: RunSettings,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[int], None] = lambda n: None,
+    limits: Limits = LIMITS,
+) -> RunResult:
+    """Run the scenario under the settings; raises RunRefused with a message for the person."""
+    check_settings(choice, settings, limits)
+    stop = StopRequest()
+    deadline = time.monotonic() + limits.run_budget_s
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+        if time.monotonic() > deadline:
+            stop.request()
+
+    kwargs: dict[str, Any] = {"executor": settings.executor, "progress": report, "bands": True, "stop": stop}
+    if settings.executor in ("local", "dask"):
+        kwargs["workers"] = settings.workers or limits.max_workers
+    if settings.executor == "dask":
+        kwargs["address"] = limits.dask_address
+    started = time.perf_counter()
+    with heavy_run_slot(on_wait, limits):
+        try:
+            exp = run_experiment(
+                choice.scenario, list(settings.strategies), settings.replications, settings.seed, **kwargs
+            )
+        except BudgetExceeded as exc:
+            raise RunRefused(f"The scenario is too large to run here: {exc}") from None
+        except ExecutorError as exc:
+            raise RunRefused(f"The {settings.executor} executor could not run: {exc}") from None
+    summary = experiment_summary(exp, choice.name)
+    notes = []
+    if exp.partial:
+        notes.append(
+            f"The run was stopped after {limits.run_budget_s:.0f} s, the time a run may take on this "
+            "server: the results are partial. Lower the replications or the number of strategies."
+        )
+    return RunResult(
+        key=run_key(choice, settings),
+        settings=settings,
+        scenario_name=choice.name,
+        file=choice.name,
+        experiment=exp,
+        summary=summary,
+        wall_s=time.perf_counter() - started,
+        notes=notes,
+    )
