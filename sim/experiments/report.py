@@ -64,3 +64,60 @@ def kpi_table(summary: dict[str, Any], strategy: str) -> str:
         if j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for j, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def means_table(summary: dict[str, Any]) -> str:
+    """One column per strategy: the mean of every KPI."""
+    strategies = list(summary["strategies"])
+    rows = [("KPI", *strategies)]
+    for k, label in KPI_LABELS.items():
+        if k not in summary["strategies"][strategies[0]]["kpis"]:
+            continue
+        rows.append((label, *(fmt(summary["strategies"][s]["kpis"][k]["mean"]) for s in strategies)))
+    counts = ", ".join(f"{s}: {v['replications']}" for s, v in summary["strategies"].items())
+    return "\n".join([f"Mean per strategy (replications {counts})", *_table(rows)])
+
+
+def differences_table(summary: dict[str, Any]) -> str:
+    """One column per strategy: its paired difference from the baseline, with the 95% CI."""
+    comparison = summary["comparison"]
+    baseline = comparison["baseline"]
+    others = list(comparison["differences"])
+    if not others:
+        return f"(no strategy to compare with {baseline})"
+    rows = [("KPI", *others)]
+    for k, label in KPI_LABELS.items():
+        cells = []
+        for s in others:
+            d = comparison["differences"][s].get(k)
+            if d is None:
+                cells.append("-")
+                continue
+            lo, hi = d["ci95"]
+            sign = "+" if d["mean"] is not None and d["mean"] > 0 else ""
+            cells.append(f"{sign}{fmt(d['mean'])} ({fmt(lo)} to {fmt(hi)})")
+        rows.append((label, *cells))
+    head = f"Paired differences from {baseline} (strategy minus {baseline}; 95% CI)"
+    return "\n".join([head, *_table(rows)])
+
+
+def sweep_table(rows: list[dict[str, Any]], paths: list[str], kpis: list[str]) -> str:
+    """The sweep's points with the mean of a few KPIs."""
+    head = ("point", *paths, "strategy", "n", *(f"{k} (mean)" for k in kpis))
+    out = [head]
+    for r in rows:
+        values = tuple(str(r[p]) for p in paths)
+        means = tuple(fmt(r[f"{k}_mean"]) for k in kpis)
+        out.append((str(r["point"]), *values, r["strategy"], str(r["replications"]), *means))
+    return "\n".join(_table(out))

@@ -1,30 +1,37 @@
-"""Replications of one or more strategies with common random numbers.
+"""Replications of one or more strategies with common random numbers, on any executor.
 
 Replication k of every strategy uses the seed `replication_seed(run_seed, k)`, so it sees the same
 failures and arrivals unless the strategy itself changes them, and the numbers do not depend on
-which executor ran which replication.
+which executor ran which replication: results are stored by replication index, and every sum is
+taken in index order.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import EXTRA_KPI_NAMES, KPI_NAMES, Replication, replication_seed, simulate
+from ..engine import replication_seed, simulate
 from ..scenario.changes import apply_strategy
 from ..scenario.model import Scenario
+from .bands import Bands
+from .executors import DEFAULT_EXECUTOR, StopRequest, check_options, execute
+from .stats import difference_summary, welch_difference
+from .work import ALL_KPIS, ChunkResult, chunk_ranges, plan_tasks
 
 MAX_REPLICATIONS = 100_000
-ALL_KPIS = KPI_NAMES + EXTRA_KPI_NAMES
+_KPI_COLUMN = {name: i for i, name in enumerate(ALL_KPIS)}
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass
 class RepOutcome:
-    """The compact part of a replication that travels back from a worker."""
+    """The compact part of one replication."""
 
     index: int
     kpis: dict[str, float]
@@ -32,28 +39,67 @@ class RepOutcome:
     contacts: int
 
 
-@dataclass
 class StrategyRuns:
-    strategy: str
-    outcomes: list[RepOutcome] = field(default_factory=list)
+    """The replications of one strategy (or one sweep point under a strategy), by index."""
 
-    def kpi(self, name: str) -> np.ndarray:
-        ordered = sorted(self.outcomes, key=lambda o: o.index)
-        return np.array([o.kpis[name] for o in ordered], dtype=float)
+    def __init__(self, strategy: str, replications: int, *, bands: bool = True):
+        self.strategy = strategy
+        self.requested = replications
+        self._kpis = np.full((replications, len(ALL_KPIS)), np.nan)
+        self._done = np.zeros(replications, dtype=bool)
+        self._milestones: dict[str, np.ndarray] = {}
+        self.contacts = 0
+        self.bands: Bands | None = Bands() if bands else None
+        """Time-series bands (None when the run was asked for none)."""
 
-    def milestone_names(self) -> list[str]:
-        names: set[str] = set()
-        for o in self.outcomes:
-            names.update(o.milestones)
-        return sorted(names)
-
-    def milestone(self, name: str) -> np.ndarray:
-        ordered = sorted(self.outcomes, key=lambda o: o.index)
-        return np.array([o.milestones.get(name, math.nan) for o in ordered], dtype=float)
+    def add(self, result: ChunkResult) -> None:
+        rows = slice(result.start, result.stop)
+        self._kpis[rows] = result.kpis
+        for name, values in result.milestones.items():
+            if name not in self._milestones:
+                self._milestones[name] = np.full(self.requested, np.nan)
+            self._milestones[name][rows] = values
+        self.contacts += result.contacts
+        if self.bands is not None and result.bands is not None:
+            self.bands.add(result.bands)
+        self._done[rows] = True
 
     @property
-    def contacts(self) -> int:
-        return sum(o.contacts for o in self.outcomes)
+    def replications(self) -> int:
+        """Replications finished (fewer than requested when a run was stopped)."""
+        return int(self._done.sum())
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Indices of the finished replications, ascending."""
+        return np.flatnonzero(self._done)
+
+    def kpi(self, name: str, *, all_indices: bool = False) -> np.ndarray:
+        """A KPI over the finished replications in index order (or over every requested index,
+        NaN where not finished)."""
+        if name not in _KPI_COLUMN:
+            raise KeyError(f"no KPI {name!r} (KPIs: {', '.join(ALL_KPIS)})")
+        column = self._kpis[:, _KPI_COLUMN[name]]
+        return column.copy() if all_indices else column[self._done]
+
+    def milestone_names(self) -> list[str]:
+        return sorted(self._milestones)
+
+    def milestone(self, name: str) -> np.ndarray:
+        values = self._milestones.get(name)
+        if values is None:
+            return np.full(self.replications, np.nan)
+        return values[self._done]
+
+    @property
+    def outcomes(self) -> list[RepOutcome]:
+        """One record per finished replication (built on demand: for small runs and tests)."""
+        out = []
+        for k in self.indices:
+            kpis = {n: float(self._kpis[k, i]) for n, i in _KPI_COLUMN.items()}
+            ms = {n: float(v[k]) for n, v in self._milestones.items() if not math.isnan(v[k])}
+            out.append(RepOutcome(int(k), kpis, ms, 0))
+        return out
 
 
 @dataclass
@@ -64,14 +110,16 @@ class Experiment:
     runs: dict[str, StrategyRuns]
     wall_s: float
     partial: bool = False
+    executor: str = "serial"
+    workers: int | None = None
 
 
-def outcome(index: int, rep: Replication) -> RepOutcome:
+def outcome(index: int, rep) -> RepOutcome:
     return RepOutcome(index, dict(rep.kpis), dict(rep.milestones), rep.contacts)
 
 
 def run_indices(scenario: Scenario, seed: int, indices: Sequence[int]) -> list[RepOutcome]:
-    """Replications `indices` of an already-changed scenario: the unit of work of every executor."""
+    """Replications `indices` of an already-changed scenario, in this process."""
     return [outcome(k, simulate(scenario, replication_seed(seed, k))) for k in indices]
 
 
@@ -80,29 +128,105 @@ def check_replications(n: int) -> None:
         raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, got {n:,}")
 
 
+def run_variants(
+    variants: dict[Hashable, Scenario],
+    replications: int,
+    seed: int,
+    *,
+    executor: str = DEFAULT_EXECUTOR,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Progress | None = None,
+    bands: bool = True,
+    stop: StopRequest | None = None,
+    labels: dict[Hashable, str] | None = None,
+) -> tuple[dict[Hashable, StrategyRuns], bool]:
+    """Run every variant `replications` times with common random numbers. Returns the runs by
+    variant and whether the run was stopped early (partial)."""
+    check_replications(replications)
+    if seed < 0:
+        raise ValueError(f"the seed must be zero or positive, got {seed}")
+    check_options(executor, workers, address)
+    labels = labels or {}
+    runs = {k: StrategyRuns(labels.get(k, str(k)), replications, bands=bands) for k in variants}
+    total = replications * len(variants)
+    done = 0
+    if executor == "local" and len(chunk_ranges(replications)) * len(variants) == 1:
+        executor = "serial"  # one task: a pool would only add its start-up time
+
+    def on_result(result: ChunkResult) -> None:
+        nonlocal done
+        runs[result.variant].add(result)
+        done += result.stop - result.start
+        if progress is not None:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    stop = stop or StopRequest()
+    tasks = plan_tasks(variants, replications, seed, bands)
+    try:
+        with stop.on_sigint():
+            completed = execute(
+                tasks, on_result, executor=executor, workers=workers, address=address, stop=stop
+            )
+    except KeyboardInterrupt:
+        completed = False
+    return runs, not completed
+
+
 def run_experiment(
     scenario: Scenario,
     strategies: Sequence[str] = ("baseline",),
     replications: int = 100,
     seed: int = 0,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Progress | None = None,
+    bands: bool = True,
+    stop: StopRequest | None = None,
 ) -> Experiment:
-    """Run every strategy `replications` times, serially, in this process."""
-    check_replications(replications)
+    """Run every strategy `replications` times with common random numbers.
+
+    executor: "serial" (this process), "local" (a process per core; `workers` processes) or
+    "dask" (the cluster at `address`, or a local cluster of `workers` processes). The numbers are
+    identical under every executor. progress(done, total) is called as replications finish.
+    A stop request or Ctrl-C ends the run early with what finished, marked `partial`.
+    """
     started = time.perf_counter()
-    variants = {s: apply_strategy(scenario, s) for s in strategies}
-    runs = {s: StrategyRuns(s) for s in strategies}
-    total = replications * len(strategies)
-    done = 0
-    partial = False
-    try:
-        for k in range(replications):
-            for s, variant in variants.items():
-                runs[s].outcomes.extend(run_indices(variant, seed, [k]))
-                done += 1
-                if progress:
-                    progress(done, total)
-    except KeyboardInterrupt:
-        partial = True
-    return Experiment(scenario, seed, replications, runs, time.perf_counter() - started, partial)
+    strategies = list(dict.fromkeys(strategies))
+    variants: dict[Hashable, Scenario] = {s: apply_strategy(scenario, s) for s in strategies}
+    runs, partial = run_variants(
+        variants, replications, seed, executor=executor, workers=workers, address=address,
+        progress=progress, bands=bands, stop=stop,
+    )
+    return Experiment(
+        scenario, seed, replications, {str(k): v for k, v in runs.items()},
+        time.perf_counter() - started, partial, executor, workers,
+    )
+
+
+def _pair(exp: Experiment, kpi: str, strategy: str, baseline: str) -> tuple[np.ndarray, np.ndarray]:
+    for s in (strategy, baseline):
+        if s not in exp.runs:
+            raise KeyError(f"no strategy {s!r} in this experiment (ran: {', '.join(exp.runs)})")
+    a = exp.runs[strategy].kpi(kpi, all_indices=True)
+    b = exp.runs[baseline].kpi(kpi, all_indices=True)
+    return a, b
+
+
+def paired_difference(exp: Experiment, kpi: str, strategy: str, baseline: str) -> dict:
+    """`strategy` minus `baseline` on one KPI, replication by replication (common random
+    numbers): {"mean", "ci95": [lo, hi], "p10", "p50", "p90"}. Replications that did not finish
+    under both, or where a time KPI was not reached under both, are left out."""
+    a, b = _pair(exp, kpi, strategy, baseline)
+    return difference_summary(a, b)
+
+
+def unpaired_difference(exp: Experiment, kpi: str, strategy: str, baseline: str) -> dict:
+    """The same difference of means as if the two strategies had been run with independent
+    random numbers (Welch's interval): {"mean", "ci95": [lo, hi]}."""
+    a, b = _pair(exp, kpi, strategy, baseline)
+    return welch_difference(a, b)

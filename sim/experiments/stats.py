@@ -78,3 +78,35 @@ def replications_needed(values: np.ndarray, half_width: float) -> int:
             return max(2, need)
         n = need
     return n
+
+
+def difference_summary(values: np.ndarray, baseline: np.ndarray) -> dict[str, float | list[float]]:
+    """Paired differences `values - baseline`, replication by replication (common random
+    numbers): mean, 95% CI and p10/p50/p90. Pairs where either is NaN are left out."""
+    a = np.asarray(values, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("paired samples must have the same length")
+    d = a - b
+    out = summarize(d[~np.isnan(d)])
+    return {k: out[k] for k in ("mean", "ci95", "p10", "p50", "p90")}
+
+
+def welch_difference(values: np.ndarray, baseline: np.ndarray) -> dict[str, float | list[float]]:
+    """The difference of two means treated as independent samples (Welch's t interval): what a
+    comparison without common random numbers would give."""
+    a = np.asarray(values, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size == 0 or b.size == 0:
+        return {"mean": math.nan, "ci95": [math.nan, math.nan]}
+    m = float(a.mean() - b.mean())
+    if a.size < 2 or b.size < 2:
+        return {"mean": m, "ci95": [math.nan, math.nan]}
+    va, vb = float(a.var(ddof=1)) / a.size, float(b.var(ddof=1)) / b.size
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return {"mean": m, "ci95": [m, m]}
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = t975(max(1, math.floor(df))) * se
+    return {"mean": m, "ci95": [m - half, m + half]}

@@ -6,29 +6,35 @@ import math
 from typing import Any
 
 from ..engine import TIME_KPIS
-from .runner import ALL_KPIS, Experiment
+from .runner import Experiment, StrategyRuns, paired_difference
 from .stats import summarize
+from .work import ALL_KPIS
 
 
-def _clean(x: Any) -> Any:
+def clean(x: Any) -> Any:
+    """JSON-ready: NaN (a moment never reached) becomes null; floats are rounded to 6 decimals."""
     if isinstance(x, float):
-        return None if math.isnan(x) else round(x, 6)
+        return round(x, 6) if math.isfinite(x) else None
     if isinstance(x, list):
-        return [_clean(v) for v in x]
+        return [clean(v) for v in x]
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return {k: clean(v) for k, v in x.items()}
     return x
 
 
 def strategy_summary(exp: Experiment, strategy: str) -> dict[str, Any]:
-    runs = exp.runs[strategy]
+    return runs_summary(exp.runs[strategy])
+
+
+def runs_summary(runs: StrategyRuns) -> dict[str, Any]:
+    """KPIs and milestones of one strategy's replications (not yet cleaned for JSON)."""
     kpis = {k: summarize(runs.kpi(k), moment=k in TIME_KPIS) for k in ALL_KPIS}
     milestones = {}
     for name in runs.milestone_names():
         s = summarize(runs.milestone(name), moment=True)
         s.pop("ci95", None)
         milestones[name] = s
-    return {"kpis": kpis, "milestones": milestones, "replications": len(runs.outcomes)}
+    return {"kpis": kpis, "milestones": milestones, "replications": runs.replications}
 
 
 def experiment_summary(exp: Experiment, file: str | None = None) -> dict[str, Any]:
@@ -46,4 +52,18 @@ def experiment_summary(exp: Experiment, file: str | None = None) -> dict[str, An
     }
     if exp.partial:
         out["partial"] = True
-    return _clean(out)
+    return clean(out)
+
+
+def comparison_summary(exp: Experiment, baseline: str, file: str | None = None) -> dict[str, Any]:
+    """The run's summary plus, for every other strategy, the paired differences against
+    `baseline` on every KPI: {"comparison": {"baseline": b, "differences": {S: {KPI: {"mean",
+    "ci95", "p10", "p50", "p90"}}}}}."""
+    out = experiment_summary(exp, file)
+    differences = {
+        s: {k: paired_difference(exp, k, s, baseline) for k in ALL_KPIS}
+        for s in exp.runs
+        if s != baseline
+    }
+    out["comparison"] = clean({"baseline": baseline, "differences": differences})
+    return out

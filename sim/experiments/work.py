@@ -1,0 +1,123 @@
+"""The unit of work of every executor: a chunk of consecutive replications of one scenario variant
+(a strategy, or a point of a sweep under a strategy), reduced in the worker to a compact result.
+
+Only KPIs, milestones and partial time-series bands travel back; a replication's series never
+leave the worker. The split into chunks depends only on the replication count, never on the
+executor or the number of workers, so every executor adds up exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import EXTRA_KPI_NAMES, KPI_NAMES, replication_seed, simulate
+from ..scenario.model import Scenario
+from .bands import ChunkBands, ChunkBandsBuilder
+
+ALL_KPIS = KPI_NAMES + EXTRA_KPI_NAMES
+MAX_CHUNK = 50
+"""Most replications in one work unit: enough (about 0.5 s of work for a region like Sörmland)
+to amortise the cost of a task, few enough to spread a run over the workers."""
+CHUNKS_PER_VARIANT = 16
+"""A variant's replications are cut into about this many chunks, up to MAX_CHUNK each."""
+
+
+def chunk_size(replications: int) -> int:
+    return max(1, min(MAX_CHUNK, math.ceil(replications / CHUNKS_PER_VARIANT)))
+
+
+def chunk_ranges(replications: int) -> list[tuple[int, int]]:
+    """[start, stop) of every chunk of a variant with `replications` replications."""
+    size = chunk_size(replications)
+    return [(a, min(a + size, replications)) for a in range(0, replications, size)]
+
+
+@dataclass
+class Task:
+    """Replications start..stop-1 of one variant."""
+
+    variant: Hashable
+    scenario: Scenario
+    seed: int
+    chunk: int
+    start: int
+    stop: int
+    bands: bool = True
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass
+class ChunkResult:
+    variant: Hashable
+    chunk: int
+    start: int
+    stop: int
+    kpis: np.ndarray  # replications x len(ALL_KPIS)
+    milestones: dict[str, np.ndarray]  # name -> replications (NaN: not reached)
+    contacts: int
+    bands: ChunkBands | None
+    compute_s: float
+
+
+def plan_tasks(
+    variants: dict[Hashable, Scenario], replications: int, seed: int, bands: bool
+) -> Iterator[Task]:
+    """Every task of a run, chunk by chunk across the variants, so that a run stopped early has
+    about as many replications of each variant."""
+    for chunk, (a, b) in enumerate(chunk_ranges(replications)):
+        for key, scenario in variants.items():
+            yield Task(key, scenario, seed, chunk, a, b, bands)
+
+
+def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult | None:
+    """Run a task; None when `stop()` turned true before it finished."""
+    started = time.perf_counter()
+    n = task.size
+    kpis = np.full((n, len(ALL_KPIS)), np.nan)
+    milestones: dict[str, np.ndarray] = {}
+    contacts = 0
+    builder = ChunkBandsBuilder(task.chunk) if task.bands else None
+    for row, k in enumerate(range(task.start, task.stop)):
+        if stop is not None and stop():
+            return None
+        rep = simulate(task.scenario, replication_seed(task.seed, k))
+        kpis[row] = [rep.kpis.get(name, math.nan) for name in ALL_KPIS]
+        for name, t in rep.milestones.items():
+            if name not in milestones:
+                milestones[name] = np.full(n, np.nan)
+            milestones[name][row] = t
+        contacts += rep.contacts
+        if builder is not None:
+            builder.add(k, rep.series, rep.step_h)
+    return ChunkResult(
+        task.variant,
+        task.chunk,
+        task.start,
+        task.stop,
+        kpis,
+        milestones,
+        contacts,
+        builder.build() if builder is not None else None,
+        time.perf_counter() - started,
+    )
+
+
+def run_chunk_in_worker(task: Task) -> ChunkResult:
+    """What a worker process runs (no stop flag: the parent cancels whole tasks)."""
+    result = run_chunk(task)
+    assert result is not None
+    return result
+
+
+def idle_task(task: Task) -> ChunkResult:
+    """A task that does no simulation, to measure an executor's overhead per task."""
+    return ChunkResult(task.variant, task.chunk, task.start, task.stop,
+                       np.zeros((0, len(ALL_KPIS))), {}, 0, None, 0.0)
