@@ -109,7 +109,8 @@ def execute(
             "server: the results are partial. Lower the replications or the number of strategies."
         )
     return RunResult(
-        key=run_key(choice, settings),
+        # A partial run is shown but never taken for the complete one.
+        key=run_key(choice, settings) + (("partial",) if exp.partial else ()),
         settings=settings,
         scenario_name=choice.name,
         file=choice.name,

@@ -62,10 +62,17 @@ def main() -> None:
         "Strategy shown in the recovery curve and the timeline", strategies,
         format_func=lambda s: charts.strategy_label(sc, s), key="results_strategy",
     )
-    view.chart(charts.cancelled_over_time(exp), "results-cancelled")
+    kinds = charts.kinds_of(exp, "cancelled_planned")
+    kind = st.segmented_control(
+        "Unit kinds in the cancelled-visits and backlog charts", ["all", *kinds], default="all",
+        format_func=lambda k: "All kinds" if k == "all" else charts.KIND_LABELS.get(k, k),
+        key="results_kind",
+    )
+    kind = None if kind in (None, "all") else kind
+    view.chart(charts.cancelled_over_time(exp, kind), "results-cancelled")
     view.chart(charts.recovery_curve(exp, strategy), "results-recovery")
     view.chart(charts.recovery_time_distribution(exp), "results-recovery-time")
-    view.chart(charts.backlog_burndown(exp), "results-backlog")
+    view.chart(charts.backlog_burndown(exp, kind), "results-backlog")
     view.chart(charts.timeline_gantt(exp, strategy), "results-timeline")
     st.subheader("Key figures")
     kpi_table(result)

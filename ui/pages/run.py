@@ -92,6 +92,8 @@ def main() -> None:
                 return
             bar.empty()
             state.keep_run(result, LIMITS.results_kept)
+            for note in result.notes:
+                st.warning(note)
             st.success(f"Done: {settings.replications * len(settings.strategies):,} replications "
                        f"in {result.wall_s:.1f} s.")
 

@@ -1,0 +1,114 @@
+"""The chart builders in sim.charts: each gives a figure with data, from a real run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from sim import charts
+from sim.experiments import experiment_summary, paired_difference, run_experiment
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted(p for p in (ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def exp():
+    sc = load_scenario(ROOT / "scenarios" / "sormland-network-2022.yaml")
+    return run_experiment(sc, ["baseline", "fast-failover", "no-backup-routines"], 8, 1, executor="serial")
+
+
+def data_points(fig: go.Figure) -> int:
+    n = 0
+    for trace in fig.data:
+        for axis in ("x", "y"):
+            values = getattr(trace, axis, None)
+            if values is not None:
+                n += sum(1 for v in values if v is not None)
+    return n
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_scenario_charts_for_every_shipped_scenario(path):
+    sc = load_scenario(path)
+    graph = charts.dependency_graph(sc)
+    nodes = sum(len(t.x) for t in graph.data if t.mode == "markers+text")
+    region = sc.region
+    assert nodes == len(region.systems) + len(region.units) + len(region.phone_lines) + len(region.consumables)
+    assert data_points(charts.incident_timeline(sc)) > 0
+
+
+def test_dependency_graph_rings_the_failed_systems():
+    sc = load_scenario(ROOT / "scenarios" / "sormland-network-2022.yaml")
+    fig = charts.dependency_graph(sc)
+    platform = next(t for t in fig.data if t.name == "platform system")
+    assert "#d62728" in list(platform.marker.line.color)
+
+
+def test_cancelled_over_time_has_a_line_per_strategy(exp):
+    fig = charts.cancelled_over_time(exp)
+    lines = [t for t in fig.data if t.name in ("Baseline", "Fast failover", "No backup routines")]
+    assert len(lines) == 3
+    for t in lines:
+        y = np.asarray(t.y, dtype=float)
+        assert np.all(np.diff(y) >= -1e-9), "cumulative"
+        assert y[-1] > 0
+    assert fig.layout.xaxis.range is not None  # zoomed on the outage
+
+
+def test_one_kind_has_a_band(exp):
+    fig = charts.cancelled_over_time(exp, "hospital")
+    names = [t.name for t in fig.data]
+    assert "Baseline p10-p90" in names
+    band = next(t for t in fig.data if t.name == "Baseline p10-p90")
+    assert band.fill == "tonexty"
+
+
+def test_recovery_curve_shades_outage_backup_and_staff_mode(exp):
+    fig = charts.recovery_curve(exp, "baseline")
+    kinds = {t.name for t in fig.data if t.mode == "lines" and t.showlegend is not False}
+    assert {"Hospitals", "Primary care", "Dental care"} <= kinds
+    legends = {t.name for t in fig.data if t.mode == "markers"}
+    assert {"outage (to full operation)", "backup routines in use", "stabsläge or higher"} <= legends
+    assert len(fig.layout.shapes) >= 3
+    hospital = next(t for t in fig.data if t.name == "Hospitals")
+    y = np.asarray(hospital.y, dtype=float)
+    assert y.min() < 80 and math.isclose(y[-1], 100, abs_tol=1e-6)
+
+
+def test_recovery_time_distribution_and_backlog(exp):
+    fig = charts.recovery_time_distribution(exp)
+    boxes = [t for t in fig.data if t.type == "box"]
+    assert boxes and all(len(b.x) > 0 for b in boxes)
+    assert data_points(charts.backlog_burndown(exp)) > 0
+
+
+def test_timeline_gantt_has_outage_backup_and_readiness_bars(exp):
+    fig = charts.timeline_gantt(exp, "baseline")
+    groups = {t.name for t in fig.data if t.type == "bar"}
+    assert {"Outage", "Backup routine", "Readiness"} <= groups
+    assert all(t.x[0] > 0 for t in fig.data if t.type == "bar")
+
+
+def test_comparison_charts(exp):
+    summary = experiment_summary(exp)
+    fig = charts.kpi_comparison(summary, ["cancelled_planned", "time_to_full_operation_h"], exp.scenario)
+    assert len([t for t in fig.data if t.type == "bar"]) == 6
+    diffs = {s: paired_difference(exp, "time_to_full_operation_h", s, "baseline")
+             for s in ("fast-failover", "no-backup-routines")}
+    fig = charts.paired_difference_chart(diffs, "time_to_full_operation_h", "baseline", exp.scenario)
+    dots = [t for t in fig.data if t.mode == "markers"]
+    assert len(dots) == 2
+    fast = next(t for t in dots if t.name == "Fast failover")
+    assert fast.x[0] < 0  # a faster failover shortens the outage
+
+
+def test_result_figures_are_the_results_page(exp):
+    figs = charts.result_figures(exp, "fast-failover")
+    assert list(figs) == ["cancelled-visits", "recovery-curve", "recovery-time", "backlog", "timeline"]
+    assert all(data_points(f) > 0 for f in figs.values())
