@@ -1,0 +1,116 @@
+"""The actions a group can take at any time in a drill, built from what the scenario has:
+its readiness levels, backup routines, care units and recovery actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..scenario.model import READINESS_LEVELS, READINESS_NAMES, Action, Scenario
+from ..scenario.quantities import format_duration
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """One action on offer. Cancelling planned visits also needs a period (`needs_period`)."""
+
+    key: str
+    group: str
+    label: str
+    action: Action
+    needs_period: bool = False
+
+
+RECOVERY_VERBS = {
+    "failover": "Fail over",
+    "alternative_system": "Start building an alternative system",
+    "mutual_aid": "Ask for help",
+}
+
+
+def catalogue(scenario: Scenario) -> list[CatalogueItem]:
+    """Every action the group can take in a drill of `scenario`."""
+    items: list[CatalogueItem] = []
+    for level in READINESS_LEVELS[1:]:
+        items.append(
+            CatalogueItem(
+                f"raise_readiness:{level}", "Readiness",
+                f"Raise the readiness level to {READINESS_NAMES[level]}",
+                Action(do="raise_readiness", target=level),
+            )
+        )
+    for level in READINESS_LEVELS[:-1]:
+        items.append(
+            CatalogueItem(
+                f"lower_readiness:{level}", "Readiness",
+                f"Lower the readiness level to {READINESS_NAMES[level]}",
+                Action(do="lower_readiness", target=level),
+            )
+        )
+    for b in scenario.backup_routines:
+        if b.enabled:
+            items.append(
+                CatalogueItem(
+                    f"activate_backup:{b.id}", "Backup routines",
+                    f"Activate the backup routine now: {b.name}",
+                    Action(do="activate_backup", target=b.id),
+                )
+            )
+    items.append(
+        CatalogueItem(
+            "cancel_planned:", "Planned care",
+            "Cancel planned visits ahead at every unit that has lost capacity",
+            Action(do="cancel_planned"), needs_period=True,
+        )
+    )
+    for u in scenario.region.units:
+        if u.planned is not None:
+            items.append(
+                CatalogueItem(
+                    f"cancel_planned:{u.id}", "Planned care",
+                    f"Cancel planned visits ahead: {u.name}",
+                    Action(do="cancel_planned", target=u.id), needs_period=True,
+                )
+            )
+    for a in scenario.recovery_actions:
+        if a.enabled:
+            items.append(
+                CatalogueItem(
+                    f"start_recovery:{a.id}", "Recovery",
+                    f"{RECOVERY_VERBS[a.kind]}: {a.name}",
+                    Action(do="start_recovery", target=a.id),
+                )
+            )
+    items.append(
+        CatalogueItem(
+            "inform_patients:", "Communication",
+            "Inform patients (1177, the web, text messages)",
+            Action(do="inform_patients"),
+        )
+    )
+    return items
+
+
+def describe_action(scenario: Scenario, action: Action) -> str:
+    """The action in words, naming things as the scenario names them."""
+    t = action.target
+    if action.do in ("raise_readiness", "lower_readiness"):
+        level = t or ("stabslage" if action.do == "raise_readiness" else "normallage")
+        verb = "Raise" if action.do == "raise_readiness" else "Lower"
+        return f"{verb} the readiness level to {READINESS_NAMES.get(level, level)}"
+    if action.do == "activate_backup":
+        name = next((b.name for b in scenario.backup_routines if b.id == t), t)
+        return f"Activate the backup routine: {name}"
+    if action.do == "cancel_planned":
+        where = (
+            next((u.name for u in scenario.region.units if u.id == t), t)
+            if t
+            else "every unit that has lost capacity"
+        )
+        period = action.period if action.period is not None else scenario.policies.cancellation.ahead
+        return f"Cancel planned visits for the next {format_duration(period)}: {where}"
+    if action.do == "start_recovery":
+        rec = next((a for a in scenario.recovery_actions if a.id == t), None)
+        if rec is None:
+            return f"Start recovery action {t}"
+        return f"{RECOVERY_VERBS[rec.kind]}: {rec.name}"
+    return "Inform patients (1177, the web, text messages)"

@@ -1,0 +1,174 @@
+"""Changes to a stored drill, as small objects that can be applied again: when another browser
+saved the drill first, the change is re-applied on the fresh drill if it still makes sense, or
+refused with a reason. Either way the person is told, and nothing already logged is lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..scenario.model import Action
+from .catalogue import describe_action
+from .session import Drill, DrillError, Improvement
+from .store import DrillChanged, DrillStore, StoredDrill
+
+MAX_RETRIES = 3
+
+
+class Op:
+    """A change to a drill."""
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        """The changed drill and a line for the person; raises DrillError when it cannot."""
+        raise NotImplementedError
+
+    def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
+        """Why this change must not be re-applied on `fresh` (saved by someone else since `base`)."""
+        return None
+
+
+@dataclass(frozen=True)
+class Advance(Op):
+    """Move the clock: `to_h` (a time), `by_h` (a step) or to the next inject or decision."""
+
+    to_h: float | None = None
+    by_h: float | None = None
+
+    def describe(self) -> str:
+        if self.by_h is not None:
+            return f"clock move (+{self.by_h * 60:g} min)"
+        return "clock move" if self.to_h is not None else "clock move to the next inject or decision"
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        if self.by_h is not None:
+            return drill.advance_by(self.by_h)
+        if self.to_h is not None:
+            return drill.advance(self.to_h)
+        return drill.advance_to_next()
+
+    def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
+        if abs(fresh.clock_h - base.clock_h) > 1e-9:
+            return f"the clock was moved there to {fresh.clock_text()}"
+        return None
+
+
+@dataclass(frozen=True)
+class Choose(Op):
+    decision: str
+    option: str | None  # None: leave the decision point open
+    by: str = ""
+    note: str = ""
+
+    def describe(self) -> str:
+        return f"decision on {self.decision!r}"
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        if self.option is None:
+            return drill.skip(self.decision, self.by, self.note), f"{self.decision}: left open"
+        new = drill.choose(self.decision, self.option, self.by, self.note)
+        message = f"{self.decision}: {self.option} at {new.clock_text()}"
+        if new.past_changed(drill):
+            message += (
+                " (note: this option's scenario changes also altered what had already happened; "
+                "options' changes are meant for what comes after the decision)"
+            )
+        return new, message
+
+    def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
+        done = fresh.answered().get(self.decision)
+        if done is not None:
+            what = f"option {done.option!r}" if done.kind == "option" else "left open"
+            return f"{self.decision!r} was already decided there ({what} at {fresh.clock_text(done.t_h)})"
+        return None
+
+
+@dataclass(frozen=True)
+class Act(Op):
+    action: Action
+    by: str = ""
+    note: str = ""
+
+    def describe(self) -> str:
+        return f"action ({self.action.do})"
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        new = drill.act(self.action, self.by, self.note)
+        return new, f"{describe_action(drill.scenario, self.action)} at {new.clock_text()}"
+
+    def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
+        for e in fresh.entries[len(base.entries):]:
+            if e.kind == "action" and e.action == self.action:
+                return f"the same action was already taken there at {fresh.clock_text(e.t_h)}"
+        return None
+
+
+@dataclass(frozen=True)
+class AddNote(Op):
+    text: str
+    by: str = ""
+    hot_wash: bool = False
+
+    def describe(self) -> str:
+        return "hot wash note" if self.hot_wash else "note"
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        return drill.add_note(self.text, self.by, self.hot_wash), "note saved"
+
+
+@dataclass(frozen=True)
+class SetImprovements(Op):
+    rows: tuple[Improvement, ...]
+
+    def describe(self) -> str:
+        return "improvement plan"
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        return drill.with_improvements(list(self.rows)), "improvement plan saved"
+
+    def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
+        if fresh.improvements != base.improvements:
+            return "the improvement plan was edited there too; your rows are kept in the editor"
+        return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a change: the drill as saved (or as reloaded), and what to tell."""
+
+    stored: StoredDrill
+    message: str
+    applied: bool
+    reloaded: bool = False
+
+
+def perform(store: DrillStore, stored: StoredDrill, op: Op) -> Outcome:
+    """Apply `op` to the drill as this browser saw it and save it. If another browser saved
+    first, reload, and re-apply the change or refuse it with a reason. DrillError (the change
+    makes no sense) and StoreError (the database) propagate: nothing was saved."""
+    base = stored.drill
+    new, message = op.apply(base)
+    revision = stored.revision
+    try:
+        return Outcome(store.save(stored.id, revision, new), message, True)
+    except DrillChanged:
+        pass
+    for _attempt in range(MAX_RETRIES):
+        fresh = store.load(stored.id)
+        reason = op.refuse_after(base, fresh.drill)
+        head = "The drill changed in another browser and was reloaded."
+        if reason is not None:
+            return Outcome(fresh, f"{head} Your {op.describe()} was not applied: {reason}.", False, True)
+        try:
+            new, message = op.apply(fresh.drill)
+        except DrillError as exc:
+            return Outcome(fresh, f"{head} Your {op.describe()} was not applied: {exc}.", False, True)
+        try:
+            saved = store.save(fresh.id, fresh.revision, new)
+        except DrillChanged:
+            base = fresh.drill
+            continue
+        return Outcome(saved, f"{head} Your {op.describe()} was applied on top of it: {message}.", True, True)
+    fresh = store.load(stored.id)
+    return Outcome(fresh, "The drill keeps changing in another browser; reloaded, please try again.", False, True)

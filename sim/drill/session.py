@@ -1,0 +1,592 @@
+"""A drill: a scenario, a seed, a clock and the group's decision log.
+
+The drill's state is only that. Its played timeline is one simulation of the scenario under the
+logged decisions, shown up to the clock; every step plays it again from the start (a replication
+takes milliseconds), so a drill replayed from its log is exact. In a drill the group decides:
+the automatic escalation and cancellation policies are off and decision points take no defaults.
+
+An option's `set:` changes apply to the whole run, so they are meant for things that act after the
+decision (lead times, policies, a recovery action's start). `Drill.choose` says so when a change
+alters what has already been shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+
+from ..engine import Control, TimedAction, replication_seed
+from ..scenario.changes import ChangeError, apply_changes, scenario_data
+from ..scenario.model import Action, Condition, DecisionPoint, Inject, Scenario
+from .catalogue import describe_action
+from .play import EPS, Played, play
+
+DEFAULT_REPLICATIONS = 20
+"""Replications behind a what-if preview and the Monte Carlo band: enough for p10-p90 at a few
+hundred milliseconds for a region the size of Sörmland."""
+MAX_REPLICATIONS = 200
+
+
+class DrillError(ValueError):
+    """Something the drill cannot do, said so a facilitator can act on it."""
+
+
+EntryKind = Literal["option", "skip", "action"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the decision log: an option chosen at a decision point, a decision point left
+    open (`skip`), or an action from the catalogue."""
+
+    t_h: float
+    kind: EntryKind
+    decision: str | None = None
+    option: str | None = None
+    action: Action | None = None
+    by: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note taken during the drill or at the hot wash."""
+
+    t_h: float
+    text: str
+    by: str = ""
+    hot_wash: bool = False
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """A row of the improvement plan."""
+
+    finding: str
+    action: str = ""
+    owner: str = ""
+    due: str = ""
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """An inject or decision point still to come, for the facilitator."""
+
+    kind: Literal["inject", "decision"]
+    id: str
+    title: str
+    t_h: float | None  # when it comes on the current course; None: not on the current course
+    condition: str
+
+
+def to_minute(t_h: float) -> float:
+    """A time on the drill clock: whole minutes, so that a log written as HH:MM replays exactly."""
+    return round(t_h * 60) / 60
+
+
+def ceil_minute(t_h: float) -> float:
+    """The first whole minute at or after `t_h`: when the clock shows something that happens."""
+    return math.ceil(t_h * 60 - 1e-6) / 60
+
+
+def span_text(hours: float) -> str:
+    """A length of time for people: `45 min`, `2 h 10 min`, `3 d 4 h`."""
+    minutes = int(round(hours * 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        h, m = divmod(minutes, 60)
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, rest = divmod(minutes, 24 * 60)
+    h = round(rest / 60)
+    return f"{d} d {h} h" if h else f"{d} d"
+
+
+def default_start_h(scenario: Scenario) -> float:
+    """Where a drill's clock starts: the first failure, inject or decision with a set time,
+    rounded down to the quarter hour."""
+    times = [scenario.hours(i.at) for i in scenario.incidents]
+    times += [scenario.hours(i.at) for i in scenario.exercise.injects if i.at is not None]
+    times += [scenario.hours(d.at) for d in scenario.exercise.decisions if d.at is not None]
+    if not times:
+        return 0.0
+    return max(0.0, math.floor(min(times) * 4 + EPS) / 4)
+
+
+def condition_text(scenario: Scenario, cond: Condition) -> str:
+    delay = f" + {_dur(cond.delay)}" if cond.delay > 0 else ""
+    if cond.reached:
+        return f"when {cond.milestone}{delay}"
+    by = f" by {cond.by}" if cond.by is not None else ""
+    return f"if {cond.milestone} is not reached{by}{delay}"
+
+
+def _dur(h: float) -> str:
+    from ..scenario.quantities import format_duration
+
+    return format_duration(h)
+
+
+def condition_time(scenario: Scenario, cond: Condition, milestones: dict[str, float]) -> float | None:
+    """When a condition holds on a played timeline, or None if it never does."""
+    if cond.reached:
+        t = milestones.get(cond.milestone)
+        return None if t is None else t + cond.delay
+    by = scenario.hours(cond.by) if cond.by is not None else scenario.horizon
+    t = milestones.get(cond.milestone)
+    if t is not None and t <= by + EPS:
+        return None
+    return by + cond.delay
+
+
+class _Cache:
+    """Played timelines by drill content, shared by every drill object in the process. Keys are
+    the scenario's content, the seed and the log, so sharing is safe."""
+
+    def __init__(self, size: int = 48):
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any, make: Any) -> Any:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = make()
+        self.items[key] = value
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_CACHE = _Cache()
+_KEYS: dict[int, tuple[Scenario, str]] = {}
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """A digest of the scenario's content (computed once per scenario object)."""
+    known = _KEYS.get(id(scenario))
+    if known is not None and known[0] is scenario:
+        return known[1]
+    text = json.dumps(scenario_data(scenario), sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    if len(_KEYS) > 64:
+        _KEYS.clear()
+    _KEYS[id(scenario)] = (scenario, key)
+    return key
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A drill's state. Every change gives a new Drill; nothing is mutated."""
+
+    scenario: Scenario
+    seed: int = 0
+    start_h: float = 0.0
+    clock_h: float = 0.0
+    entries: tuple[Entry, ...] = ()
+    notes: tuple[Note, ...] = ()
+    improvements: tuple[Improvement, ...] = ()
+
+    @classmethod
+    def new(cls, scenario: Scenario, seed: int = 0, start_h: float | None = None) -> Drill:
+        if seed < 0:
+            raise DrillError(f"the seed must be zero or positive, got {seed}")
+        start = to_minute(default_start_h(scenario) if start_h is None else float(start_h))
+        if not 0 <= start < scenario.horizon:
+            raise DrillError(
+                f"the drill must start within the simulated period (0 to {scenario.horizon:g} h)"
+            )
+        return cls(scenario, seed, start, start)
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def scenario_key(self) -> str:
+        return scenario_key(self.scenario)
+
+    def _key(self, *extra: Any) -> tuple[Any, ...]:
+        return (self.scenario_key, self.seed, self.entries, *extra)
+
+    # ------------------------------------------------------------------ clock helpers
+    def when(self, t_h: float) -> datetime:
+        return self.scenario.start + timedelta(hours=t_h)
+
+    def clock_text(self, t_h: float | None = None) -> str:
+        t = self.clock_h if t_h is None else t_h
+        return f"{self.when(t):%a %d %b %H:%M}"
+
+    @property
+    def horizon_h(self) -> float:
+        return float(self.scenario.horizon)
+
+    @property
+    def finished(self) -> bool:
+        return self.clock_h >= self.horizon_h - EPS
+
+    # ------------------------------------------------------------------ the played timeline
+    def decision_point(self, dp_id: str) -> DecisionPoint:
+        for dp in self.scenario.exercise.decisions:
+            if dp.id == dp_id:
+                return dp
+        known = ", ".join(d.id for d in self.scenario.exercise.decisions) or "none"
+        raise DrillError(f"no decision point {dp_id!r} in this scenario (decision points: {known})")
+
+    def inject(self, inject_id: str) -> Inject:
+        for inj in self.scenario.exercise.injects:
+            if inj.id == inject_id:
+                return inj
+        raise DrillError(f"no inject {inject_id!r} in this scenario")
+
+    def chosen_options(self, entries: tuple[Entry, ...] | None = None) -> list[tuple[Entry, Any]]:
+        out = []
+        for e in self.entries if entries is None else entries:
+            if e.kind == "option":
+                dp = self.decision_point(e.decision or "")
+                out.append((e, next(o for o in dp.options if o.id == e.option)))
+        return out
+
+    def effective_scenario(self, entries: tuple[Entry, ...] | None = None) -> Scenario:
+        """The scenario with the `set:` changes of every chosen option."""
+        changes: dict[str, Any] = {}
+        for _e, option in self.chosen_options(entries):
+            changes.update(option.set)
+        if not changes:
+            return self.scenario
+        key = (self.scenario_key, "effective", tuple(sorted((k, repr(v)) for k, v in changes.items())))
+        try:
+            return _CACHE.get(key, lambda: apply_changes(self.scenario, changes))
+        except ChangeError as exc:
+            raise DrillError(f"the chosen options' changes do not fit together: {exc}") from None
+
+    def timed_actions(self, entries: tuple[Entry, ...] | None = None) -> tuple[TimedAction, ...]:
+        actions: list[TimedAction] = []
+        for e in self.entries if entries is None else entries:
+            if e.kind == "action" and e.action is not None:
+                actions.append(TimedAction(e.t_h, e.action, "group"))
+            elif e.kind == "option":
+                dp = self.decision_point(e.decision or "")
+                option = next(o for o in dp.options if o.id == e.option)
+                for a in option.actions:
+                    actions.append(TimedAction(e.t_h, a, f"decision {dp.id}: {option.id}"))
+        return tuple(actions)
+
+    def control(self, entries: tuple[Entry, ...] | None = None) -> Control:
+        return Control(
+            actions=self.timed_actions(entries),
+            automatic_escalation=False,
+            automatic_cancellation=False,
+            decision_defaults=False,
+        )
+
+    def played(self) -> Played:
+        """The drill's own timeline, to the end of the simulated period (show it up to the clock)."""
+        return _CACHE.get(
+            self._key("played"),
+            lambda: play(self.effective_scenario(), replication_seed(self.seed, 0), self.control()),
+        )
+
+    # ------------------------------------------------------------------ injects and decisions
+    def delivered(self) -> list[tuple[float, Inject]]:
+        """Injects delivered by the clock, in order."""
+        by_id = {i.id: i for i in self.scenario.exercise.injects}
+        return [
+            (t, by_id[i])
+            for t, i in self.played().rep.injects
+            if ceil_minute(t) <= self.clock_h + EPS and i in by_id
+        ]
+
+    def decision_times(self) -> dict[str, float | None]:
+        """When each decision point comes on the played timeline (None: not on this course)."""
+        sc = self.scenario
+        milestones = self.played().milestones
+        out: dict[str, float | None] = {}
+        for dp in sc.exercise.decisions:
+            out[dp.id] = sc.hours(dp.at) if dp.at is not None else condition_time(sc, dp.when, milestones)
+        return out
+
+    def answered(self) -> dict[str, Entry]:
+        return {e.decision: e for e in self.entries if e.kind in ("option", "skip") and e.decision}
+
+    def open_decisions(self) -> list[DecisionPoint]:
+        """Decision points that have come and wait for the group."""
+        times = self.decision_times()
+        done = self.answered()
+        return [
+            dp
+            for dp in self.scenario.exercise.decisions
+            if dp.id not in done and times[dp.id] is not None and ceil_minute(times[dp.id]) <= self.clock_h + EPS
+        ]
+
+    def upcoming(self) -> list[Upcoming]:
+        """Injects and decision points still to come (facilitator only)."""
+        sc = self.scenario
+        delivered = {i.id for _t, i in self.delivered()}
+        played_at = {i: t for t, i in self.played().rep.injects}
+        out: list[Upcoming] = []
+        for inj in sc.exercise.injects:
+            if inj.id in delivered:
+                continue
+            cond = str(inj.at) if inj.at is not None else condition_text(sc, inj.when)
+            out.append(Upcoming("inject", inj.id, inj.title, played_at.get(inj.id), cond))
+        times = self.decision_times()
+        done = self.answered()
+        for dp in sc.exercise.decisions:
+            t = times[dp.id]
+            if dp.id in done or (t is not None and ceil_minute(t) <= self.clock_h + EPS):
+                continue
+            cond = str(dp.at) if dp.at is not None else condition_text(sc, dp.when)
+            out.append(Upcoming("decision", dp.id, dp.question, t, cond))
+        out.sort(key=lambda u: (u.t_h is None, u.t_h or 0.0))
+        return out
+
+    def next_stop(self) -> tuple[float, str] | None:
+        """The next inject or decision point after the clock on the current course (on the
+        minute it shows)."""
+        stops = [
+            (ceil_minute(u.t_h), f"{u.kind} {u.id}")
+            for u in self.upcoming()
+            if u.t_h is not None and ceil_minute(u.t_h) > self.clock_h + EPS
+        ]
+        return min(stops) if stops else None
+
+    # ------------------------------------------------------------------ changes
+    def advance(self, to_h: float) -> tuple[Drill, str]:
+        """Move the clock forward to `to_h` (whole minutes). It stops at a decision point that
+        comes on the way, so that the group can choose; a decision point left waiting stays open
+        while the clock moves on."""
+        target = to_minute(min(float(to_h), self.horizon_h))
+        if target <= self.clock_h + EPS:
+            if self.finished:
+                raise DrillError("the clock is at the end of the simulated period")
+            raise DrillError(f"the clock is already at {self.clock_text()}; it only moves forward")
+        message = f"clock at {self.clock_text(target)}"
+        times = self.decision_times()
+        done = self.answered()
+        due = sorted(
+            (ceil_minute(t), dp_id) for dp_id, t in times.items()
+            if dp_id not in done and t is not None and self.clock_h + EPS < ceil_minute(t) <= target + EPS
+        )
+        if due:
+            target = due[0][0]
+            message = f"clock stopped at {self.clock_text(target)}: decision point {due[0][1]!r}"
+        elif to_h >= self.horizon_h:
+            message = f"clock at the end of the simulated period ({self.clock_text(target)})"
+        return replace(self, clock_h=target), message
+
+    def advance_by(self, hours: float) -> tuple[Drill, str]:
+        return self.advance(self.clock_h + hours)
+
+    def advance_to_next(self) -> tuple[Drill, str]:
+        stop = self.next_stop()
+        if stop is None:
+            return self.advance(self.horizon_h)
+        return self.advance(stop[0])
+
+    def choose(self, dp_id: str, option_id: str, by: str = "", note: str = "") -> Drill:
+        """Take `option_id` at decision point `dp_id`, now."""
+        dp = self.decision_point(dp_id)
+        self._check_open(dp)
+        ids = [o.id for o in dp.options]
+        if option_id not in ids:
+            raise DrillError(
+                f"decision point {dp_id!r} has no option {option_id!r} (options: {', '.join(ids)})"
+            )
+        return self._with(Entry(self.clock_h, "option", dp_id, option_id, None, by, note))
+
+    def skip(self, dp_id: str, by: str = "", note: str = "") -> Drill:
+        """Leave decision point `dp_id` open: the group takes none of its options."""
+        dp = self.decision_point(dp_id)
+        self._check_open(dp)
+        return self._with(Entry(self.clock_h, "skip", dp_id, None, None, by, note))
+
+    def act(self, action: Action, by: str = "", note: str = "") -> Drill:
+        """Take an action from the catalogue, now."""
+        self._check_action(action)
+        return self._with(Entry(self.clock_h, "action", None, None, action, by, note))
+
+    def add_note(self, text: str, by: str = "", hot_wash: bool = False) -> Drill:
+        text = text.strip()
+        if not text:
+            raise DrillError("a note needs some text")
+        return replace(self, notes=(*self.notes, Note(self.clock_h, text, by, hot_wash)))
+
+    def with_improvements(self, rows: list[Improvement]) -> Drill:
+        return replace(self, improvements=tuple(r for r in rows if r.finding.strip() or r.action.strip()))
+
+    def _check_open(self, dp: DecisionPoint) -> None:
+        done = self.answered().get(dp.id)
+        if done is not None:
+            what = f"option {done.option!r}" if done.kind == "option" else "left open"
+            raise DrillError(f"decision point {dp.id!r} was already decided at {self.clock_text(done.t_h)} ({what})")
+        t = self.decision_times()[dp.id]
+        if t is None or ceil_minute(t) > self.clock_h + EPS:
+            when = (
+                f"it comes at {self.clock_text(ceil_minute(t))}"
+                if t is not None
+                else "it has not come on this course"
+            )
+            raise DrillError(f"decision point {dp.id!r} is not open at {self.clock_text()} ({when})")
+
+    def _check_action(self, action: Action) -> None:
+        from ..scenario.model import READINESS_LEVELS
+
+        sc = self.scenario
+        t = action.target
+        known: dict[str, set[str]] = {
+            "raise_readiness": set(READINESS_LEVELS[1:]),
+            "lower_readiness": set(READINESS_LEVELS[:-1]),
+            "activate_backup": {b.id for b in sc.backup_routines if b.enabled},
+            "start_recovery": {a.id for a in sc.recovery_actions if a.enabled},
+            "cancel_planned": {u.id for u in sc.region.units if u.planned is not None},
+        }
+        if action.do in known and t is not None and t not in known[action.do]:
+            raise DrillError(
+                f"{action.do}: unknown target {t!r} (known: {', '.join(sorted(known[action.do])) or 'none'})"
+            )
+        if action.do in ("activate_backup", "start_recovery") and t is None:
+            raise DrillError(f"{action.do} needs a target")
+        if action.period is not None and action.period <= 0:
+            raise DrillError("a cancellation period must be longer than zero")
+
+    def _with(self, entry: Entry) -> Drill:
+        drill = replace(self, entries=(*self.entries, entry))
+        drill.effective_scenario()  # refuse options whose changes do not fit together
+        return drill
+
+    def past_changed(self, before: Drill) -> bool:
+        """Whether this drill's timeline up to the clock differs from `before`'s: an option whose
+        `set:` reaches back in time."""
+        a = [e for e in before.played().rep.events if e.t_h < before.clock_h - EPS and e.kind != "decision"]
+        b = [e for e in self.played().rep.events if e.t_h < before.clock_h - EPS and e.kind != "decision"]
+        return a != b
+
+    # ------------------------------------------------------------------ words
+    def describe(self, e: Entry) -> str:
+        if e.kind == "action" and e.action is not None:
+            return describe_action(self.scenario, e.action)
+        dp = self.decision_point(e.decision or "")
+        if e.kind == "skip":
+            return f"{dp.question} -> left open"
+        option = next(o for o in dp.options if o.id == e.option)
+        return f"{dp.question} -> {option.label}"
+
+    # ------------------------------------------------------------------ many replications
+    def replications(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> list[Played]:
+        """Replications 0..n-1 of the run seed under the logged decisions (common random numbers:
+        replication 0 is the drill's own timeline). They do not share the drill's past: the band
+        they give is the spread of what might happen under these decisions."""
+        if not 1 <= n <= MAX_REPLICATIONS:
+            raise DrillError(f"replications must be between 1 and {MAX_REPLICATIONS}, got {n}")
+        entries = self.entries if entries is None else entries
+        sc = self.effective_scenario(entries)
+        control = self.control(entries)
+        key = (self.scenario_key, self.seed, entries, "reps", n)
+
+        def make() -> list[Played]:
+            return [play(sc, replication_seed(self.seed, k), control) for k in range(n)]
+
+        return _CACHE.get(key, make)
+
+    def band(self, n: int = DEFAULT_REPLICATIONS) -> Band:
+        """The Monte Carlo band of what may still come under the decisions taken so far."""
+        return _CACHE.get(self._key("band", n), lambda: Band.of(self.replications(n)))
+
+    def what_if(self, dp_id: str, n: int = DEFAULT_REPLICATIONS) -> list[WhatIf]:
+        """Each option of an open decision point, taken now: n replications each, with common
+        random numbers, under the decisions taken so far."""
+        dp = self.decision_point(dp_id)
+        self._check_open(dp)
+        out = []
+        for option in dp.options:
+            entries = (*self.entries, Entry(self.clock_h, "option", dp.id, option.id))
+            reps = self.replications(n, entries)
+            out.append(WhatIf(option.id, option.label, reps[0].rep.kpis, kpi_stats([p.rep.kpis for p in reps])))
+        return out
+
+
+# --------------------------------------------------------------------------- outcomes
+
+OUTCOME_KPIS = (
+    ("cancelled_planned", "Cancelled planned visits", "{:,.0f}"),
+    ("cancelled_at_door", "  of which at the door (patient not told)", "{:,.0f}"),
+    ("calls_unanswered", "Unanswered calls", "{:,.0f}"),
+    ("acute_wait_mean_h", "Acute mean wait (h)", "{:.2f}"),
+    ("cancelled_acute", "Acute patients diverted", "{:,.1f}"),
+    ("blocked_bed_days", "Blocked bed-days", "{:,.1f}"),
+    ("lost_capacity_h", "Lost capacity (equivalent outage hours)", "{:.2f}"),
+    ("time_to_full_operation_h", "Time to full operation (h)", "{:.1f}"),
+    ("staff_mode_h", "Time in staff mode (h)", "{:.1f}"),
+    ("backlog_at_end", "Backlog at the end", "{:,.0f}"),
+)
+"""The KPIs a drill's outcome is told in, with their labels and formats."""
+
+
+def kpi_stats(kpis: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """mean, p10, p50, p90 and the share reached of every KPI over replications."""
+    out: dict[str, dict[str, float]] = {}
+    for name in kpis[0]:
+        values = np.array([k[name] for k in kpis], dtype=float)
+        ok = values[np.isfinite(values)]
+        if ok.size == 0:
+            out[name] = {"mean": math.nan, "p10": math.nan, "p50": math.nan, "p90": math.nan, "reached": 0.0}
+            continue
+        p10, p50, p90 = np.percentile(ok, [10, 50, 90])
+        out[name] = {
+            "mean": float(ok.mean()),
+            "p10": float(p10),
+            "p50": float(p50),
+            "p90": float(p90),
+            "reached": ok.size / values.size,
+        }
+    return out
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One option's consequences: the drill's own course (`played`) and the spread over
+    replications (`stats`)."""
+
+    option: str
+    label: str
+    played: dict[str, float]
+    stats: dict[str, dict[str, float]]
+
+
+BAND_SERIES = ("capacity", "cancelled_planned", "calls_unanswered", "acute_queue", "backlog")
+"""Series the situation picture draws: capacity per kind of unit, the rest summed over kinds."""
+
+
+def series_of(rep: Any, name: str) -> dict[str, np.ndarray]:
+    """`capacity` per kind of unit (`capacity:hospital`...), other names summed over kinds."""
+    if name == "capacity":
+        return {k: v for k, v in rep.series.items() if k.startswith("capacity:")}
+    parts = [v for k, v in rep.series.items() if k.startswith(f"{name}:")]
+    if not parts:
+        return {}
+    return {name: np.sum(parts, axis=0)}
+
+
+@dataclass
+class Band:
+    """p10, p50 and p90 at every time step of each series over replications."""
+
+    step_h: float
+    n: int
+    series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, reps: list[Played]) -> Band:
+        band = cls(reps[0].rep.step_h, len(reps))
+        for name in BAND_SERIES:
+            per_rep = [series_of(p.rep, name) for p in reps]
+            for key in per_rep[0]:
+                stack = np.stack([s[key] for s in per_rep])
+                p10, p50, p90 = np.percentile(stack, [10, 50, 90], axis=0)
+                band.series[key] = {"p10": p10, "p50": p50, "p90": p90}
+        return band

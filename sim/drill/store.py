@@ -1,0 +1,467 @@
+"""Drills kept in SQLite (the standard library's sqlite3), so that a drill survives a browser
+refresh and a restart of the app, and can be listed, resumed and archived.
+
+Where: the file named by the environment variable SIM_DRILL_DB, else `drills.sqlite` in the
+user's data folder (`~/.local/share/outage-drill-sim/` on Linux, `~/Library/Application Support/
+outage-drill-sim/` on macOS, `%LOCALAPPDATA%\\outage-drill-sim\\` on Windows).
+
+Concurrency: every drill has a revision number. A change names the revision it was made on; if
+another browser saved first, the change is refused with DrillChanged and the caller reloads (see
+ops.py). The log, the notes and the delivered injects are only ever appended to, and a save that
+would drop an entry is refused, so no decision is lost. WAL mode and a busy timeout let several
+browsers read while one writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..scenario.model import Action, Scenario
+from .session import Drill, Entry, Improvement, Note
+
+SCHEMA_VERSION = 1
+ENV_VAR = "SIM_DRILL_DB"
+APP_DIR = "outage-drill-sim"
+BUSY_TIMEOUT_S = 5.0
+"""How long a write waits for another writer before it gives up with StoreBusy."""
+STATUSES = ("active", "archived")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS drills (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    scenario_name TEXT NOT NULL,
+    scenario_title TEXT NOT NULL,
+    scenario_source TEXT NOT NULL DEFAULT '',
+    scenario_json TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    start_h REAL NOT NULL,
+    clock_h REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+    revision INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_entries (
+    drill_id TEXT NOT NULL REFERENCES drills(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    t_h REAL NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('option', 'skip', 'action')),
+    decision TEXT,
+    option TEXT,
+    action_json TEXT,
+    by TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (drill_id, seq)
+);
+CREATE TABLE IF NOT EXISTS notes (
+    drill_id TEXT NOT NULL REFERENCES drills(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    t_h REAL NOT NULL,
+    text TEXT NOT NULL,
+    by TEXT NOT NULL DEFAULT '',
+    hot_wash INTEGER NOT NULL DEFAULT 0,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (drill_id, seq)
+);
+CREATE TABLE IF NOT EXISTS delivered_injects (
+    drill_id TEXT NOT NULL REFERENCES drills(id) ON DELETE CASCADE,
+    inject_id TEXT NOT NULL,
+    t_h REAL NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (drill_id, inject_id)
+);
+CREATE TABLE IF NOT EXISTS improvements (
+    drill_id TEXT NOT NULL REFERENCES drills(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    finding TEXT NOT NULL,
+    action TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due TEXT NOT NULL,
+    PRIMARY KEY (drill_id, seq)
+);
+"""
+TABLES = {"meta", "drills", "log_entries", "notes", "delivered_injects", "improvements"}
+
+
+class StoreError(RuntimeError):
+    """The drill database cannot be used; the message names the file and what to do."""
+
+
+class StoreBusy(StoreError):
+    """Another program or browser holds the database; nothing was saved, try again."""
+
+
+class DrillNotFound(StoreError):
+    """No drill with that id."""
+
+
+class DrillChanged(StoreError):
+    """Another browser saved the drill first; reload it and apply the change again."""
+
+    def __init__(self, message: str, revision: int):
+        super().__init__(message)
+        self.revision = revision
+
+
+def data_dir() -> Path:
+    """The user's data folder for this program."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / APP_DIR
+
+
+def default_path() -> Path:
+    """SIM_DRILL_DB if set, else drills.sqlite in the user's data folder."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    return Path(env).expanduser() if env else data_dir() / "drills.sqlite"
+
+
+@dataclass(frozen=True)
+class DrillInfo:
+    """A drill as listed: what it is and where it stands."""
+
+    id: str
+    title: str
+    team: str
+    scenario_name: str
+    scenario_title: str
+    scenario_source: str
+    seed: int
+    start_h: float
+    clock_h: float
+    status: str
+    revision: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class StoredDrill:
+    """A drill loaded from the store, with its revision and the injects recorded as delivered."""
+
+    info: DrillInfo
+    drill: Drill
+    delivered: tuple[tuple[str, float], ...]
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def revision(self) -> int:
+        return self.info.revision
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_SCENARIOS: dict[str, Scenario] = {}
+
+
+def _scenario_from_json(text: str) -> Scenario:
+    key = hashlib.sha256(text.encode()).hexdigest()
+    sc = _SCENARIOS.get(key)
+    if sc is None:
+        sc = Scenario.model_validate(json.loads(text))
+        if len(_SCENARIOS) > 32:
+            _SCENARIOS.clear()
+        _SCENARIOS[key] = sc
+    return sc
+
+
+def _delivered(drill: Drill) -> list[tuple[str, float]]:
+    return [(inject.id, t) for t, inject in drill.delivered()]
+
+
+def _action_json(action: Action | None) -> str | None:
+    return None if action is None else json.dumps(action.model_dump(mode="json"))
+
+
+class DrillStore:
+    """The drills in one SQLite file. Each call opens its own connection, so one store can be
+    shared by the threads of a web server."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S):
+        self.path = Path(path) if path is not None else default_path()
+        self.busy_timeout_s = busy_timeout_s
+        self._init()
+
+    # ------------------------------------------------------------------ connections
+    def _describe(self, exc: sqlite3.Error) -> StoreError:
+        text = str(exc)
+        low = text.lower()
+        if "locked" in low or "busy" in low:
+            return StoreBusy(
+                f"the drill database {self.path} is in use by another program or browser "
+                f"(waited {self.busy_timeout_s:g} s); nothing was saved, try again"
+            )
+        if "not a database" in low or "malformed" in low or "corrupt" in low or "disk image" in low:
+            return StoreError(
+                f"{self.path} is not a readable drill database ({text}); it may be damaged. "
+                f"Move it aside to start a new one, or set {ENV_VAR} to another file"
+            )
+        if "unable to open" in low or "readonly" in low or "read-only" in low:
+            return StoreError(
+                f"cannot open the drill database {self.path} ({text}); check that the folder "
+                f"exists and can be written, or set {ENV_VAR} to another file"
+            )
+        return StoreError(f"the drill database {self.path} failed: {text}")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._describe(exc) from None
+        try:
+            con.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            con.execute("PRAGMA foreign_keys = ON")
+            yield con
+        except sqlite3.Error as exc:
+            raise self._describe(exc) from None
+        finally:
+            con.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once so that two writers queue instead of deadlocking."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def _init(self) -> None:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; {ENV_VAR} must name a file")
+        if not self.path.parent.exists():
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for the drill database {self.path}: {exc.strerror}") from None
+        with self._connect() as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "meta" not in tables:
+                raise StoreError(
+                    f"{self.path} is an SQLite file but not a drill database (it has other tables); "
+                    f"set {ENV_VAR} to another file"
+                )
+            if "meta" in tables:
+                row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                version = int(row[0]) if row and str(row[0]).isdigit() else None
+                if version is None:
+                    raise StoreError(f"{self.path} is not a drill database (no schema version)")
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path} was written by a newer version of the program (drill database "
+                        f"version {version}, this program knows {SCHEMA_VERSION}); update the program"
+                    )
+                if not TABLES.issubset(tables):
+                    raise StoreError(f"{self.path} is missing tables of a drill database; it may be damaged")
+                return
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("BEGIN IMMEDIATE")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            con.execute("COMMIT")
+
+    # ------------------------------------------------------------------ reading
+    def list(self, status: str | None = None) -> list[DrillInfo]:
+        """Drills, most recently changed first; `status` 'active' or 'archived' filters."""
+        query = f"SELECT {_INFO_COLUMNS} FROM drills"
+        args: tuple[Any, ...] = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            args = (status,)
+        with self._connect() as con:
+            return [DrillInfo(*row) for row in con.execute(query + " ORDER BY updated_at DESC, id", args)]
+
+    def load(self, drill_id: str) -> StoredDrill:
+        with self._connect() as con:
+            return self._load(con, drill_id)
+
+    def _load(self, con: sqlite3.Connection, drill_id: str) -> StoredDrill:
+        row = con.execute(f"SELECT {_INFO_COLUMNS}, scenario_json FROM drills WHERE id = ?", (drill_id,)).fetchone()
+        if row is None:
+            raise DrillNotFound(f"no drill {drill_id!r} in {self.path}")
+        info = DrillInfo(*row[:-1])
+        try:
+            scenario = _scenario_from_json(row[-1])
+        except ValueError as exc:
+            raise StoreError(f"drill {drill_id!r} in {self.path} holds a scenario that no longer validates: {exc}") from None
+        entries = []
+        for t_h, kind, decision, option, action_json, by, note in con.execute(
+            "SELECT t_h, kind, decision, option, action_json, by, note FROM log_entries "
+            "WHERE drill_id = ? ORDER BY seq",
+            (drill_id,),
+        ):
+            action = Action.model_validate(json.loads(action_json)) if action_json else None
+            entries.append(Entry(t_h, kind, decision, option, action, by, note))
+        notes = tuple(
+            Note(t_h, text, by, bool(hot))
+            for t_h, text, by, hot in con.execute(
+                "SELECT t_h, text, by, hot_wash FROM notes WHERE drill_id = ? ORDER BY seq", (drill_id,)
+            )
+        )
+        improvements = tuple(
+            Improvement(*r)
+            for r in con.execute(
+                "SELECT finding, action, owner, due FROM improvements WHERE drill_id = ? ORDER BY seq",
+                (drill_id,),
+            )
+        )
+        delivered = tuple(
+            (i, t)
+            for i, t in con.execute(
+                "SELECT inject_id, t_h FROM delivered_injects WHERE drill_id = ? ORDER BY t_h, inject_id",
+                (drill_id,),
+            )
+        )
+        drill = Drill(scenario, info.seed, info.start_h, info.clock_h, tuple(entries), notes, improvements)
+        return StoredDrill(info, drill, delivered)
+
+    # ------------------------------------------------------------------ writing
+    def create(self, drill: Drill, title: str, team: str = "", source: str = "") -> StoredDrill:
+        """Store a new drill; returns it with its id and revision 1."""
+        from ..scenario.changes import scenario_data
+
+        title = title.strip() or drill.scenario.title
+        scenario_json = json.dumps(scenario_data(drill.scenario), ensure_ascii=False, sort_keys=True)
+        now = _now()
+        for _attempt in range(5):
+            drill_id = secrets.token_hex(4)
+            try:
+                with self._write() as con:
+                    con.execute(
+                        "INSERT INTO drills (id, title, team, scenario_name, scenario_title, scenario_source, "
+                        "scenario_json, seed, start_h, clock_h, status, revision, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?)",
+                        (drill_id, title, team.strip(), drill.scenario.name, drill.scenario.title, source,
+                         scenario_json, drill.seed, drill.start_h, drill.start_h, now, now),
+                    )
+                    self._write_drill(con, drill_id, 0, drill, _delivered(drill), now)
+                return self.load(drill_id)
+            except StoreError as exc:
+                if "UNIQUE" not in str(exc):
+                    raise
+        raise StoreError(f"could not find a free drill id in {self.path}")
+
+    def save(self, drill_id: str, revision: int, drill: Drill) -> StoredDrill:
+        """Save `drill` over revision `revision`. Raises DrillChanged if another browser saved
+        first, and StoreError if the save would drop a logged decision or note."""
+        now = _now()
+        delivered = _delivered(drill)  # simulated before the write lock is taken
+        with self._write() as con:
+            self._write_drill(con, drill_id, revision, drill, delivered, now)
+        return self.load(drill_id)
+
+    def set_status(self, drill_id: str, revision: int, status: str) -> StoredDrill:
+        if status not in STATUSES:
+            raise ValueError(f"status is one of {', '.join(STATUSES)}")
+        with self._write() as con:
+            self._check_revision(con, drill_id, revision)
+            con.execute(
+                "UPDATE drills SET status = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+                (status, _now(), drill_id),
+            )
+        return self.load(drill_id)
+
+    def rename(self, drill_id: str, revision: int, title: str, team: str) -> StoredDrill:
+        with self._write() as con:
+            self._check_revision(con, drill_id, revision)
+            con.execute(
+                "UPDATE drills SET title = ?, team = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+                (title.strip() or "Drill", team.strip(), _now(), drill_id),
+            )
+        return self.load(drill_id)
+
+    def delete(self, drill_id: str) -> None:
+        with self._write() as con:
+            con.execute("DELETE FROM drills WHERE id = ?", (drill_id,))
+
+    def _check_revision(self, con: sqlite3.Connection, drill_id: str, revision: int) -> int:
+        row = con.execute("SELECT revision FROM drills WHERE id = ?", (drill_id,)).fetchone()
+        if row is None:
+            raise DrillNotFound(f"no drill {drill_id!r} in {self.path}")
+        if row[0] != revision:
+            raise DrillChanged(
+                f"the drill changed in another browser (revision {row[0]}, this one had {revision})",
+                row[0],
+            )
+        return row[0]
+
+    def _write_drill(
+        self, con: sqlite3.Connection, drill_id: str, revision: int, drill: Drill,
+        delivered: list[tuple[str, float]], now: str,
+    ) -> None:
+        self._check_revision(con, drill_id, revision)
+        stored = self._load(con, drill_id).drill
+        if drill.entries[: len(stored.entries)] != stored.entries:
+            raise StoreError(
+                f"drill {drill_id!r}: this change would drop or alter logged decisions; nothing was saved"
+            )
+        if drill.notes[: len(stored.notes)] != stored.notes:
+            raise StoreError(f"drill {drill_id!r}: this change would drop notes; nothing was saved")
+        if drill.clock_h < stored.clock_h - 1e-9:
+            raise StoreError(f"drill {drill_id!r}: the clock cannot go back; nothing was saved")
+        for seq, e in enumerate(drill.entries[len(stored.entries):], start=len(stored.entries)):
+            con.execute(
+                "INSERT INTO log_entries (drill_id, seq, t_h, kind, decision, option, action_json, by, note, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (drill_id, seq, e.t_h, e.kind, e.decision, e.option, _action_json(e.action), e.by, e.note, now),
+            )
+        for seq, n in enumerate(drill.notes[len(stored.notes):], start=len(stored.notes)):
+            con.execute(
+                "INSERT INTO notes (drill_id, seq, t_h, text, by, hot_wash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (drill_id, seq, n.t_h, n.text, n.by, int(n.hot_wash), now),
+            )
+        if drill.improvements != stored.improvements:
+            con.execute("DELETE FROM improvements WHERE drill_id = ?", (drill_id,))
+            for seq, r in enumerate(drill.improvements):
+                con.execute(
+                    "INSERT INTO improvements (drill_id, seq, finding, action, owner, due) VALUES (?, ?, ?, ?, ?, ?)",
+                    (drill_id, seq, r.finding, r.action, r.owner, r.due),
+                )
+        for inject_id, t in delivered:
+            con.execute(
+                "INSERT OR IGNORE INTO delivered_injects (drill_id, inject_id, t_h, recorded_at) VALUES (?, ?, ?, ?)",
+                (drill_id, inject_id, t, now),
+            )
+        con.execute(
+            "UPDATE drills SET clock_h = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+            (drill.clock_h, now, drill_id),
+        )
+
+
+_INFO_COLUMNS = (
+    "id, title, team, scenario_name, scenario_title, scenario_source, seed, start_h, clock_h, status, "
+    "revision, created_at, updated_at"
+)
