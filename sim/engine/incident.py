@@ -108,6 +108,7 @@ class IncidentRun:
         self._outage = False
         self._pending_levels: set[int] = set()
         self._timed_checks: set[int] = set()
+        self._stood_down = False  # automatic stand-down happened; raise again only if needed
         self._hit_mask = np.zeros(len(model.slots), dtype=bool)
         self._cancelling = False
         self._stand_down_token = 0
@@ -218,6 +219,7 @@ class IncidentRun:
         if self.first_failure is None:
             self.first_failure = self.now()
             self.reach("first_failure")
+        self._stood_down = False
         self.log("failure", name, f"{inc.name}: {', '.join(f.system for f in inc.failed)} down")
         self.reach(f"incident:{name}:failure")
         self.changed()
@@ -375,6 +377,14 @@ class IncidentRun:
         if self.first_detection is None:
             return
         pol = self.sc.policies.escalation
+        cap = None
+        if self.control.automatic_escalation and self._outage and self._stood_down:
+            # After standing down, only a service falling back below operational raises again.
+            cap = self.current_capacity()
+            affected = cap[self._ever_hit()]
+            if affected.size == 0 or bool((affected >= pol.operational_at - 1e-9).all()):
+                return
+            self._stood_down = False
         if self.control.automatic_escalation and self._outage:
             since = self.now() - self.first_detection
             hit = None
@@ -394,7 +404,7 @@ class IncidentRun:
                     self._timed_checks.add(i)
                     self.env.process(self._check_later(trig.outage_longer_than - since))
         if self.control.automatic_escalation and self.level > 0:
-            cap = self.current_capacity()
+            cap = self.current_capacity() if cap is None else cap
             affected = cap[self._ever_hit()]
             operational = affected.size == 0 or bool((affected >= pol.operational_at - 1e-9).all())
             if operational:
@@ -420,6 +430,7 @@ class IncidentRun:
         yield self.env.timeout(delay)
         if self._stand_down_token == token and self.level > 0:
             self._stand_down_token = 0
+            self._stood_down = True
             self.set_level(0, "stood down")
 
     # ------------------------------------------------------------------ cancellations

@@ -206,7 +206,7 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
     for u in region.units:
         free = None
         if u.beds is not None:
-            beds = bed_flow(grid, u, cap[slot[(u.id, "discharge")]], streams(f"beds:{u.id}"))
+            beds = bed_flow(grid, u, cap[slot[(u.id, "discharge")]])
             add("blocked_beds", u.kind, beds.blocked)
             blocked_total += beds.blocked
             free = beds.free_beds

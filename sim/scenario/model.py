@@ -150,6 +150,9 @@ class Beds(Model):
     """Mean length of stay; sets how many patients become ready for discharge each day."""
     discharge_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("09:00-17:00"))
     """Hours in which discharges happen."""
+    surge: Fraction = 0.0
+    """Extra beds that can be opened in a crisis (överbeläggning), as a share of `beds`; they take
+    admissions when the normal beds are full."""
     catch_up: float = Field(default=1.5, ge=1, le=10)
     """Discharge rate, relative to normal, while patients held up by an outage are discharged."""
 
