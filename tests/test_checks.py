@@ -92,7 +92,9 @@ def test_a_unit_is_not_a_system():
 def test_unknown_system_in_fails():
     text = edit(FULL, "fails: [network]", "fails: [netwrk]")
     one_problem(
-        text, "fails:", "incidents.outage.fails.0: unknown system 'netwrk' (did you mean 'network'?)"
+        text,
+        "fails:",
+        "incidents.outage.fails.0: unknown system 'netwrk' (did you mean 'network'?)",
     )
 
 
@@ -108,14 +110,14 @@ def test_unknown_covers():
 
 def test_unknown_consumable_of_a_unit():
     text = edit(FULL, "      count: 2\n", "      count: 2\n      consumables: [gloves]\n")
-    one_problem(
-        text, "gloves", "region.units.vc-public.consumables.0: unknown consumable 'gloves'"
-    )
+    one_problem(text, "gloves", "region.units.vc-public.consumables.0: unknown consumable 'gloves'")
 
 
 def test_self_dependency_is_a_cycle():
     text = edit(
-        FULL, "      kind: platform\n", "      kind: platform\n      depends_on: [{system: network}]\n"
+        FULL,
+        "      kind: platform\n",
+        "      kind: platform\n      depends_on: [{system: network}]\n",
     )
     one_problem(
         text,
@@ -127,7 +129,9 @@ def test_self_dependency_is_a_cycle():
 
 def test_longer_cycle_is_reported_once():
     text = edit(
-        FULL, "      kind: platform\n", "      kind: platform\n      depends_on: [{system: journal}]\n"
+        FULL,
+        "      kind: platform\n",
+        "      kind: platform\n      depends_on: [{system: journal}]\n",
     )
     found = problems(text)
     assert len(found) == 1
@@ -283,3 +287,11 @@ def test_every_check_problem_is_reported_together():
     with pytest.raises(ScenarioError) as info:
         load_scenario_text(text, "s.yaml")
     assert len(info.value.problems) == 3
+
+
+def test_cycle_through_a_duplicated_system_id():
+    text = edit(FULL, "    - id: telephony\n", "    - id: network\n")
+    found = problems(text)
+    assert any("id 'network' is used twice" in p for p in found)
+    assert any("dependency cycle: network -> network" in p for p in found)
+    assert all("internal error" not in p for p in found)

@@ -105,7 +105,9 @@ def test_duplicate_key(write_scenario, minimal_scenario_yaml):
 
 
 def test_tags_are_refused(write_scenario, minimal_scenario_yaml):
-    text = edit(minimal_scenario_yaml, "title: Test drill", "title: !!python/object/apply:os.system [ls]")
+    text = edit(
+        minimal_scenario_yaml, "title: Test drill", "title: !!python/object/apply:os.system [ls]"
+    )
     path = write_scenario(text)
     code, lines = validate(path)
     assert code == 2
@@ -184,7 +186,9 @@ def test_missing_file(tmp_path):
         ("name: test-drill", "name: yes", lambda s: s.name == "yes"),
     ],
 )
-def test_norway_and_sexagesimal_traps_stay_text(write_scenario, minimal_scenario_yaml, old, new, check):
+def test_norway_and_sexagesimal_traps_stay_text(
+    write_scenario, minimal_scenario_yaml, old, new, check
+):
     from sim.scenario import load_scenario
 
     path = write_scenario(edit(minimal_scenario_yaml, old, new))

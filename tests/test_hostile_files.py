@@ -156,9 +156,18 @@ def test_many_strategies(write_scenario, minimal_scenario_yaml):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"name: a\x00b\n", "the file contains a control character U+0000; the file looks like UTF-16: save it as UTF-8"),
-        (b"name: a\x07b\n", "the file contains a control character U+0007; remove it or retype the line"),
-        ("name: a\n".encode("utf-16"), "the file is not UTF-8 text (byte 0xff cannot be decoded); save it as UTF-8"),
+        (
+            b"name: a\x00b\n",
+            "the file contains a control character U+0000; the file looks like UTF-16: save it as UTF-8",
+        ),
+        (
+            b"name: a\x07b\n",
+            "the file contains a control character U+0007; remove it or retype the line",
+        ),
+        (
+            "name: a\n".encode("utf-16"),
+            "the file is not UTF-8 text (byte 0xff cannot be decoded); save it as UTF-8",
+        ),
     ],
 )
 def test_binary_content(write_scenario, content, message):
@@ -177,8 +186,11 @@ def _only_scenario_errors(payload: str | bytes) -> None:
         assert all("internal error" not in p.message for p in exc.problems), exc.problems
 
 
+# FUZZ_EXAMPLES=5000 runs a longer search by hand.
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -195,9 +207,33 @@ def test_arbitrary_bytes_raise_only_scenario_errors(data):
 
 
 YAML_BITS = st.sampled_from(
-    ["", "-1", "0", "1e999", "true", "no", "~", "[]", "{}", "[a, b]", "{dist: lognormal}",
-     "07:00", "2h", "&x 1", "*x", "!!str 1", "'", "network", "+1h", "99999999999999999999",
-     "{<<: *x}", "\t", "2024-02-30 10:00", "- a", "x: y"]
+    [
+        "",
+        "-1",
+        "0",
+        "1e999",
+        "true",
+        "no",
+        "~",
+        "[]",
+        "{}",
+        "[a, b]",
+        "{dist: lognormal}",
+        "07:00",
+        "2h",
+        "&x 1",
+        "*x",
+        "!!str 1",
+        "'",
+        "network",
+        "+1h",
+        "99999999999999999999",
+        "{<<: *x}",
+        "\t",
+        "2024-02-30 10:00",
+        "- a",
+        "x: y",
+    ]
 )
 
 

@@ -11,9 +11,10 @@ from sim.scenario.yamlsafe import YamlError, parse_yaml
 
 REGION_START = MINIMAL_SCENARIO.index("region:\n")
 REGION_END = MINIMAL_SCENARIO.index("incidents:\n")
-REGION_FILE = "\n".join(
-    line[2:] for line in MINIMAL_SCENARIO[REGION_START:REGION_END].splitlines()[1:]
-) + "\n"
+REGION_FILE = (
+    "\n".join(line[2:] for line in MINIMAL_SCENARIO[REGION_START:REGION_END].splitlines()[1:])
+    + "\n"
+)
 
 
 def with_region_file(ref: str) -> str:
@@ -239,7 +240,7 @@ def test_broken_region_file_and_scenario_problems_together(write_scenario):
     path = write_scenario(text)
     assert [str(p) for p in problems_in(path)] == [
         f"{path} line 4: horizon: a duration needs a unit: write 2h, 2min or 2d, not a bare 2",
-        f"{region_path} line 2: id: duplicate key 'id' (first at line 1)",
+        f"{region_path} line 2: region.id: duplicate key 'id' (first at line 1)",
     ]
 
 
@@ -250,8 +251,14 @@ def test_broken_region_file_and_scenario_problems_together(write_scenario):
             "regions/none.yaml",
             "region file 'regions/none.yaml' not found (looked for {dir}/regions/none.yaml)",
         ),
-        ("../outside.yaml", "the region file '../outside.yaml' must be in the scenario's folder or below it"),
-        ("/etc/region.yaml", "write the region file's path relative to the scenario file, not '/etc/region.yaml'"),
+        (
+            "../outside.yaml",
+            "the region file '../outside.yaml' must be in the scenario's folder or below it",
+        ),
+        (
+            "/etc/region.yaml",
+            "write the region file's path relative to the scenario file, not '/etc/region.yaml'",
+        ),
         ("regions/test.txt", "a region file is a .yaml file; 'regions/test.txt' is not"),
     ],
 )
@@ -273,3 +280,11 @@ def test_region_file_in_text_with_a_folder(write_scenario, tmp_path):
     write_scenario(REGION_FILE, "regions/test.yaml")
     scenario = load_scenario_text(with_region_file("regions/test.yaml"), "upload.yaml", tmp_path)
     assert scenario.region.id == "test-region"
+
+
+def test_yaml_problems_name_list_items_by_id(minimal_scenario_yaml):
+    text = edit(minimal_scenario_yaml, "repair: 4h", "repair: !!binary aGVsbG8=")
+    assert [str(p) for p in problems_in_text(text, "s.yaml")] == [
+        f"s.yaml line {line_of(text, 'repair:')}: incidents.outage.repair: tags are not allowed "
+        "(!!binary); write plain values"
+    ]

@@ -123,7 +123,9 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
             # A plain id in the file is a string there; point at the list item either way.
             path: Path_ = ("incidents", i, "fails", j)
             raw = _get(sources.data, path)
-            yield from unknown_system(path + (("system",) if isinstance(raw, dict) else ()), failed.system)
+            yield from unknown_system(
+                path + (("system",) if isinstance(raw, dict) else ()), failed.system
+            )
     for i, b in enumerate(s.backup_routines):
         for j, sid in enumerate(b.replaces):
             yield from unknown_system(("backup_routines", i, "replaces", j), sid)
@@ -133,22 +135,32 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
 
     # Units, lines and consumables named in covers, serves and a unit's consumables.
     coverable = units | lines | consumables
-    for key, items in (("backup_routines", s.backup_routines), ("recovery_actions", s.recovery_actions)):
+    for key, items in (
+        ("backup_routines", s.backup_routines),
+        ("recovery_actions", s.recovery_actions),
+    ):
         for i, x in enumerate(items):
             for j, target in enumerate(x.covers or []):
                 if target not in coverable:
-                    yield (key, i, "covers", j), (
-                        f"unknown unit, phone line or consumable {target!r}{suggest(target, coverable)}"
+                    yield (
+                        (key, i, "covers", j),
+                        (
+                            f"unknown unit, phone line or consumable {target!r}{suggest(target, coverable)}"
+                        ),
                     )
     for i, line in enumerate(region.phone_lines):
         for j, uid in enumerate(line.serves):
             if uid not in units:
-                yield r + ("phone_lines", i, "serves", j), f"unknown care unit {uid!r}{suggest(uid, units)}"
+                yield (
+                    r + ("phone_lines", i, "serves", j),
+                    f"unknown care unit {uid!r}{suggest(uid, units)}",
+                )
     for i, unit in enumerate(region.units):
         for j, cid in enumerate(unit.consumables):
             if cid not in consumables:
-                yield r + ("units", i, "consumables", j), (
-                    f"unknown consumable {cid!r}{suggest(cid, consumables)}"
+                yield (
+                    r + ("units", i, "consumables", j),
+                    (f"unknown consumable {cid!r}{suggest(cid, consumables)}"),
                 )
 
     yield from _cycles(s)
@@ -162,9 +174,12 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
             yield path, f"{point} is before the start of the scenario ({s.start:%Y-%m-%d %H:%M})"
         elif hours > s.horizon + 1e-9:
             end = s.start + _hours(s.horizon)
-            yield path, (
-                f"{point} is after the end of the simulated period ({end:%Y-%m-%d %H:%M}, "
-                "start + horizon)"
+            yield (
+                path,
+                (
+                    f"{point} is after the end of the simulated period ({end:%Y-%m-%d %H:%M}, "
+                    "start + horizon)"
+                ),
             )
 
     for i, inc in enumerate(s.incidents):
@@ -189,9 +204,12 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
     for i, d in enumerate(s.exercise.decisions):
         options = [o.id for o in d.options]
         if d.default not in options:
-            yield ex + ("decisions", i, "default"), (
-                f"default {d.default!r} is not one of the options ({', '.join(options)})"
-                f"{suggest(d.default, options, list_them=0)}"
+            yield (
+                ex + ("decisions", i, "default"),
+                (
+                    f"default {d.default!r} is not one of the options ({', '.join(options)})"
+                    f"{suggest(d.default, options, list_them=0)}"
+                ),
             )
         for j, o in enumerate(d.options):
             for k, act in enumerate(o.actions):
@@ -233,7 +251,9 @@ def _get(data: Any, path: Path_) -> Any:
     return node
 
 
-def _duplicates(entries: list[tuple[Path_, str]], sources: Sources, across: str = "") -> Iterator[Finding]:
+def _duplicates(
+    entries: list[tuple[Path_, str]], sources: Sources, across: str = ""
+) -> Iterator[Finding]:
     first: dict[str, Path_] = {}
     for path, ident in entries:
         if ident in first:
@@ -247,11 +267,14 @@ def _duplicates(entries: list[tuple[Path_, str]], sources: Sources, across: str 
 def _cycles(s: Scenario) -> Iterator[Finding]:
     """Cycles among systems' depends_on, each reported once as `a -> b -> a` (no recursion)."""
     graph: dict[str, list[str]] = {}
-    where: dict[str, int] = {}
+    edge_path: dict[tuple[str, str], Path_] = {}
     for i, system in enumerate(s.region.systems):
-        where.setdefault(system.id, i)
         graph.setdefault(system.id, [])
-        graph[system.id] += [d.system for d in system.depends_on]
+        for j, dep in enumerate(system.depends_on):
+            graph[system.id].append(dep.system)
+            edge_path.setdefault(
+                (system.id, dep.system), ("region", "systems", i, "depends_on", j, "system")
+            )
     state: dict[str, int] = {}  # 1 on the current path, 2 done
     reported: set[frozenset[str]] = set()
     for root in graph:
@@ -275,14 +298,12 @@ def _cycles(s: Scenario) -> Iterator[Finding]:
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
-                    start = cycle[0]
-                    j = next(
-                        k for k, d in enumerate(s.region.systems[where[start]].depends_on)
-                        if d.system == cycle[1]
-                    )
-                    yield ("region", "systems", where[start], "depends_on", j, "system"), (
-                        f"dependency cycle: {' -> '.join(cycle)}; systems cannot depend on each "
-                        "other in a circle"
+                    yield (
+                        edge_path[(cycle[0], cycle[1])],
+                        (
+                            f"dependency cycle: {' -> '.join(cycle)}; systems cannot depend on each "
+                            "other in a circle"
+                        ),
                     )
             elif not state.get(nxt):
                 state[nxt] = 1

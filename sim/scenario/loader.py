@@ -12,7 +12,14 @@ from pydantic import ValidationError
 
 from .checks import check_scenario
 from .model import Scenario
-from .problems import Problem, ScenarioError, Sources, finish, problems_from_validation
+from .problems import (
+    Problem,
+    ScenarioError,
+    Sources,
+    display_path,
+    finish,
+    problems_from_validation,
+)
 from .yamlsafe import YamlDocument, YamlError, decode_utf8, parse_yaml, read_capped
 
 REGION_SUFFIXES = (".yaml", ".yml")
@@ -63,23 +70,31 @@ def _load_file(path: Path) -> tuple[Scenario | None, list[Problem]]:
     return _load(raw, name, path.parent)
 
 
-def _yaml_problems(name: str, exc: YamlError) -> list[Problem]:
-    return [
-        Problem(name, issue.line, ".".join(str(p) for p in issue.path), issue.message)
-        for issue in exc.issues
-    ]
+def _yaml_problems(name: str, exc: YamlError, prefix: tuple[str, ...] = ()) -> list[Problem]:
+    data = exc.document.data if exc.document is not None else None
+    problems = []
+    for issue in exc.issues:
+        path = display_path(data, issue.path)
+        if path and prefix:
+            path = ".".join(prefix) + "." + path
+        problems.append(Problem(name, issue.line, path, issue.message))
+    return problems
 
 
-def _read_doc(text: str | bytes, name: str) -> tuple[YamlDocument | None, list[Problem]]:
+def _read_doc(
+    text: str | bytes, name: str, prefix: tuple[str, ...] = ()
+) -> tuple[YamlDocument | None, list[Problem]]:
     try:
         if isinstance(text, bytes | bytearray):
             text = decode_utf8(bytes(text))
         return parse_yaml(text), []
     except YamlError as exc:
-        return None, _yaml_problems(name, exc)
+        return None, _yaml_problems(name, exc, prefix)
 
 
-def _load(text: str | bytes, name: str, base_dir: Path | None) -> tuple[Scenario | None, list[Problem]]:
+def _load(
+    text: str | bytes, name: str, base_dir: Path | None
+) -> tuple[Scenario | None, list[Problem]]:
     try:
         return _load_checked(text, name, base_dir)
     except RecursionError:
@@ -88,7 +103,12 @@ def _load(text: str | bytes, name: str, base_dir: Path | None) -> tuple[Scenario
         return None, [Problem(name, None, "", "the file is too large to be checked")]
     except Exception as exc:  # a bug here must not become a traceback for the person at the desk
         return None, [
-            Problem(name, None, "", f"could not be checked (internal error: {type(exc).__name__}: {exc})")
+            Problem(
+                name,
+                None,
+                "",
+                f"could not be checked (internal error: {type(exc).__name__}: {exc})",
+            )
         ]
 
 
@@ -167,5 +187,5 @@ def _read_region(
         raw = read_capped(full)
     except YamlError as exc:
         return None, region_name, _yaml_problems(region_name, exc)
-    region_doc, problems = _read_doc(raw, region_name)
+    region_doc, problems = _read_doc(raw, region_name, ("region",))
     return region_doc, region_name, problems

@@ -77,7 +77,9 @@ class Sources:
 
     def problem(self, path: Path_, message: str, data: Any = None) -> Problem:
         file, line = self.locate(path)
-        return Problem(file, line, display_path(self.data if data is None else data, path), _cap(message))
+        return Problem(
+            file, line, display_path(self.data if data is None else data, path), _cap(message)
+        )
 
 
 def _cap(message: str) -> str:
@@ -284,7 +286,11 @@ def _message(err: dict[str, Any], known_fields: set[str]) -> str:
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping of fields (key: value lines), not {_kind(value)}"
     if kind in ("list_type", "tuple_type", "set_type"):
-        hint = f"; write [{value}] for a list of one" if isinstance(value, str) and len(value) < 40 else ""
+        hint = (
+            f"; write [{value}] for a list of one"
+            if isinstance(value, str) and len(value) < 40
+            else ""
+        )
         return f"must be a list (one '- item' per line, or [a, b]), not {_kind(value)}{hint}"
     if kind == "distribution" and isinstance(value, dict):
         dist = value.get("dist")
@@ -307,7 +313,14 @@ def _walk_loc(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Path_, An
     branch_node: Any = None
     last = len(loc) - 1
     for i, step in enumerate(loc):
-        if isinstance(node, dict) and isinstance(step, str) and step in node or isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        if (
+            isinstance(node, dict)
+            and isinstance(step, str)
+            and step in node
+            or isinstance(node, list)
+            and isinstance(step, int)
+            and 0 <= step < len(node)
+        ):
             path.append(step)
             node = node[step]
         elif missing and i == last:
@@ -379,7 +392,11 @@ def problems_from_validation(
             break
     # A misspelt key also makes the field it stands for missing: say it once.
     drop = {missing[k] for k in misspelt if k in missing}
-    return [sources.problem(path, message, data) for path, message in found if (path, message) not in drop]
+    return [
+        sources.problem(path, message, data)
+        for path, message in found
+        if (path, message) not in drop
+    ]
 
 
 def _at(data: Any, path: Path_) -> Any:

@@ -279,7 +279,13 @@ def _all_models() -> dict[str, type[BaseModel]]:
 
     found: dict[str, type[BaseModel]] = {}
     stack: list[type[BaseModel]] = [
-        Scenario, Fixed, Uniform, Triangular, LogNormal, Exponential, Empirical
+        Scenario,
+        Fixed,
+        Uniform,
+        Triangular,
+        LogNormal,
+        Exponential,
+        Empirical,
     ]
     while stack:
         m = stack.pop()

@@ -51,9 +51,11 @@ class YamlIssue(NamedTuple):
 class YamlError(Exception):
     """The text is not YAML this program accepts; `issues` says where and why."""
 
-    def __init__(self, issues: list[YamlIssue]):
+    def __init__(self, issues: list[YamlIssue], document: YamlDocument | None = None):
         super().__init__("; ".join(i.message for i in issues))
         self.issues = issues
+        self.document = document
+        """The data read in spite of the issues (duplicate keys, tags), when all was read."""
 
 
 def _fatal(message: str, line: int | None = None, path: Path_ = ()) -> YamlError:
@@ -187,7 +189,9 @@ def _explicit(tag: str, text: str) -> tuple[Any, str | None]:
     if kind == "null":
         return (None, None) if value is None else (text, f"{text!r} is not null")
     if kind == "bool":
-        return (value, None) if isinstance(value, bool) else (text, f"{text!r} is not true or false")
+        return (
+            (value, None) if isinstance(value, bool) else (text, f"{text!r} is not true or false")
+        )
     if kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
         return (value, None) if ok else (text, f"{text!r} is not a whole number")
@@ -285,9 +289,7 @@ class _Builder:
             return
         path = top.path + (key,)
         if key in top.keys:
-            self._issue(
-                line, path, f"duplicate key {key!r} (first at line {top.keys[key]})"
-            )
+            self._issue(line, path, f"duplicate key {key!r} (first at line {top.keys[key]})")
         else:
             top.keys[key] = line
             self.doc.lines[path] = line
@@ -420,7 +422,7 @@ def parse_yaml(text: str) -> YamlDocument:
     if not builder.root_set or builder.doc.data is None:
         raise _fatal("the file is empty")
     if builder.issues:
-        raise YamlError(builder.issues)
+        raise YamlError(builder.issues, builder.doc)
     return builder.doc
 
 
