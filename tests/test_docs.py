@@ -1,0 +1,132 @@
+"""Every command and code block in the docs runs here, so the docs cannot rot.
+
+Fences, per page, in order, in a scratch folder holding a copy of scenarios/:
+- ```yaml file=NAME      a complete file: written, and (unless under regions/) `sim validate` passes
+- ```yaml-invalid file=NAME  written; `sim validate` exits 2 on it
+- ```yaml                must at least parse as YAML
+- ```yaml-snippet        a fragment that shows alternatives; not run
+- ```sh                  each command line must exit 0 (`make X` is checked with `make -n X`)
+- ```sh-fails            each command line must exit 2
+- ```text                the exact output of the preceding command block
+- ```text-excerpt        lines that each appear in that output
+- ```python              executed
+- ```json                must parse
+Other fences (```console, ```mermaid, ```csv ...) are illustrations and are not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.scenario.yamlsafe import YamlError, parse_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md"])
+FENCE = re.compile(r"^```([\w-]*)([^\n]*)\n(.*?)^```\s*$", re.S | re.M)
+
+
+def blocks(page: Path) -> list[tuple[str, dict[str, str], str, int]]:
+    text = page.read_text(encoding="utf-8")
+    out = []
+    for m in FENCE.finditer(text):
+        lang, rest, body = m.group(1), m.group(2), m.group(3)
+        attrs = dict(re.findall(r"(\w+)=(\S+)", rest))
+        line = text.count("\n", 0, m.start()) + 1
+        out.append((lang, attrs, body, line))
+    return out
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["COLUMNS"] = "100"
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def run_line(line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    words = shlex.split(line, comments=True)
+    if words[0] == "make":
+        words = ["make", "-n", "-C", str(ROOT), *words[1:]]
+    elif words[0] == "sim":
+        words = [sys.executable, "-m", "sim", *words[1:]]
+    elif words[0] in ("python", "python3"):
+        words = [sys.executable, *words[1:]]
+    return subprocess.run(words, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
+
+
+def command_lines(body: str) -> list[str]:
+    lines, buf = [], ""
+    for raw in body.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("$ "):
+            line = line[2:]
+        if line.endswith("\\"):
+            buf += line[:-1] + " "
+            continue
+        lines.append(buf + line)
+        buf = ""
+    return lines
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_block_runs(page: Path, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    last_output: str | None = None
+    where = page.relative_to(ROOT)
+    for lang, attrs, body, line in blocks(page):
+        ctx = f"{where} line {line}"
+        if lang in ("yaml", "yaml-snippet", "yaml-invalid"):
+            if "file" in attrs:
+                target = tmp_path / attrs["file"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(body, encoding="utf-8")
+                if not attrs["file"].startswith("regions/"):
+                    res = run_line(f"sim validate {attrs['file']}", tmp_path)
+                    want = 2 if lang == "yaml-invalid" else 0
+                    assert res.returncode == want, f"{ctx}: sim validate gave {res.returncode}\n{res.stdout}{res.stderr}"
+            elif lang == "yaml":
+                try:
+                    parse_yaml(body)
+                except YamlError as exc:
+                    if "empty" not in str(exc):  # a snippet of comments only is fine
+                        raise AssertionError(f"{ctx}: {exc}") from None
+        elif lang in ("sh", "sh-fails"):
+            want = 2 if lang == "sh-fails" else 0
+            outputs = []
+            for cmd in command_lines(body):
+                res = run_line(cmd, tmp_path)
+                assert res.returncode == want, f"{ctx}: `{cmd}` exited {res.returncode}\n{res.stdout}\n{res.stderr}"
+                outputs.append(res.stdout + res.stderr)
+            last_output = "".join(outputs)
+        elif lang == "text":
+            assert last_output is not None, f"{ctx}: output block with no command before it"
+            assert last_output.strip() == body.strip(), f"{ctx}: output differs:\n{last_output}"
+        elif lang == "text-excerpt":
+            assert last_output is not None, f"{ctx}: output block with no command before it"
+            for expected in body.strip().splitlines():
+                assert expected.strip() in last_output, f"{ctx}: {expected!r} not in output:\n{last_output}"
+        elif lang == "python":
+            res = subprocess.run([sys.executable, "-c", body], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+            assert res.returncode == 0, f"{ctx}: python block failed\n{res.stderr}"
+            last_output = res.stdout + res.stderr
+        elif lang == "json":
+            json.loads(body)
+
+
+def test_the_docs_have_runnable_blocks() -> None:
+    langs = {lang for page in PAGES for lang, *_ in blocks(page)}
+    assert {"sh", "yaml"} <= langs
