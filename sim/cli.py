@@ -387,3 +387,177 @@ def explain(file: FileArg) -> None:
 
     scenario = load_or_exit(file)
     typer.echo(explain_text(scenario, file), nl=False)
+
+
+# --------------------------------------------------------------------------- drills
+
+DRILL_HELP = """Play a drill from a decision log, or compare two logs.
+
+sim drill FILE --decisions LOG.yaml [--report OUT.html] [--markdown OUT.md]
+plays a drill of the scenario FILE from the decision log and prints its
+timeline, the expected-action checklist and the outcome; --report writes the
+after-action report (one self-contained HTML file).
+
+sim drill compare LOG_A LOG_B [--report OUT.html] [--markdown OUT.md]
+plays both logs (each names its scenario with `scenario:`) and shows how the
+two groups' outcomes differ, on the same replication seeds.
+
+sim drill FILE --msel OUT.csv writes the scenario's injects and decision
+points as a master scenario events list (CSV) for printed drills.
+
+The decision log format is in docs/facilitator-guide.md.
+"""
+
+
+@app.command(help=DRILL_HELP, no_args_is_help=True)
+def drill(
+    args: Annotated[
+        list[str],
+        typer.Argument(metavar="FILE | compare LOG_A LOG_B", help="A scenario file, or `compare` and two logs.", show_default=False),
+    ],
+    decisions: Annotated[
+        Path | None, typer.Option("--decisions", "-d", help="Decision log to play (YAML).", show_default=False)
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the after-action report here (self-contained HTML).", show_default=False)
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the report in Markdown here.", show_default=False)
+    ] = None,
+    msel: Annotated[
+        Path | None, typer.Option("--msel", help="Write the scenario's injects as a CSV events list here.", show_default=False)
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed; default: the log's own.", show_default=False)
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", help="Replications behind the bands and the comparison.")
+    ] = 20,
+) -> None:
+    from .drill.session import MAX_REPLICATIONS
+
+    if seed is not None and seed < 0:
+        fail(f"--seed must be zero or positive, got {seed}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        fail(f"--replications must be between 1 and {MAX_REPLICATIONS}, got {replications}")
+    if args and args[0] == "compare":
+        if len(args) != 3:
+            fail("usage: sim drill compare LOG_A LOG_B (two decision logs, each naming its scenario)")
+        if decisions is not None or msel is not None:
+            fail("sim drill compare takes two logs; --decisions and --msel belong to `sim drill FILE`")
+        _drill_compare(Path(args[1]), Path(args[2]), report, markdown, seed, replications)
+        return
+    if len(args) != 1:
+        fail("usage: sim drill FILE --decisions LOG.yaml, or sim drill compare LOG_A LOG_B")
+    file = Path(args[0])
+    scenario = load_or_exit(file)
+    if msel is not None:
+        from .drill.msel import msel_bytes
+
+        _write_bytes(msel, msel_bytes(scenario))
+    if decisions is None:
+        if msel is None:
+            fail("give --decisions LOG.yaml to play a drill (or --msel OUT.csv for the events list)")
+        return
+    log = _read_log_or_exit(decisions)
+    if log.scenario_path is not None and log.scenario_path.resolve() != file.resolve():
+        other = load_or_exit(log.scenario_path) if log.scenario_path.is_file() else None
+        if other is None or other.name != scenario.name:
+            fail(f"{decisions}: this log is for {log.scenario_path}, not {file}")
+    played = _play_log_or_exit(log, scenario, seed)
+    _print_drill(played, log.team)
+    if report is not None or markdown is not None:
+        from .drill.report import build_report, html_report
+        from .drill.report import markdown as report_markdown
+
+        rep = build_report(played, team=log.team, n=replications)
+        if markdown is not None:
+            _write_bytes(markdown, report_markdown(rep).encode("utf-8"))
+        if report is not None:
+            _write_bytes(report, html_report(rep).encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    typer.echo(f"wrote {path}")
+
+
+def _read_log_or_exit(path: Path):
+    from .drill.log import DrillLogError, read_log
+
+    try:
+        return read_log(path)
+    except DrillLogError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _play_log_or_exit(log, scenario, seed):
+    from .drill.log import DrillLogError, play_log
+    from .drill.session import DrillError
+
+    try:
+        return play_log(log, scenario, seed)
+    except DrillLogError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except DrillError as exc:
+        fail(f"{log.file}: {exc}")
+
+
+def _print_drill(played, team: str) -> None:
+    from .drill.evaluate import checklist
+    from .drill.report import timeline_rows
+    from .drill.session import OUTCOME_KPIS
+
+    d = played
+    head = f"Drill of {d.scenario.name} (seed {d.seed}), {d.clock_text(d.start_h)} to {d.clock_text()}"
+    typer.echo(head + (f", {team}" if team else ""))
+    typer.echo("")
+    for r in timeline_rows(d, events=False):
+        who = f" [{r.who}]" if r.who else ""
+        typer.echo(f"  {d.clock_text(r.t_h)}  {r.kind:<9} {' '.join(r.what.split())}{who}")
+    typer.echo("")
+    typer.echo("Expected actions:")
+    for c in checklist(d):
+        typer.echo(f"  {c.status_text:<13} {c.expected.description} ({c.detail})")
+    typer.echo("")
+    typer.echo("Outcome to the end of the simulated period:")
+    kpis = d.played().rep.kpis
+    for name, label, pattern in OUTCOME_KPIS:
+        value = kpis.get(name, float("nan"))
+        typer.echo(f"  {label:<44} {'–' if value != value else pattern.format(value):>10}")
+
+
+def _drill_compare(path_a: Path, path_b: Path, report: Path | None, markdown: Path | None, seed, n: int) -> None:
+    from .drill.compare import compare, html_comparison, text
+    from .drill.compare import markdown as compare_markdown
+
+    logs = [_read_log_or_exit(p) for p in (path_a, path_b)]
+    for p, log in zip((path_a, path_b), logs, strict=True):
+        if log.scenario_path is None:
+            fail(f"{p}: name the scenario file in the log (scenario: path/to/scenario.yaml) to compare it")
+        if not log.scenario_path.is_file():
+            fail(f"{p}: scenario file {log.scenario_path} not found")
+    scenarios = [load_or_exit(log.scenario_path) for log in logs]
+    if scenarios[0].name != scenarios[1].name:
+        fail(f"the logs are for different scenarios ({scenarios[0].name}, {scenarios[1].name}); compare drills of one scenario")
+    drills = [_play_log_or_exit(log, scenarios[0], seed) for log in logs]
+    names = [log.team or str(p) for p, log in zip((path_a, path_b), logs, strict=True)]
+    if drills[0].seed != drills[1].seed:
+        typer.echo(
+            f"note: the logs use different seeds ({drills[0].seed}, {drills[1].seed}); the played columns "
+            "differ by chance as well as by decisions. Give --seed to use one.",
+            err=True,
+        )
+    c = compare((names[0], drills[0]), (names[1], drills[1]), n)
+    typer.echo(text(c), nl=False)
+    if markdown is not None:
+        _write_bytes(markdown, compare_markdown(c).encode("utf-8"))
+    if report is not None:
+        _write_bytes(report, html_comparison(c).encode("utf-8"))

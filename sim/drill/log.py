@@ -78,6 +78,9 @@ class DecisionLog:
     notes: list[tuple[int | None, Any, dict[str, Any]]] = field(default_factory=list)
     improvements: list[Improvement] = field(default_factory=list)
     doc: YamlDocument | None = None
+    problems: list[Problem] = field(default_factory=list)
+    """Problems in the log's structure; play_log reports them with those it finds against the
+    scenario."""
 
     def line(self, *path: Any) -> int | None:
         return self.doc.line_of(tuple(path)) if self.doc is not None else None
@@ -95,7 +98,8 @@ def read_log(path: str | os.PathLike[str]) -> DecisionLog:
 
 
 def parse_log(text: str, name: str = "<log>", base_dir: Path | None = None) -> DecisionLog:
-    """Check the structure of a decision log given as text; raises DrillLogError."""
+    """Check the structure of a decision log given as text. Raises DrillLogError when the text is
+    not YAML or not a mapping; other problems are kept in `problems` for play_log to report."""
     try:
         doc = parse_yaml(text)
     except YamlError as exc:
@@ -220,8 +224,7 @@ def parse_log(text: str, name: str = "<log>", base_dir: Path | None = None) -> D
             if key not in IMPROVEMENT_KEYS:
                 bad((*where, key), f"unknown field {key!r}{suggest(key, list(IMPROVEMENT_KEYS))}")
         log.improvements.append(Improvement(*(str(spec.get(k) or "") for k in IMPROVEMENT_KEYS)))
-    if problems:
-        raise DrillLogError(problems)
+    log.problems = problems
     return log
 
 
@@ -229,7 +232,8 @@ def play_log(log: DecisionLog, scenario: Scenario, seed: int | None = None) -> D
     """Play a drill of `scenario` from a decision log; raises DrillLogError naming the line of the
     first entry that does not fit the scenario or the drill's course."""
     name = log.file
-    problems: list[Problem] = []
+    problems: list[Problem] = list(log.problems)
+    bad_steps = {p.path.split(".")[1] for p in problems if p.path.startswith("decisions.") and p.path.count(".") >= 1}
 
     def problem(line: int | None, path: str, message: str) -> Problem:
         return Problem(name, line, path, message)
@@ -247,13 +251,15 @@ def play_log(log: DecisionLog, scenario: Scenario, seed: int | None = None) -> D
         if not 0 <= start_h < horizon:
             problems.append(problem(log.line("start"), "start", f"{log.start} is outside the scenario ({end_text})"))
     try:
-        drill = Drill.new(scenario, log.seed if seed is None else seed, start_h if not problems else None)
+        drill = Drill.new(scenario, log.seed if seed is None else seed, start_h if start_h is not None and 0 <= start_h < horizon else None)
     except DrillError as exc:
         raise DrillLogError([problem(log.line("seed"), "seed", str(exc))]) from None
 
     planned: list[tuple[float, LoggedStep, Entry]] = []
     for step in log.steps:
         spec, path = step.spec, f"decisions.{step.index}"
+        if str(step.index) in bad_steps:
+            continue
         t = when(step.at)
         if t < drill.start_h - 1e-9 or t > horizon + 1e-9:
             problems.append(problem(
@@ -305,7 +311,7 @@ def play_log(log: DecisionLog, scenario: Scenario, seed: int | None = None) -> D
         elif planned and max(t for t, _s, _e in planned) > until_h + 1e-9:
             problems.append(problem(log.line("until"), "until", f"{log.until} is before the log's last decision"))
     if problems:
-        raise DrillLogError(problems)
+        raise DrillLogError(sorted(problems, key=lambda p: p.line or 0))
 
     planned.sort(key=lambda p: p[0])
     for t, step, entry in planned:
@@ -319,7 +325,7 @@ def play_log(log: DecisionLog, scenario: Scenario, seed: int | None = None) -> D
             else:
                 drill = drill.choose(entry.decision or "", entry.option or "", entry.by, entry.note)
         except DrillError as exc:
-            raise DrillLogError([problem(step.line, f"decisions.{step.index}", f"at {step.at}: {exc} (seed {drill.seed})")]) from None
+            raise DrillLogError([problem(step.line, f"decisions.{step.index}", f"{exc} (seed {drill.seed})")]) from None
     while drill.clock_h < until_h - 1e-9:
         drill, _message = drill.advance(until_h)
     notes = []
