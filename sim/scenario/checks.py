@@ -32,9 +32,9 @@ MILESTONE_FORMS = (
 )
 """Milestones a condition or an expected action can count from."""
 
-MAX_CHANGE_TRIES = 2_000
+MAX_CHANGE_TRIES = 300
 """Most times the changes of strategies and drill options are tried out on the scenario."""
-MAX_CHANGE_WORK = 50_000_000
+MAX_CHANGE_WORK = 5_000_000
 """Tries times the size of the scenario (characters of JSON): bounds the time a large file takes."""
 
 RAISED_LEVELS = READINESS_LEVELS[1:]
