@@ -282,7 +282,9 @@ def dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs=logging.ERROR,
+                # A run stopped early closes the cluster under its workers; their complaints
+                # about lost heartbeats are noise to a person at the command line.
+                silence_logs=logging.CRITICAL,
             )
             client = distributed.Client(cluster, set_as_default=False)
     except BaseException:
