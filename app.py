@@ -7,6 +7,7 @@ drill pages, ui/pages/drill*.py), add a section to PAGES.
 
 import streamlit as st
 
+st.set_option("client.toolbarMode", "viewer")  # no developer menu or deploy button for planners
 st.set_page_config(page_title="Outage drill simulator", page_icon=":material/emergency:", layout="wide")
 
 PAGES = {

@@ -116,7 +116,8 @@ strategies:
   - id: fast-failover
     set:
       recovery_actions.new-server.lead_time: 2h
-      region.units.hospitals.depends_on.journal.capacity: 0.5
+      backup_routines.paper-journal.capacity: 0.8
+      region.units.hospitals.acute.servers: 10
 ```
 
 Problems are reported with the same paths, so a path in an error message can be pasted into a
@@ -125,8 +126,10 @@ Problems are reported with the same paths, so a path in an error message can be 
 ## Milestones
 
 Conditions (`when:` on injects and decisions) and expected actions (`after:`) count from a
-milestone: {", ".join(f"`{m}`" for m in MILESTONE_FORMS)}. Readiness levels are
-{", ".join(f"`{lv}`" for lv in READINESS_LEVELS)}.
+milestone, where ID is the id of the system, incident, backup routine, recovery action or inject
+and LEVEL one of {", ".join(f"`{lv}`" for lv in READINESS_LEVELS)}:
+
+{chr(10).join(f"- `{m}`" for m in MILESTONE_FORMS)}
 """
 
 
@@ -303,9 +306,9 @@ def reference_text() -> str:
     models = _all_models()
     out = [INTRO]
     names = _models_in_order(schema)
-    out.append("## Contents\n")
-    out.append(", ".join(f"[{n}](#{_anchor(n)})" for n in names if n not in _DISTS))
-    out.append("; distributions: " + ", ".join(f"[{n}](#{_anchor(n)})" for n in _DISTS) + ".\n")
+    sections = ", ".join(f"[{n}](#{_anchor(n)})" for n in names if n not in _DISTS)
+    dists = ", ".join(f"[{n}](#{_anchor(n)})" for n in _DISTS)
+    out.append(f"## Contents\n\n{sections}; distributions: {dists}.\n")
     for name in names:
         if name == _DISTS[0]:
             out.append(
