@@ -45,8 +45,8 @@ BACKUP_COLOUR = "rgba(44,160,44,0.55)"
 STAFF_COLOUR = "rgba(255,127,14,0.55)"
 LAYOUT = dict(
     template="plotly_white",
-    margin=dict(l=60, r=20, t=70, b=40),
-    legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
+    margin=dict(l=60, r=20, t=70, b=70),
+    legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
     hovermode="x unified",
 )
 
@@ -357,7 +357,7 @@ def dependency_graph(scenario: Scenario) -> go.Figure:
     # System labels sit above their node over up to three lines; care nodes take one line.
     height = max(420, 95 * max(per_col[:-1], default=1), 36 * per_col[-1]) + 150
     fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=height)
-    fig.update_xaxes(visible=False, range=[-0.4, last + 1.2])
+    fig.update_xaxes(visible=False, range=[-0.5, last + 1.9])
     fig.update_yaxes(visible=False, range=[-0.1, 1.12])
     return _title(fig, "What depends on what", "left: platforms and suppliers; right: care, phones and supplies; "
                   "red ring: fails in the incident")

@@ -79,3 +79,18 @@ def test_kpi_csv_has_a_row_per_strategy_and_kpi(run):
     moment = next(r for r in rows if r["kpi"] == "time_to_full_operation_h")
     assert 0 < float(moment["reached"]) <= 1
     json.dumps(summary)  # the JSON download is plain JSON
+
+
+def test_png_export_when_kaleido_and_a_browser_are_here(run):
+    from ui import export
+
+    if not export.png_available():
+        pytest.skip("PNG export needs the kaleido package and Chromium (BROWSER_PATH or chromium on PATH)")
+    import zipfile
+
+    from sim import charts
+
+    exp, _ = run
+    data = export.png_zip({"timeline": charts.timeline_gantt(exp)}, width=600)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.read("timeline.png")[:8] == b"\x89PNG\r\n\x1a\n"

@@ -19,7 +19,8 @@ def page_text(name: str) -> str:
 
 
 def chart(fig: Any, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=CHART_CONFIG, width="stretch")
+    # theme=None: the same look as in the HTML report
+    st.plotly_chart(fig, key=key, config=CHART_CONFIG, width="stretch", theme=None)
 
 
 def units_table(scenario: Scenario) -> list[dict[str, Any]]:

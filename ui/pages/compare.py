@@ -20,7 +20,14 @@ def side_by_side(result: state.RunResult, kpis: list[str]) -> list[dict[str, str
         for strategy, s in result.summary["strategies"].items():
             v = s["kpis"][kpi]
             lo, hi = v["ci95"]
-            row[charts.strategy_label(sc, strategy)] = f"{fmt(v['mean'])} ({fmt(lo)} to {fmt(hi)})"
+            reached = v.get("reached")
+            if v["mean"] is None:
+                text = "never within the horizon"
+            else:
+                text = f"{fmt(v['mean'])} ({fmt(lo)} to {fmt(hi)})"
+                if reached is not None and reached < 1:
+                    text += f", reached in {reached:.0%}"
+            row[charts.strategy_label(sc, strategy)] = text
         rows.append(row)
     return rows
 

@@ -88,7 +88,16 @@ def summary(choice: state.ScenarioChoice) -> None:
         st.code(explain(sc, choice.name), language=None)
 
 
+EDITOR_CSS = """<style>
+[class*="st-key-scenario_editor"] textarea {
+  font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+  font-size: 0.85rem; white-space: pre; overflow-x: auto;
+}
+</style>"""
+
+
 def main() -> None:
+    st.markdown(EDITOR_CSS, unsafe_allow_html=True)  # YAML reads best unwrapped, in a fixed font
     st.title("Scenario")
     st.markdown(view.page_text("scenario"))
     choice = state.current_scenario()
