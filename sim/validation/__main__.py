@@ -99,7 +99,7 @@ def build(out_dir: Path, replications: int) -> Path:
             svg.timeline(
                 sc.title,
                 [(c.published.label, c.p10, c.p50, c.p90, c.published_h) for c in checks],
-                f"hours from {sc.start:%Y-%m-%d %H:%M}",
+                sc.start,
             ),
             encoding="utf-8",
         )
