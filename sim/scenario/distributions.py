@@ -8,9 +8,10 @@ engine decides which random stream each source of randomness uses.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used, so validation starts without it
+    import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -42,6 +43,8 @@ class Fixed(_Dist):
         return self.value
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         return np.full(n, self.value)
 
     @property
@@ -104,6 +107,8 @@ class Triangular(_Dist):
         return float(rng.triangular(self.low, self.mode, self.high))
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         if self.low == self.high:
             return np.full(n, self.low)
         return rng.triangular(self.low, self.mode, self.high, n)
@@ -144,6 +149,8 @@ class LogNormal(_Dist):
         return float(self.median * math.exp(self.sigma * rng.standard_normal()))
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         return self.median * np.exp(self.sigma * rng.standard_normal(n))
 
     @property
@@ -196,19 +203,27 @@ class Empirical(_Dist):
         return self
 
     def _p(self) -> np.ndarray | None:
+        import numpy as np
+
         if self.weights is None:
             return None
         w = np.asarray(self.weights, dtype=float)
         return w / w.sum()
 
     def sample(self, rng: np.random.Generator) -> float:
+        import numpy as np
+
         return float(rng.choice(np.asarray(self.values), p=self._p()))
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         return rng.choice(np.asarray(self.values), size=n, p=self._p())
 
     @property
     def mean(self) -> float:
+        import numpy as np
+
         p = self._p()
         v = np.asarray(self.values)
         return float(v.mean() if p is None else (v * p).sum())
