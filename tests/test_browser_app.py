@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_util import WAIT_MS, open_page, report_timing, screenshot, wait_for_app
+
+pytest.register_assert_rewrite("browser_util")
+from browser_util import WAIT_MS, open_page, report_timing, screenshot, wait_for_app  # noqa: E402
 
 pytest_plugins = ("browser_util",)  # the app_page, app_url and browser fixtures
 
@@ -54,7 +56,7 @@ def test_load_run_and_see_the_charts(app_page):
     seconds = run_default(page)
     report_timing("run_to_first_chart_s", seconds)
     assert page.locator(CHART).count() >= 1
-    screenshot(page, "run", height=1100)
+    screenshot(page, "run", height=1500)
 
     open_page(page, "Results")
     page.wait_for_selector("text=Key figures")
