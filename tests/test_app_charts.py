@@ -112,3 +112,25 @@ def test_result_figures_are_the_results_page(exp):
     figs = charts.result_figures(exp, "fast-failover")
     assert list(figs) == ["cancelled-visits", "recovery-curve", "recovery-time", "backlog", "timeline"]
     assert all(data_points(f) > 0 for f in figs.values())
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_scenario_draws_its_results_and_report(path):
+    from sim.reports.html import html_report
+
+    sc = load_scenario(path)
+    e = run_experiment(sc, ["baseline"], 2, 0, executor="serial")
+    assert all(data_points(f) > 0 for f in charts.result_figures(e).values())
+    assert "Plotly.newPlot" in html_report(e, experiment_summary(e))
+
+
+def test_a_normal_period_without_incidents_still_draws(minimal_scenario_yaml):
+    from sim.scenario import load_scenario_text
+
+    text = minimal_scenario_yaml
+    quiet = text[: text.index("incidents:")] + text[text.index("backup_routines:") :]
+    sc = load_scenario_text(quiet)
+    e = run_experiment(sc, ["baseline", "fast"], 2, 0, executor="serial")
+    figs = charts.result_figures(e)
+    assert set(figs) == {"cancelled-visits", "recovery-curve", "recovery-time", "backlog", "timeline"}
+    assert charts.incident_timeline(sc).layout.annotations  # "no incident in this scenario"
