@@ -91,3 +91,10 @@ def test_open_the_comparison(app_page):
     wait_charts(page, 2)
     assert page.get_by_text("Fast failover").count() >= 1
     screenshot(page, "compare", height=2200)
+
+    # The HTML report is made when its button is pressed, and arrives whole.
+    open_page(page, "Downloads")
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_role("button", name="HTML report").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in text and "Fast failover" in text
