@@ -24,7 +24,8 @@ from .work import ChunkResult, Task, run_chunk, run_chunk_in_worker
 
 EXECUTORS = ("serial", "local", "dask")
 DEFAULT_EXECUTOR = "local"
-TASKS_IN_FLIGHT_PER_WORKER = 2
+DASK_TASKS_IN_FLIGHT_PER_THREAD = 4
+"""Dask round trips take a few milliseconds: several tasks queued per thread hide them."""
 POLL_S = 0.2
 STOP_GRACE_S = 1.0
 DASK_CONNECT_TIMEOUT_S = 5
@@ -90,16 +91,18 @@ def execute(
     workers: int | None = None,
     address: str | None = None,
     stop: StopRequest | None = None,
+    function: Callable[[Task], ChunkResult] = run_chunk_in_worker,
 ) -> bool:
     """Run every task and pass each result to `on_result` (in the calling thread). True when all
-    ran; False when a stop request or Ctrl-C ended the run early."""
+    ran; False when a stop request or Ctrl-C ended the run early. `function` runs a task in a
+    worker (another one only to measure the executors' own cost)."""
     stop = stop or StopRequest()
     check_options(executor, workers, address)
     if executor == "serial":
         return _serial(tasks, on_result, stop)
     if executor == "local":
-        return _local(tasks, on_result, stop, workers or default_workers())
-    return _dask(tasks, on_result, stop, workers, address)
+        return _local(tasks, on_result, stop, workers or default_workers(), function)
+    return _dask(tasks, on_result, stop, workers, address, function)
 
 
 def check_options(executor: str, workers: int | None, address: str | None) -> None:
@@ -144,7 +147,9 @@ def mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _local(tasks: Iterable[Task], on_result: OnResult, stop: StopRequest, workers: int) -> bool:
+def _local(
+    tasks: Iterable[Task], on_result: OnResult, stop: StopRequest, workers: int, function: Callable[[Task], ChunkResult]
+) -> bool:
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -162,7 +167,7 @@ def _local(tasks: Iterable[Task], on_result: OnResult, stop: StopRequest, worker
                 if task is None:
                     exhausted = True
                 else:
-                    pending.add(pool.submit(run_chunk_in_worker, task))
+                    pending.add(pool.submit(function, task))
             if not pending:
                 break
             done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
@@ -208,7 +213,12 @@ def _kill(pool: Any) -> None:
 
 
 def _dask(
-    tasks: Iterable[Task], on_result: OnResult, stop: StopRequest, workers: int | None, address: str | None
+    tasks: Iterable[Task],
+    on_result: OnResult,
+    stop: StopRequest,
+    workers: int | None,
+    address: str | None,
+    function: Callable[[Task], ChunkResult],
 ) -> bool:
     try:
         import distributed  # noqa: F401
@@ -219,7 +229,7 @@ def _dask(
 
     with dask_client(address, workers) as client:
         nthreads = sum(client.nthreads().values()) or 1
-        window = nthreads * TASKS_IN_FLIGHT_PER_WORKER
+        window = nthreads * DASK_TASKS_IN_FLIGHT_PER_THREAD
         todo = iter(tasks)
         finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
         pending: set[Any] = set()
@@ -231,7 +241,7 @@ def _dask(
                     if task is None:
                         exhausted = True
                     else:
-                        future = client.submit(run_chunk_in_worker, task, pure=False)
+                        future = client.submit(function, task, pure=False)
                         future.add_done_callback(finished.put)
                         pending.add(future)
                 if not pending:
