@@ -138,6 +138,13 @@ class CapacityModel:
             for slot_i, sys_i in zip(self._dep_slot, self._dep_sys, strict=True)
         ]
         self.kinds = sorted({s.kind for s in slots}, key=_kind_order)
+        # Every system each slot depends on, directly or through other systems.
+        above: dict[int, set[int]] = {}
+        for i in self.order:
+            above[i] = {i}.union(*(above[j] for j, _ in self.sys_deps[i]))
+        self.slot_roots: list[frozenset[int]] = [
+            frozenset().union(*(above[j] for j, _ in s.deps)) if s.deps else frozenset() for s in slots
+        ]
 
     # ------------------------------------------------------------------ structure
     def _deps(self, deps: list[Dependency]) -> tuple[tuple[int, float], ...]:

@@ -109,6 +109,7 @@ class IncidentRun:
         self._pending_levels: set[int] = set()
         self._timed_checks: set[int] = set()
         self._stood_down = False  # automatic stand-down happened; raise again only if needed
+        self.estimate: dict[int, float] = {}  # IT's expected restoration time of failed systems
         self._hit_mask = np.zeros(len(model.slots), dtype=bool)
         self._cancelling = False
         self._stand_down_token = 0
@@ -258,6 +259,11 @@ class IncidentRun:
                 back = at + _from_curve(inc.restoration, float(curve_rng.random()))
             if math.isfinite(back):
                 self.env.process(self.restore_at(s, name, max(back, self.now())))
+            # What IT tells the staff: the expected (mean) repair time, not the draw.
+            dist = f.repair or inc.repair
+            if dist is not None:
+                guess = repair_start + dist.mean + inc.verification.mean
+                self.estimate[s] = min(self.estimate.get(s, math.inf), guess)
 
     def restore_at(self, s: int, incident: str, t: float) -> Iterable[simpy.Event]:
         yield self.env.timeout(t - self.now())
@@ -321,6 +327,11 @@ class IncidentRun:
                 yield self.env.timeout(delay) | manual
         self.log("action", key, f"{action.name}: work started")
         self.reach(f"{key}:started")
+        if action.kind == "failover":
+            for sid in action.systems:
+                i = self.model.sys_index[sid]
+                guess = self.now() + action.lead_time.mean
+                self.estimate[i] = min(self.estimate.get(i, math.inf), guess)
         yield self.env.timeout(self.sample(action.lead_time, f"{key}:lead-time"))
         self.log("action", key, f"{action.name}: in effect")
         self.reach(f"{key}:in_effect")
@@ -444,18 +455,46 @@ class IncidentRun:
         pol = self.sc.policies.cancellation
         yield self.env.timeout(self.sample(pol.decision_delay, "cancellation:decision"))
         while True:
-            issued = self.cancel_now(None, pol.ahead, "policy", only_below=pol.capacity_below)
-            if not issued:
+            window = self.cancel_now(None, pol.ahead, "policy", only_below=pol.capacity_below, use_estimate=True)
+            if window is None:
                 break
-            yield self.env.timeout(pol.ahead)
+            yield self.env.timeout(max(window, 0.25))
         self._cancelling = False
 
-    def cancel_now(self, entity: str | None, period: float, source: str, only_below: float | None = None) -> bool:
+    def expected_capacity(self) -> np.ndarray:
+        """Capacity as the staff sees it when deciding: backup routines already ordered count as
+        in use, since the units are about to switch to them."""
+        if not self._backup_scheduled:
+            return self.current_capacity()
+        state = self.state.copy()
+        for k in self._backup_scheduled:
+            state.standins.setdefault(k, self.now())
+        return self.model.capacity(state, np.array([self.now()]), self.health)[:, 0]
+
+    def restoration_estimate(self, slot: int) -> float | None:
+        """When IT expects every failed system behind `slot` back, if it has said so for all."""
+        failed = [s for s in self.model.slot_roots[slot] if self.state.own[s] < 1]
+        if not failed or any(s not in self.estimate for s in failed):
+            return None
+        return max(self.estimate[s] for s in failed)
+
+    def cancel_now(
+        self,
+        entity: str | None,
+        period: float,
+        source: str,
+        only_below: float | None = None,
+        use_estimate: bool = False,
+    ) -> float | None:
+        """Cancel planned visits ahead at units short of capacity; the shortest window issued,
+        or None when nothing was cancelled. With `use_estimate`, a window ends at IT's expected
+        restoration when that comes sooner."""
         from .flows.priority import planned_capacity_now
 
-        cap = self.current_capacity()
-        issued = False
-        for _i, slot in enumerate(self.model.slots):
+        cap = self.expected_capacity()
+        shortest = None
+        now = self.now()
+        for i, slot in enumerate(self.model.slots):
             if slot.service != "planned" or (entity is not None and slot.entity != entity):
                 continue
             expected = planned_capacity_now(self.model, cap, slot.entity, self.sc.policies.acute_priority)
@@ -463,11 +502,18 @@ class IncidentRun:
                 continue
             if entity is None and expected >= 1:
                 continue
-            self.cancel_orders.append(CancelOrder(self.now(), slot.entity, self.now() + period, expected, source))
-            issued = True
-        if issued:
-            self.log("cancel", entity or "units", f"planned visits cancelled ahead for {period:g} h ({source})")
-        return issued
+            window = period
+            if use_estimate:
+                est = self.restoration_estimate(i)
+                if est is not None:
+                    window = min(period, est - now)
+            if window <= 0:
+                continue
+            self.cancel_orders.append(CancelOrder(now, slot.entity, now + window, expected, source))
+            shortest = window if shortest is None else min(shortest, window)
+        if shortest is not None:
+            self.log("cancel", entity or "units", f"planned visits cancelled ahead for {shortest:.1f} h ({source})")
+        return shortest
 
     # ------------------------------------------------------------------ decisions and injects
     def take(self, ta: TimedAction) -> Iterable[simpy.Event]:

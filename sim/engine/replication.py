@@ -61,6 +61,12 @@ TIME_KPIS = frozenset(
 """KPIs that are a moment: NaN in a replication where it never happened."""
 
 
+TOTALLED = frozenset(
+    {"cancelled_planned", "backlog", "rebooked", "acute_queue", "cancelled_acute", "admin_debt", "blocked_beds"}
+)
+"""Series also given summed over unit kinds, as `METRIC:all`."""
+
+
 @dataclass(frozen=True)
 class Replication:
     """What one replication gives: KPIs, milestones, time series and the event log."""
@@ -296,6 +302,8 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
     for metric, by_kind in kind_sum.items():
         for kind, values in by_kind.items():
             series[f"{metric}:{kind}"] = values
+        if metric in TOTALLED:
+            series[f"{metric}:all"] = np.sum(list(by_kind.values()), axis=0)
     level = np.zeros(n)
     for t, lv in tl.readiness:
         level[grid.t0 + step / 2 >= t] = lv
