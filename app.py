@@ -18,8 +18,11 @@ PAGES = {
         st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("ui/pages/downloads.py", title="Downloads", icon=":material/download:"),
     ],
-    # Drill pages go here as their own section, for example:
-    # "Drill": [st.Page("ui/pages/drill.py", title="Drill", icon=":material/groups:")],
+    "Drill": [
+        st.Page("ui/pages/drill.py", title="Drill", icon=":material/groups:", url_path="drill"),
+        st.Page("ui/pages/participant.py", title="Participant view", icon=":material/co_present:",
+                url_path="participant"),
+    ],
 }
 
 st.navigation(PAGES).run()

@@ -352,3 +352,12 @@ def test_msel_lists_every_inject_and_decision_point(sormland):
     journalist = next(r for r in rows if r["Id"] == "journalist")
     assert "not reached by 08:00" in journalist["Condition"]
     assert msel_bytes(sormland).startswith(b"\xef\xbb\xbf")
+
+
+def test_the_situation_series_add_up_to_the_kpis(late):
+    from sim.drill.session import series_of
+
+    rep = late.played().rep
+    assert series_of(rep, "cancelled_planned")["cancelled_planned"][-1] == rep.kpis["cancelled_planned"]
+    assert series_of(rep, "calls_unanswered")["calls_unanswered"][-1] == rep.kpis["calls_unanswered"]
+    assert all(k.split(":")[1] != "all" for k in series_of(rep, "capacity"))

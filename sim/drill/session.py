@@ -467,14 +467,17 @@ class Drill:
         return a != b
 
     # ------------------------------------------------------------------ words
-    def describe(self, e: Entry) -> str:
+    def describe(self, e: Entry, short: bool = False) -> str:
+        """The entry in words: the question and the option (`short`: the option and the
+        decision point's id)."""
         if e.kind == "action" and e.action is not None:
             return describe_action(self.scenario, e.action)
         dp = self.decision_point(e.decision or "")
+        question = " ".join(dp.question.split())
         if e.kind == "skip":
-            return f"{dp.question} -> left open"
+            return f"Left open ({dp.id})" if short else f"{question} -> left open"
         option = next(o for o in dp.options if o.id == e.option)
-        return f"{dp.question} -> {option.label}"
+        return f"{option.label} ({dp.id})" if short else f"{question} -> {option.label}"
 
     # ------------------------------------------------------------------ many replications
     def replications(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> list[Played]:
@@ -563,9 +566,13 @@ BAND_SERIES = ("capacity", "cancelled_planned", "calls_unanswered", "acute_queue
 
 
 def series_of(rep: Any, name: str) -> dict[str, np.ndarray]:
-    """`capacity` per kind of unit (`capacity:hospital`...), other names summed over kinds."""
+    """`capacity` per kind of unit (`capacity:hospital`...), other names over all kinds (the
+    engine's `NAME:all` where it gives one, else the sum of the kinds)."""
     if name == "capacity":
-        return {k: v for k, v in rep.series.items() if k.startswith("capacity:")}
+        return {k: v for k, v in rep.series.items() if k.startswith("capacity:") and not k.endswith(":all")}
+    total = rep.series.get(f"{name}:all")
+    if total is not None:
+        return {name: total}
     parts = [v for k, v in rep.series.items() if k.startswith(f"{name}:")]
     if not parts:
         return {}

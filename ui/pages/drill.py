@@ -1,0 +1,473 @@
+"""Drill page (facilitator): start or resume a drill, move the clock, deliver injects, put decision
+points to the group with what-if previews, take actions, keep notes, run the hot wash and write
+the after-action report.
+
+Every change goes through sim.drill.ops with the revision this browser last showed, so two
+browsers on one drill never overwrite each other: the second is told the drill changed, and its
+change is applied on top or refused with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from sim.drill.catalogue import catalogue
+from sim.drill.charts import compare_figure
+from sim.drill.evaluate import checklist
+from sim.drill.log import log_yaml
+from sim.drill.msel import msel_bytes
+from sim.drill.ops import Act, AddNote, Advance, Choose, Op, SetImprovements, perform
+from sim.drill.session import (
+    DEFAULT_REPLICATIONS,
+    OUTCOME_KPIS,
+    Drill,
+    DrillError,
+    Improvement,
+    default_start_h,
+)
+from sim.drill.store import DrillStore, StoredDrill, StoreError
+from sim.scenario.model import Action
+from sim.scenario.quantities import parse_duration_h
+from ui import state, view
+from ui.pages import drill_view
+
+SEEN = "drill_seen"  # the StoredDrill this browser last showed: changes are made against it
+FLASH = "drill_flash"  # (kind, message) to show after the rerun a change causes
+PENDING = "drill_pending"  # a change that could not be saved (database busy), kept for a retry
+PREVIEWS = "drill_previews"
+REPORTS = "drill_reports"
+
+
+def flash(kind: str, message: str) -> None:
+    st.session_state[FLASH] = (kind, message)
+
+
+def show_flash() -> None:
+    kind, message = st.session_state.pop(FLASH, (None, None))
+    if kind is not None:
+        getattr(st, kind)(message)
+
+
+def submit(op: Op) -> None:
+    """Apply a change to the drill as this browser saw it (a button callback)."""
+    store = drill_view.open_store()
+    seen: StoredDrill | None = st.session_state.get(SEEN)
+    if seen is None:
+        return
+    try:
+        outcome = perform(store, seen, op)
+    except DrillError as exc:
+        flash("error", f"Not done: {exc}.")
+        return
+    except StoreError as exc:
+        st.session_state[PENDING] = op
+        flash("error", f"Nothing was saved: {exc}. Your {op.describe()} is kept; try again.")
+        return
+    st.session_state.pop(PENDING, None)
+    st.session_state[SEEN] = outcome.stored
+    if outcome.reloaded:
+        flash("warning" if outcome.applied else "error", outcome.message)
+    else:
+        st.toast(outcome.message)
+
+
+# --------------------------------------------------------------------------- list and start
+
+
+def start_screen(store: DrillStore) -> None:
+    st.title("Drill")
+    st.markdown(
+        "Run a tabletop exercise on the simulation: the clock moves on your command, injects arrive "
+        "addressed to roles, decision points ask the group to choose, and every choice changes the "
+        "drill's own timeline. See docs/facilitator-guide.md."
+    )
+    st.caption(f"Drills are kept in {store.path} (set SIM_DRILL_DB to use another file).")
+    try:
+        active, archived = store.list("active"), store.list("archived")
+    except StoreError as exc:
+        st.error(str(exc))
+        return
+    st.subheader("Resume a drill")
+    if not active:
+        st.info("No drills in progress.")
+    for info in active:
+        with st.container(border=True):
+            c1, c2 = st.columns([4, 1])
+            drill_clock = datetime.fromisoformat(info.created_at.replace("Z", "+00:00"))
+            c1.markdown(f"**{info.title}**" + (f" · {info.team}" if info.team else ""))
+            c1.caption(
+                f"{info.scenario_title} · seed {info.seed} · clock at +{info.clock_h:.2f} h · "
+                f"started {drill_clock:%Y-%m-%d %H:%M} UTC · id {info.id}"
+            )
+            if c2.button("Resume", key=f"resume-{info.id}"):
+                st.query_params["drill"] = info.id
+                st.rerun()
+    if archived:
+        with st.expander(f"Archived drills ({len(archived)})"):
+            for info in archived:
+                c1, c2 = st.columns([4, 1])
+                c1.markdown(f"{info.title} · {info.scenario_title} · id {info.id}")
+                if c2.button("Open", key=f"open-{info.id}"):
+                    st.query_params["drill"] = info.id
+                    st.rerun()
+    st.subheader("Start a new drill")
+    new_drill_form(store)
+
+
+def new_drill_form(store: DrillStore) -> None:
+    shipped = state.shipped_scenarios()
+    choices: dict[str, state.ScenarioChoice] = {}
+    current = state.current_scenario()
+    if current.ok and current.origin != "shipped":
+        choices[f"The scenario on the Scenario page ({current.name})"] = current
+    for name in shipped:
+        choices[name] = None  # loaded when chosen
+    labels = list(choices)
+    default = labels.index(state.DEFAULT_SCENARIO) if state.DEFAULT_SCENARIO in labels else 0
+    label = st.selectbox("Scenario", labels, index=default, key="drill_new_scenario")
+    choice = choices[label] or state.load_shipped(label)
+    if not choice.ok:
+        st.error("This scenario has problems; fix them on the Scenario page first.")
+        return
+    sc = choice.scenario
+    ex = sc.exercise
+    st.caption(
+        f"{sc.title}: {len(ex.injects)} injects, {len(ex.decisions)} decision points, "
+        f"{len(ex.expected_actions)} expected actions."
+    )
+    if not ex.injects and not ex.decisions:
+        st.warning("This scenario has no exercise material (injects or decision points); the drill will "
+                   "only have the clock and the action catalogue.")
+    with st.form("drill_new"):
+        title = st.text_input("Title", value=f"Drill: {sc.title}")
+        team = st.text_input("Team or group", value="")
+        seed = st.number_input("Seed (the same seed gives the same incident)", min_value=0, value=0, step=1)
+        start = sc.start + timedelta(hours=default_start_h(sc))
+        start_time = st.time_input("Clock starts at (on the scenario's first day)", value=start.time(), step=300)
+        if st.form_submit_button("Start the drill", type="primary"):
+            start_h = (datetime.combine(sc.start.date(), start_time) - sc.start).total_seconds() / 3600
+            try:
+                drill = Drill.new(sc, int(seed), start_h)
+                stored = store.create(drill, title, team, source=choice.name)
+            except (DrillError, StoreError) as exc:
+                st.error(str(exc))
+                return
+            st.query_params["drill"] = stored.id
+            st.rerun()
+
+
+# --------------------------------------------------------------------------- a drill
+
+
+def clock_controls(drill: Drill) -> None:
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 2, 2, 1])
+    done = drill.finished
+    c1.button("+15 min", on_click=submit, args=(Advance(by_h=0.25),), disabled=done, width="stretch")
+    c2.button("+1 h", on_click=submit, args=(Advance(by_h=1.0),), disabled=done, width="stretch")
+    nxt = drill.next_stop()
+    label = f"Next: {drill.clock_text(nxt[0])[-5:]} ({nxt[1]})" if nxt else "To the end"
+    c3.button(label, on_click=submit, args=(Advance(),), disabled=done, width="stretch", key="drill_next")
+    target = c4.time_input("Go to", value=(drill.when(drill.clock_h) + timedelta(hours=1)).time(), step=300,
+                           label_visibility="collapsed", key="drill_goto_time")
+    c5.button("Go", on_click=go_to, args=(drill, target), disabled=done, width="stretch", key="drill_goto")
+
+
+def go_to(drill: Drill, target: time) -> None:
+    """The next time the clock shows `target` (today, or tomorrow if it has passed)."""
+    now = drill.when(drill.clock_h)
+    when = datetime.combine(now.date(), target)
+    if when <= now:
+        when += timedelta(days=1)
+    submit(Advance(to_h=(when - drill.scenario.start).total_seconds() / 3600))
+
+
+def decide_tab(drill: Drill, stored: StoredDrill) -> None:
+    open_points = drill.open_decisions()
+    if not open_points:
+        nxt = [u for u in drill.upcoming() if u.kind == "decision"]
+        st.info("No decision point is waiting." + (
+            f" Next: {nxt[0].id} ({drill.clock_text(nxt[0].t_h) if nxt[0].t_h is not None else nxt[0].condition})."
+            if nxt else ""))
+    roles = drill.scenario.exercise.roles
+    for dp in open_points:
+        with st.container(border=True):
+            st.markdown(f"**{dp.question.strip()}**")
+            st.caption(f"For: {drill_view.role_text(dp.roles)} · decision point {dp.id} · default in batch runs: {dp.default}")
+            labels = {o.id: o.label for o in dp.options}
+            st.radio("Options", list(labels), format_func=labels.get, key=f"drill_opt_{dp.id}")
+            for o in dp.options:
+                if o.description.strip():
+                    st.caption(f"{o.label}: {' '.join(o.description.split())}")
+            n = st.number_input("Runs per option in the preview", 4, 200, DEFAULT_REPLICATIONS, key=f"drill_n_{dp.id}")
+            if st.button("What-if preview", key=f"drill_preview_{dp.id}", icon=":material/compare:"):
+                with st.spinner("Simulating each option…"):
+                    try:
+                        st.session_state.setdefault(PREVIEWS, {})[(stored.id, stored.revision, dp.id)] = drill.what_if(dp.id, int(n))
+                    except DrillError as exc:
+                        st.error(str(exc))
+            preview = st.session_state.get(PREVIEWS, {}).get((stored.id, stored.revision, dp.id))
+            if preview:
+                show_preview(preview)
+            c1, c2 = st.columns(2)
+            c1.selectbox("Decided by", ["", *roles], key=f"drill_by_{dp.id}")
+            c2.text_input("Why (for the log)", key=f"drill_why_{dp.id}")
+            b1, b2 = st.columns(2)
+            b1.button("Decide", type="primary", key=f"drill_choose_{dp.id}", on_click=decide,
+                      args=(dp.id, True), width="stretch")
+            b2.button("Leave open", key=f"drill_skip_{dp.id}", on_click=decide, args=(dp.id, False),
+                      width="stretch")
+
+
+def decide(dp_id: str, choose: bool) -> None:
+    """Button callback: widget values are read now, as they are at the click."""
+    ss = st.session_state
+    option = ss.get(f"drill_opt_{dp_id}") if choose else None
+    submit(Choose(dp_id, option, ss.get(f"drill_by_{dp_id}") or "", ss.get(f"drill_why_{dp_id}") or ""))
+
+
+def show_preview(preview) -> None:
+    n = None
+    rows = []
+    for name, label, pattern in OUTCOME_KPIS:
+        row = {"KPI": label.strip()}
+        for p in preview:
+            s = p.stats[name]
+            n = n or s
+            row[f"{p.label}: this drill"] = pattern.format(p.played[name]) if p.played[name] == p.played[name] else "–"
+            row[f"{p.label}: mean (p10–p90)"] = (
+                f"{pattern.format(s['mean'])} ({pattern.format(s['p10'])}–{pattern.format(s['p90'])})"
+                if s["mean"] == s["mean"] else "–"
+            )
+        rows.append(row)
+    st.caption("Each option taken now. 'This drill' follows the drill's own course; the mean and p10–p90 "
+               "come from the preview's runs, with the same random numbers for every option.")
+    st.dataframe(rows, hide_index=True, width="stretch")
+    fig = compare_figure(
+        [(p.label, p.stats) for p in preview],
+        [(k, label.strip()) for k, label, _ in OUTCOME_KPIS if k in ("cancelled_at_door", "calls_unanswered", "time_to_full_operation_h", "staff_mode_h")],
+    )
+    view.chart(fig, f"drill-preview-{preview[0].option}")
+
+
+def actions_tab(drill: Drill) -> None:
+    items = catalogue(drill.scenario)
+    roles = drill.scenario.exercise.roles
+    groups = list(dict.fromkeys(i.group for i in items))
+    group = st.segmented_control("Kind of action", groups, default=groups[0], key="drill_action_group") or groups[0]
+    shown = [i for i in items if i.group == group]
+    if st.session_state.get("drill_action_item") not in shown:
+        st.session_state.pop("drill_action_item", None)
+    st.selectbox("Action", shown, format_func=lambda i: i.label, key="drill_action_item")
+    item = st.session_state["drill_action_item"]
+    if item.needs_period:
+        st.text_input("For how long ahead (15min, 4h, 1d)", value="8h", key="drill_action_period")
+    c1, c2 = st.columns(2)
+    c1.selectbox("Taken by", ["", *roles], key="drill_action_by")
+    c2.text_input("Why (for the log)", key="drill_action_note")
+    st.button("Take the action now", type="primary", on_click=take_action, disabled=drill.finished, key="drill_act")
+    st.markdown("**The decision log**")
+    rows = drill_view.decisions_taken(drill)
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption("Nothing decided yet.")
+
+
+def take_action() -> None:
+    ss = st.session_state
+    item = ss.get("drill_action_item")
+    if item is None:
+        return
+    action = item.action
+    if item.needs_period:
+        try:
+            period = parse_duration_h(ss.get("drill_action_period") or "8h")
+            action = Action(do=action.do, target=action.target, period=period)
+        except ValueError as exc:
+            flash("error", f"Not done: the period: {exc}")
+            return
+    submit(Act(action, ss.get("drill_action_by") or "", ss.get("drill_action_note") or ""))
+
+
+def injects_tab(drill: Drill) -> None:
+    delivered = drill.delivered()
+    st.markdown(f"**Delivered ({len(delivered)})**")
+    for t, inj in reversed(delivered):
+        drill_view.inject_card(t, inj, drill, facilitator=True)
+    st.markdown("**Still to come (facilitator only)**")
+    upcoming = drill.upcoming()
+    if upcoming:
+        st.dataframe(
+            [
+                {
+                    "kind": u.kind,
+                    "id": u.id,
+                    "when on the current course": drill.clock_text(u.t_h) if u.t_h is not None else "not on this course",
+                    "rule": u.condition,
+                    "title": " ".join(u.title.split()),
+                }
+                for u in upcoming
+            ],
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.caption("Nothing more.")
+
+
+def notes_tab(drill: Drill, revision: int) -> None:
+    roles = drill.scenario.exercise.roles
+    with st.form("drill_note", clear_on_submit=True):
+        st.text_area("Note", height=80, key="drill_note_text")
+        c1, c2 = st.columns(2)
+        c1.selectbox("By", ["", *roles], key="drill_note_by")
+        c2.checkbox("Hot wash note (genomgång efter övning)", key="drill_note_hot")
+        st.form_submit_button("Save the note", on_click=save_note)
+    for n in reversed(drill.notes):
+        st.markdown(f"- {'**Hot wash** · ' if n.hot_wash else ''}{drill.clock_text(n.t_h)}"
+                    f"{' · ' + n.by if n.by else ''}: {n.text}")
+    st.subheader("Expected actions")
+    checks = checklist(drill)
+    if checks:
+        st.dataframe(
+            drill_view.coloured(
+                [{"expected action": c.expected.description, "result": c.status_text, "detail": c.detail} for c in checks],
+                "result",
+            ),
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.caption("The scenario lists no expected actions.")
+    st.subheader("Improvement plan")
+    st.data_editor(
+        drill_view.plan_rows(drill), num_rows="dynamic", width="stretch", key=f"drill_improvements_{revision}",
+        column_config={
+            "finding": st.column_config.TextColumn("Finding", width="large"),
+            "action": st.column_config.TextColumn("Action", width="large"),
+            "owner": st.column_config.TextColumn("Owner"),
+            "due": st.column_config.TextColumn("Due date"),
+        },
+    )
+    # The editor is keyed by the drill's revision, so it starts from the saved plan after a change.
+    st.button("Save the improvement plan", on_click=save_plan, args=(revision,), key="drill_save_plan")
+
+
+def save_note() -> None:
+    ss = st.session_state
+    submit(AddNote(ss.get("drill_note_text") or "", ss.get("drill_note_by") or "", bool(ss.get("drill_note_hot"))))
+
+
+def save_plan(revision: int) -> None:
+    """Button callback: the improvement plan as shown, with the editor's changes applied."""
+    seen: StoredDrill | None = st.session_state.get(SEEN)
+    if seen is None:
+        return
+    rows = drill_view.editor_rows(drill_view.plan_rows(seen.drill), st.session_state.get(f"drill_improvements_{revision}") or {})
+    submit(SetImprovements(tuple(
+        Improvement(*(str(r.get(k) or "").strip() for k in drill_view.PLAN_COLUMNS)) for r in rows
+    )))
+
+
+def report_tab(drill: Drill, stored: StoredDrill) -> None:
+    from sim.drill.report import build_report, html_report, markdown
+
+    info = stored.info
+    key = (stored.id, stored.revision)
+    n = st.number_input("Runs behind the outcome table", 4, 200, DEFAULT_REPLICATIONS, key="drill_report_n")
+    if st.button("Write the after-action report", icon=":material/description:", key="drill_make_report"):
+        with st.spinner("Simulating the strategies and writing the report…"):
+            rep = build_report(drill, info.title, info.team, int(n))
+            st.session_state[REPORTS] = {key: (html_report(rep).encode("utf-8"), markdown(rep).encode("utf-8"))}
+    ready = st.session_state.get(REPORTS, {}).get(key)
+    stem = f"drill-{stored.id}"
+    if ready:
+        c1, c2 = st.columns(2)
+        c1.download_button("After-action report (HTML)", ready[0], f"{stem}-report.html", "text/html",
+                           key="drill_dl_html", icon=":material/download:", on_click="ignore")
+        c2.download_button("After-action report (Markdown)", ready[1], f"{stem}-report.md", "text/markdown",
+                           key="drill_dl_md", icon=":material/download:", on_click="ignore")
+    st.divider()
+    c1, c2 = st.columns(2)
+    c1.download_button("Master scenario events list (CSV)", msel_bytes(drill.scenario), f"{drill.scenario.name}-msel.csv",
+                       "text/csv", key="drill_dl_msel", on_click="ignore")
+    c2.download_button("Decision log (YAML, for sim drill)",
+                       log_yaml(drill, team=info.team).encode("utf-8"), f"{stem}-log.yaml", "application/yaml",
+                       key="drill_dl_log", on_click="ignore")
+
+
+def drill_screen(store: DrillStore, drill_id: str) -> None:
+    stored = drill_view.load(store, drill_id)
+    if stored is None:
+        st.button("Back to the list of drills", on_click=st.query_params.clear)
+        return
+    st.session_state[SEEN] = stored
+    drill, info = stored.drill, stored.info
+    st.title(info.title)
+    st.caption(
+        f"{info.scenario_title} · seed {info.seed}" + (f" · {info.team}" if info.team else "")
+        + f" · drill {info.id}, revision {info.revision}" + (" · archived" if info.status == "archived" else "")
+    )
+    show_flash()
+    pending = st.session_state.get(PENDING)
+    if pending is not None:
+        st.button(f"Try again: {pending.describe()}", on_click=submit, args=(pending,), type="primary", key="drill_retry")
+    drill_view.headline(drill)
+    clock_controls(drill)
+    waiting = drill.open_decisions()
+    if waiting:
+        st.warning("Waiting for the group: " + "; ".join(" ".join(d.question.split()) for d in waiting),
+                   icon=":material/how_to_vote:")
+    tabs = st.tabs(["Situation", "Decide", "Actions", "Injects", "Notes and hot wash", "Report", "Drill"])
+    with tabs[0]:
+        drill_view.status_board(drill)
+        drill_view.charts(drill, "drill")
+    with tabs[1]:
+        decide_tab(drill, stored)
+    with tabs[2]:
+        actions_tab(drill)
+    with tabs[3]:
+        injects_tab(drill)
+    with tabs[4]:
+        notes_tab(drill, stored.revision)
+    with tabs[5]:
+        report_tab(drill, stored)
+    with tabs[6]:
+        manage_tab(store, stored)
+
+
+def manage_tab(store: DrillStore, stored: StoredDrill) -> None:
+    base = (st.context.url or "").split("?")[0].rstrip("/")
+    base = base.rsplit("/", 1)[0] if base.endswith("/drill") else base
+    st.markdown("**Participant link**: open it in another browser or on the projector. It shows the "
+                "injects delivered and the situation picture, never facilitator notes or what is to come.")
+    st.code(f"{base}/participant?drill={stored.id}", language=None)
+    st.page_link("ui/pages/participant.py", label="Open the participant view here", query_params={"drill": stored.id})
+    c1, c2 = st.columns(2)
+    if stored.info.status == "active":
+        if c1.button("Archive this drill", key="drill_archive"):
+            change_status(store, stored, "archived")
+    elif c1.button("Make this drill active again", key="drill_unarchive"):
+        change_status(store, stored, "active")
+    c2.button("Back to the list of drills", on_click=st.query_params.clear, key="drill_back")
+
+
+def change_status(store: DrillStore, stored: StoredDrill, status: str) -> None:
+    try:
+        store.set_status(stored.id, stored.revision, status)
+    except StoreError as exc:
+        st.error(f"Not done: {exc}")
+        return
+    st.rerun()
+
+
+def main() -> None:
+    store = drill_view.open_store()
+    drill_id = st.query_params.get("drill")
+    if drill_id:
+        drill_screen(store, drill_id)
+    else:
+        start_screen(store)
+
+
+main()

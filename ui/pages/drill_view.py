@@ -1,0 +1,149 @@
+"""What the facilitator and participant pages share: opening the drill database, the situation
+picture (clock, readiness, status board, charts with the Monte Carlo band) and inject cards.
+
+Nothing here shows facilitator-only text; the facilitator page adds that itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from sim.drill.board import board
+from sim.drill.charts import situation_figure
+from sim.drill.session import DEFAULT_REPLICATIONS, Drill, DrillError
+from sim.drill.store import DrillStore, StoredDrill, StoreError
+from ui import view
+
+STATUS_COLOURS = {
+    "up": "#1a7f37", "degraded": "#b35900", "down": "#c62828",
+    "met": "#1a7f37", "late": "#b35900", "not done": "#c62828",
+}
+CHARTS = ("capacity", "cancelled_planned", "calls_unanswered")
+
+
+def open_store() -> DrillStore:
+    """The drill database (SIM_DRILL_DB, or drills.sqlite in the user's data folder); a page
+    that cannot open it says why and stops."""
+    try:
+        return DrillStore()
+    except StoreError as exc:
+        st.error(f"The drill database cannot be used: {exc}")
+        st.stop()
+        raise  # for type checkers; st.stop() does not return
+
+
+def load(store: DrillStore, drill_id: str) -> StoredDrill | None:
+    try:
+        return store.load(drill_id)
+    except StoreError as exc:
+        st.error(str(exc))
+        return None
+
+
+def role_text(roles: list[str]) -> str:
+    return ", ".join(roles) if roles else "all"
+
+
+def headline(drill: Drill) -> None:
+    b = board(drill)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Clock", drill.clock_text())
+    c2.metric("Readiness level", b.readiness)
+    c3.metric("Patients informed", "yes" if b.patients_informed else "not yet")
+
+
+def coloured(rows: list[dict[str, str]], column: str = "status") -> Any:
+    """A table whose status column is coloured (emoji are missing from many kiosk browsers)."""
+    import pandas as pd
+
+    def colour(value: str) -> str:
+        head = str(value).split(" ·")[0]
+        return f"color: {STATUS_COLOURS.get(head, 'inherit')}; font-weight: 600"
+
+    return pd.DataFrame(rows).style.map(colour, subset=[column])
+
+
+def status_board(drill: Drill) -> None:
+    b = board(drill)
+    st.markdown("**IT systems**")
+    st.dataframe(
+        coloured([
+            {"system": r.name, "status": r.status, "stand-in in use": ", ".join(r.stand_ins), "": r.detail}
+            for r in b.systems
+        ]),
+        hide_index=True, width="stretch",
+    )
+    st.markdown("**Units, phone lines and supplies**")
+    st.dataframe(
+        coloured([
+            {
+                "unit": r.name,
+                "status": r.status + (" · on backup routines" if r.stand_ins else ""),
+                "capacity now": r.detail,
+            }
+            for r in b.units
+        ]),
+        hide_index=True, width="stretch",
+    )
+
+
+def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> None:
+    """The played timeline up to the clock over the band of what may still come."""
+    try:
+        band = drill.band(replications)
+    except DrillError as exc:
+        st.warning(str(exc))
+        band = None
+    st.caption(
+        f"Solid line: this drill up to now. Shaded: 10th to 90th percentile of {replications} runs under "
+        "the decisions taken so far (what may still come); dotted: their median."
+    )
+    for name in CHARTS:
+        view.chart(situation_figure(drill, name, band), f"{key}-{name}")
+
+
+def inject_card(t_h: float, inject: Any, drill: Drill, *, facilitator: bool) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{drill.clock_text(t_h)} · {inject.title.strip()}**")
+        st.caption(f"To: {role_text(inject.to)}")
+        if inject.message.strip():
+            st.markdown(inject.message.strip())
+        if facilitator and inject.facilitator_note.strip():
+            st.info(f"Facilitator note: {inject.facilitator_note.strip()}", icon=":material/visibility_off:")
+
+
+def for_role(inject: Any, role: str | None) -> bool:
+    return role is None or "all" in inject.to or role in inject.to
+
+
+def decisions_taken(drill: Drill) -> list[dict[str, str]]:
+    return [
+        {
+            "time": drill.clock_text(e.t_h),
+            "decision or action": drill.describe(e, short=True),
+            "by": e.by,
+            "why": e.note,
+        }
+        for e in drill.entries
+    ]
+
+
+PLAN_COLUMNS = ("finding", "action", "owner", "due")
+
+
+def plan_rows(drill: Drill) -> list[dict[str, str]]:
+    return [r.__dict__.copy() for r in drill.improvements] or [dict.fromkeys(PLAN_COLUMNS, "")]
+
+
+def editor_rows(rows: list[dict[str, str]], delta: dict) -> list[dict[str, str]]:
+    """The rows of a data editor after its edits (st.data_editor keeps only the changes)."""
+    out = [dict(r) for r in rows]
+    for i, change in (delta.get("edited_rows") or {}).items():
+        if int(i) < len(out):
+            out[int(i)].update(change)
+    deleted = {int(i) for i in delta.get("deleted_rows") or []}
+    out = [r for i, r in enumerate(out) if i not in deleted]
+    out += [dict(dict.fromkeys(PLAN_COLUMNS, ""), **added) for added in delta.get("added_rows") or []]
+    return out
