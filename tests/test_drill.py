@@ -185,8 +185,8 @@ def test_the_shipped_logs_differ_the_way_the_domain_says(early, late):
 def test_the_difference_holds_over_replications(early, late):
     from sim.drill.session import kpi_stats
 
-    e = kpi_stats([p.rep.kpis for p in early.replications(10)])
-    lt = kpi_stats([p.rep.kpis for p in late.replications(10)])
+    e = kpi_stats(early.replication_kpis(10))
+    lt = kpi_stats(late.replication_kpis(10))
     assert e["cancelled_at_door"]["mean"] < lt["cancelled_at_door"]["mean"] - 300
     assert e["calls_unanswered"]["mean"] < lt["calls_unanswered"]["mean"]
 
@@ -361,3 +361,12 @@ def test_the_situation_series_add_up_to_the_kpis(late):
     assert series_of(rep, "cancelled_planned")["cancelled_planned"][-1] == rep.kpis["cancelled_planned"]
     assert series_of(rep, "calls_unanswered")["calls_unanswered"][-1] == rep.kpis["calls_unanswered"]
     assert all(k.split(":")[1] != "all" for k in series_of(rep, "capacity"))
+
+
+def test_the_facilitator_guides_example_log_plays(sormland):
+    text = (ROOT / "docs" / "facilitator-guide.md").read_text(encoding="utf-8")
+    block = text.split("The log format:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    drill = play_log(parse_log(block, "facilitator-guide.md"), sormland)
+    assert [e.kind for e in drill.entries] == ["option", "action", "skip", "action"]
+    assert drill.clock_text() == "Tue 06 Dec 12:00"
+    assert drill.improvements[0].owner == "Kommunikatör"

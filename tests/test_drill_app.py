@@ -175,3 +175,22 @@ def test_the_improvement_plan_editor_keeps_every_change():
         {"finding": "a", "action": "", "owner": "IT-chef", "due": ""},
         {"finding": "c", "action": "", "owner": "", "due": "2023-03-01"},
     ]
+
+
+def test_two_browsers_deciding_at_once_are_told_and_nothing_is_lost(db):
+    sc = load_scenario(SORMLAND)
+    drill = Drill.new(sc, seed=0).advance_to_next()[0].advance_to_next()[0]
+    stored = DrillStore(db).create(drill, "Two browsers")
+    first = open_page("ui/pages/drill.py", drill=stored.id)
+    second = open_page("ui/pages/drill.py", drill=stored.id)
+    first.radio(key="drill_opt_staff-mode").set_value("raise-now")
+    button(first, "Decide").click().run()
+    assert not first.exception, first.exception
+    second.radio(key="drill_opt_staff-mode").set_value("wait")
+    button(second, "Decide").click().run()
+    assert not second.exception, second.exception
+    told = " ".join(e.value for e in second.error)
+    assert "changed in another browser" in told and "already decided" in told
+    assert second.metric[1].value == "stabsläge"  # the second browser now shows the first's decision
+    entries = DrillStore(db).load(stored.id).drill.entries
+    assert [(e.decision, e.option) for e in entries] == [("staff-mode", "raise-now")]

@@ -50,7 +50,7 @@ def side(name: str, drill: Drill, n: int) -> Side:
         name,
         drill,
         dict(drill.played().rep.kpis),
-        kpi_stats([p.rep.kpis for p in drill.replications(n)]),
+        kpi_stats(drill.replication_kpis(n)),
         checklist(drill),
         [inj.id for _t, inj in drill.delivered()],
     )

@@ -88,7 +88,7 @@ def outcome_columns(drill: Drill, n: int = DEFAULT_REPLICATIONS) -> list[Outcome
         OutcomeColumn(
             "The group's decisions",
             f"the group's decisions at their times, {n} replications",
-            kpi_stats([p.rep.kpis for p in drill.replications(n)]),
+            kpi_stats(drill.replication_kpis(n)),
         ),
     ]
     strategies = [("baseline", "Policies", "the scenario's policies and each decision point's default")]

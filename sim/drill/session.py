@@ -480,25 +480,29 @@ class Drill:
         return f"{option.label} ({dp.id})" if short else f"{question} -> {option.label}"
 
     # ------------------------------------------------------------------ many replications
-    def replications(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> list[Played]:
+    def runs(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> Runs:
         """Replications 0..n-1 of the run seed under the logged decisions (common random numbers:
-        replication 0 is the drill's own timeline). They do not share the drill's past: the band
-        they give is the spread of what might happen under these decisions."""
+        replication 0 is the drill's own timeline), kept as their KPIs and the band of their time
+        series. They do not share the drill's past: the band is the spread of what might happen
+        under these decisions."""
         if not 1 <= n <= MAX_REPLICATIONS:
             raise DrillError(f"replications must be between 1 and {MAX_REPLICATIONS}, got {n}")
         entries = self.entries if entries is None else entries
         sc = self.effective_scenario(entries)
         control = self.control(entries)
-        key = (self.scenario_key, self.seed, entries, "reps", n)
 
-        def make() -> list[Played]:
-            return [play(sc, replication_seed(self.seed, k), control) for k in range(n)]
+        def make() -> Runs:
+            played = [play(sc, replication_seed(self.seed, k), control) for k in range(n)]
+            return Runs([dict(p.rep.kpis) for p in played], Band.of(played))
 
-        return _CACHE.get(key, make)
+        return _CACHE.get((self.scenario_key, self.seed, entries, "runs", n), make)
+
+    def replication_kpis(self, n: int = DEFAULT_REPLICATIONS) -> list[dict[str, float]]:
+        return self.runs(n).kpis
 
     def band(self, n: int = DEFAULT_REPLICATIONS) -> Band:
         """The Monte Carlo band of what may still come under the decisions taken so far."""
-        return _CACHE.get(self._key("band", n), lambda: Band.of(self.replications(n)))
+        return self.runs(n).band
 
     def what_if(self, dp_id: str, n: int = DEFAULT_REPLICATIONS) -> list[WhatIf]:
         """Each option of an open decision point, taken now: n replications each, with common
@@ -508,8 +512,8 @@ class Drill:
         out = []
         for option in dp.options:
             entries = (*self.entries, Entry(self.clock_h, "option", dp.id, option.id))
-            reps = self.replications(n, entries)
-            out.append(WhatIf(option.id, option.label, reps[0].rep.kpis, kpi_stats([p.rep.kpis for p in reps])))
+            runs = self.runs(n, entries)
+            out.append(WhatIf(option.id, option.label, runs.kpis[0], kpi_stats(runs.kpis)))
         return out
 
 
@@ -577,6 +581,14 @@ def series_of(rep: Any, name: str) -> dict[str, np.ndarray]:
     if not parts:
         return {}
     return {name: np.sum(parts, axis=0)}
+
+
+@dataclass(frozen=True)
+class Runs:
+    """What the process keeps of n replications: their KPIs and the band of their series."""
+
+    kpis: list[dict[str, float]]
+    band: Band
 
 
 @dataclass
