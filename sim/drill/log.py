@@ -360,7 +360,9 @@ def time_text(drill: Drill, t_h: float) -> str:
     return _Time(f"{when:%Y-%m-%d %H:%M}")
 
 
-def log_yaml(drill: Drill, *, scenario_path: str | None = None, team: str = "", until: bool = True) -> str:
+def log_yaml(
+    drill: Drill, *, scenario_path: str | None = None, team: str = "", until: bool = True, source: str = ""
+) -> str:
     """The drill's decision log as YAML that `sim drill` plays again."""
     from ..scenario.quantities import format_duration
 
@@ -406,6 +408,12 @@ def log_yaml(drill: Drill, *, scenario_path: str | None = None, team: str = "", 
             for r in drill.improvements
         ]
     head = f"# Decision log of a drill of {drill.scenario.name}; play it with `sim drill`.\n"
+    if not scenario_path:
+        ran_on = f" (the drill ran on {source})" if source else ""
+        head += (
+            f"# To compare it with `sim drill compare`, add `scenario: PATH`{ran_on}, the scenario\n"
+            "# file's path relative to this log.\n"
+        )
     return head + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 

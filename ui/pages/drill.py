@@ -392,7 +392,7 @@ def report_tab(drill: Drill, stored: StoredDrill) -> None:
     c1.download_button("Master scenario events list (CSV)", msel_bytes(drill.scenario), f"{drill.scenario.name}-msel.csv",
                        "text/csv", key="drill_dl_msel", on_click="ignore")
     c2.download_button("Decision log (YAML, for sim drill)",
-                       log_yaml(drill, team=info.team).encode("utf-8"), f"{stem}-log.yaml", "application/yaml",
+                       log_yaml(drill, team=info.team, source=info.scenario_source).encode("utf-8"), f"{stem}-log.yaml", "application/yaml",
                        key="drill_dl_log", on_click="ignore")
 
 
