@@ -134,7 +134,7 @@ def test_run_page_widgets_and_a_run_of_the_default_scenario():
     assert at.title[0].value == "Run"
     assert at.number_input[0].value == 50  # replications
     assert at.number_input[1].value == 0  # seed
-    assert at.multiselect[0].value == ["baseline", "fast-failover", "no-backup-routines", "early-staff-mode"]
+    assert at.multiselect[0].value == ["baseline", "fast-failover", "no-backup-routines", "early-staff-mode", "late-staff-mode"]
     assert at.selectbox[0].value == "serial"
     at.number_input[0].set_value(10)
     at.multiselect[0].set_value(["baseline", "fast-failover"])

@@ -5,7 +5,8 @@ Fences, per page, in order, in a scratch folder holding a copy of scenarios/:
 - ```yaml-invalid file=NAME  written; `sim validate` exits 2 on it
 - ```yaml                must at least parse as YAML
 - ```yaml-snippet        a fragment that shows alternatives; not run
-- ```sh                  each command line must exit 0 (`make X` is checked with `make -n X`)
+- ```sh                  each command line must exit 0 (`make X` is checked with `make -n X`,
+                         and a pytest command by collecting the tests it names)
 - ```sh-fails            each command line must exit 2
 - ```text                the exact output of the preceding command block
 - ```text-excerpt        lines that each appear in that output
@@ -57,13 +58,26 @@ def _env() -> dict[str, str]:
 
 def run_line(line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     words = shlex.split(line, comments=True)
+    env = _env()
+    while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        env[name] = value
+    if words[0].startswith(".venv/bin/"):
+        words[0] = words[0][len(".venv/bin/"):]
+    if words[:3] in (["python", "-m", "pytest"], ["python3", "-m", "pytest"]) or words[0] == "pytest":
+        # The suite runs these tests anyway: check that the command names real tests.
+        args = words[3:] if words[0] != "pytest" else words[1:]
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
     if words[0] == "make":
         words = ["make", "-n", "-C", str(ROOT), *words[1:]]
     elif words[0] == "sim":
         words = [sys.executable, "-m", "sim", *words[1:]]
     elif words[0] in ("python", "python3"):
         words = [sys.executable, *words[1:]]
-    return subprocess.run(words, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
+    return subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def command_lines(body: str) -> list[str]:

@@ -13,10 +13,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ..engine import Budget, Control, Replication, Streams, compile_plan
-from ..engine import replication as _replication
+from ..engine import Control, Replication, simulate_with_timeline
 from ..engine.capacity import CapacityState
-from ..engine.incident import IncidentRun, IncidentTimeline
+from ..engine.incident import IncidentTimeline
 from ..scenario.model import Scenario
 
 EPS = 1e-9
@@ -63,10 +62,5 @@ class Played:
 
 def play(scenario: Scenario, seed: int | np.random.SeedSequence, control: Control) -> Played:
     """Simulate one replication and keep its incident timeline."""
-    plan = compile_plan(scenario)
-    budget = Budget()
-    budget.check_contacts(plan.expected_contacts)
-    streams = Streams(seed)
-    timeline = IncidentRun(scenario, plan.model, streams, control, budget).run()
-    rep = _replication._flows(plan, timeline, streams, budget)
+    rep, timeline = simulate_with_timeline(scenario, seed, control=control)
     return Played(scenario, rep, timeline)

@@ -282,6 +282,7 @@ class Drill:
             automatic_escalation=False,
             automatic_cancellation=False,
             decision_defaults=False,
+            automatic_patient_information=False,
         )
 
     def played(self) -> Played:

@@ -2,8 +2,16 @@
 the flow of contacts between events, per-patient detail for the acute queue."""
 
 from .budget import Budget, BudgetExceeded
-from .incident import Control, Event, TimedAction
-from .replication import EXTRA_KPI_NAMES, KPI_NAMES, TIME_KPIS, Replication, compile_plan, simulate
+from .incident import Control, Event, IncidentTimeline, TimedAction
+from .replication import (
+    EXTRA_KPI_NAMES,
+    KPI_NAMES,
+    TIME_KPIS,
+    Replication,
+    compile_plan,
+    simulate,
+    simulate_with_timeline,
+)
 from .streams import Streams, replication_seed
 
 __all__ = [
@@ -14,10 +22,12 @@ __all__ = [
     "BudgetExceeded",
     "Control",
     "Event",
+    "IncidentTimeline",
     "Replication",
     "Streams",
     "TimedAction",
     "compile_plan",
     "replication_seed",
     "simulate",
+    "simulate_with_timeline",
 ]

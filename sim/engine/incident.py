@@ -53,6 +53,7 @@ class Control:
     automatic_escalation: bool = True
     automatic_cancellation: bool = True
     decision_defaults: bool = True  # take each decision point's default option
+    automatic_patient_information: bool = True  # staff mode informs patients (policy call_reduction)
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,12 @@ class IncidentRun:
         self.level = level
         self.readiness.append((t, level))
         self.log("readiness", READINESS_LEVELS[level], f"{READINESS_NAMES[READINESS_LEVELS[level]]} ({why})")
-        if level >= 1 and self.informed_at is None and self.sc.policies.escalation.call_reduction > 0:
+        if (
+            level >= 1
+            and self.informed_at is None
+            and self.control.automatic_patient_information
+            and self.sc.policies.escalation.call_reduction > 0
+        ):
             self.informed_at = t
             self.log("informed", "patients", "patients informed through 1177 and the web")
         if level >= 1 and self.control.automatic_cancellation and self.sc.policies.cancellation.decide == "on_staff_mode":

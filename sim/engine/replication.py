@@ -142,13 +142,25 @@ def simulate(
     budget: Budget | None = None,
 ) -> Replication:
     """Play one replication of `scenario`."""
+    return simulate_with_timeline(scenario, seed, control=control, budget=budget)[0]
+
+
+def simulate_with_timeline(
+    scenario: Scenario,
+    seed: int | np.random.SeedSequence = 0,
+    *,
+    control: Control | None = None,
+    budget: Budget | None = None,
+) -> tuple[Replication, IncidentTimeline]:
+    """One replication and the incident timeline behind it (system states and stand-ins over
+    time), for the drill's status board."""
     plan = compile_plan(scenario)
     budget = budget or Budget()
     budget.check_contacts(plan.expected_contacts)
     streams = Streams(seed)
     control = control or Control()
     timeline = IncidentRun(scenario, plan.model, streams, control, budget).run()
-    return _flows(plan, timeline, streams, budget)
+    return _flows(plan, timeline, streams, budget), timeline
 
 
 def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -> Replication:
