@@ -23,7 +23,7 @@ from sim.scenario.loader import load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 STRATEGIES = ["baseline", "fast-failover"]
-N = 12  # chunks of 1: twelve per strategy, so results come back out of order
+N = 8  # chunks of 1: eight per strategy, so results come back out of order
 
 
 @pytest.fixture(scope="module")

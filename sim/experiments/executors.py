@@ -11,6 +11,7 @@ second Ctrl-C stops the workers at once.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -236,12 +237,11 @@ def _dask(
         exhausted = completed = False
         try:
             while not stop():
-                while not exhausted and len(pending) < window:
-                    task = next(todo, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        future = client.submit(function, task, pure=False)
+                # Top the queue up in batches: one message to the scheduler per batch.
+                if not exhausted and len(pending) <= window // 2:
+                    batch = list(itertools.islice(todo, window - len(pending)))
+                    exhausted = len(batch) < window - len(pending)
+                    for future in client.map(function, batch, pure=False) if batch else []:
                         future.add_done_callback(finished.put)
                         pending.add(future)
                 if not pending:

@@ -23,8 +23,10 @@ ALL_KPIS = KPI_NAMES + EXTRA_KPI_NAMES
 MAX_CHUNK = 50
 """Most replications in one work unit: enough (about 0.5 s of work for a region like Sörmland)
 to amortise the cost of a task, few enough to spread a run over the workers."""
-CHUNKS_PER_VARIANT = 16
-"""A variant's replications are cut into about this many chunks, up to MAX_CHUNK each."""
+CHUNKS_PER_VARIANT = 8
+"""A variant's replications are cut into about this many chunks, up to MAX_CHUNK each: few tasks
+for the Dask scheduler (a few milliseconds each), enough to keep a few workers busy; runs with
+several strategies or sweep points multiply them."""
 
 
 def chunk_size(replications: int) -> int:
