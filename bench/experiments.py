@@ -27,7 +27,7 @@ SWEEP = {
     "backup_routines.paper-journal.capacity": [0.5, 0.8],
     "recovery_actions.new-server.lead_time": ["2h", "6h 30min"],
 }
-SWEEP_REPLICATIONS = 100  # 4 points x 100 = 400 replications: about 5 s on one core
+SWEEP_REPLICATIONS = 200  # 4 points x 200 = 800 replications: about 8 s on one core
 REPEATS = 3
 """Each comparison alternates its two runs this many times. The verdict uses the ratio of the
 best runs: as with timeit, the fastest run is the one least disturbed by other work on the
