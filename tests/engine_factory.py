@@ -7,39 +7,6 @@ from typing import Any
 
 from sim.scenario.model import Scenario
 
-
-def queue_scenario(
-    arrivals_per_day: float, servers: int, service_mean: str = "1h", days: int = 60
-) -> Scenario:
-    """One unit with an acute queue only: an M/M/c system and nothing else."""
-    return Scenario.model_validate(
-        {
-            "name": "mmc",
-            "title": "M/M/c check",
-            "start": "2024-01-01 00:00",
-            "horizon": f"{days}d",
-            "resolution": "1h",
-            "region": {
-                "id": "r",
-                "name": "Test region",
-                "units": [
-                    {
-                        "id": "ed",
-                        "name": "Emergency department",
-                        "kind": "hospital",
-                        "acute": {
-                            "arrivals_per_day": arrivals_per_day,
-                            "servers": servers,
-                            "service_time": {"dist": "exponential", "mean": service_mean},
-                        },
-                    }
-                ],
-                "systems": [{"id": "journal", "name": "Journal"}],
-            },
-        }
-    )
-
-
 BASE: dict[str, Any] = {
     "name": "small",
     "title": "Small region",

@@ -3,27 +3,18 @@ wait Erlang C gives exactly."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from engine_factory import queue_scenario
 
 from sim.engine import replication_seed, simulate
-
-
-def erlang_c_wait_h(lam_per_h: float, mu_per_h: float, c: int) -> float:
-    a = lam_per_h / mu_per_h
-    top = a**c / math.factorial(c) * c / (c - a)
-    p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
-    return p_wait / (c * mu_per_h - lam_per_h)
+from sim.validation.checks import erlang_c_wait_h, mmc_scenario
 
 
 @pytest.mark.parametrize(("rho", "servers"), [(0.5, 3), (0.85, 4)])
 def test_mean_acute_wait_matches_erlang_c(rho: float, servers: int) -> None:
     mu = 1.0  # per hour (mean treatment 1 h)
     lam = rho * servers * mu
-    scenario = queue_scenario(arrivals_per_day=lam * 24, servers=servers, days=60)
+    scenario = mmc_scenario(arrivals_per_day=lam * 24, servers=servers, days=60)
     # 120 replications of 60 days: the standard error of the mean is under 2%, well inside 5%.
     waits = [simulate(scenario, replication_seed(11, k)).kpis["acute_wait_mean_h"] for k in range(120)]
     model = float(np.mean(waits))

@@ -7,12 +7,8 @@ from datetime import datetime, timedelta
 from html import escape
 
 
-def tornado(title: str, baseline: float, rows: list[tuple[str, float, float, str, str]], unit: str = "") -> str:
-    """Horizontal bars from the baseline to the KPI at each parameter's low and high value.
-    rows: (label, value at low, value at high, low text, high text), widest first."""
-    width, left, right, row_h, top = 960, 210, 250, 34, 56
-    height = top + row_h * len(rows) + 40
-    values = [baseline] + [v for r in rows for v in r[1:3]]
+def _frame(title: str, subtitle: str, values: list[float], width: int, height: int, left: int, right: int):
+    """The SVG's opening elements and the x scale over `values` (with a 5% margin)."""
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
     lo, hi = lo - 0.05 * span, hi + 0.05 * span
@@ -20,14 +16,24 @@ def tornado(title: str, baseline: float, rows: list[tuple[str, float, float, str
     def x(v: float) -> float:
         return left + (v - lo) / (hi - lo) * (width - left - right)
 
-    out = [
+    head = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
         '<rect width="100%" height="100%" fill="white"/>',
         f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>',
-        f'<text x="{width / 2}" y="42" text-anchor="middle" fill="#555">baseline {baseline:,.1f}{escape(unit)}; '
-        'blue: parameter at its low value, orange: at its high value</text>',
+        f'<text x="{width / 2}" y="42" text-anchor="middle" fill="#555">{escape(subtitle)}</text>',
     ]
+    return head, x, lo, hi
+
+
+def tornado(title: str, baseline: float, rows: list[tuple[str, float, float, str, str]], unit: str = "") -> str:
+    """Horizontal bars from the baseline to the KPI at each parameter's low and high value.
+    rows: (label, value at low, value at high, low text, high text), widest first."""
+    width, left, right, row_h, top = 960, 210, 250, 34, 56
+    height = top + row_h * len(rows) + 40
+    values = [baseline] + [v for r in rows for v in r[1:3]]
+    subtitle = f"baseline {baseline:,.1f}{unit}; blue: parameter at its low value, orange: at its high value"
+    out, x, _, _ = _frame(title, subtitle, values, width, height, left, right)
     for i, (label, v_low, v_high, t_low, t_high) in enumerate(rows):
         y = top + i * row_h
         out.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end">{escape(label)}</text>')
@@ -53,21 +59,8 @@ def timeline(
     width, left, right, row_h, top = 860, 300, 40, 30, 56
     height = top + row_h * len(rows) + 50
     values = [v for r in rows for v in r[1:] if v is not None]
-    lo, hi = min(values), max(values)
-    span = (hi - lo) or 1.0
-    lo, hi = lo - 0.05 * span, hi + 0.05 * span
-
-    def x(v: float) -> float:
-        return left + (v - lo) / (hi - lo) * (width - left - right)
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
-        '<rect width="100%" height="100%" fill="white"/>',
-        f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>',
-        f'<text x="{width / 2}" y="42" text-anchor="middle" fill="#555">bar: simulated p10-p90, dot: median, '
-        'red mark: published</text>',
-    ]
+    subtitle = "bar: simulated p10-p90, dot: median, red mark: published"
+    out, x, lo, hi = _frame(title, subtitle, values, width, height, left, right)
     for i, (label, p10, p50, p90, published) in enumerate(rows):
         y = top + i * row_h + 15
         out.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{escape(label)}</text>')
