@@ -192,9 +192,9 @@ def overhead() -> list[str]:
             cluster, address = None, None
             execute(tasks[:10], lambda r: None, executor="local", workers=2, function=idle_task)
         try:
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             execute(tasks, lambda r: None, executor=executor, workers=2, address=address, function=idle_task)
-            per_task[executor] = (time.perf_counter() - t) / n_tasks
+            per_task[executor] = ((time.perf_counter() - t) / n_tasks, (time.process_time() - cpu) / n_tasks)
         finally:
             if cluster is not None:
                 cluster.close()
@@ -210,33 +210,38 @@ def overhead() -> list[str]:
             runs.add(r)
         merge[bands] = (time.perf_counter() - t) / len(results)
     per_rep = statistics.median(r.compute_s for r in results) / size
-    for executor, cost in per_task.items():
+    for executor, (wall, cpu) in per_task.items():
+        where = "client and scheduler" if executor == "dask" else "parent"
         lines.append(f"overhead per task, {executor} (2 workers, {n_tasks} idle tasks carrying the "
-                     f"scenario): {cost * 1000:.2f} ms of wall time ({_load()})")
+                     f"scenario): {wall * 1000:.2f} ms of wall time, {cpu * 1000:.2f} ms of CPU in "
+                     f"this process ({where}) ({_load()})")
     lines.append(f"merging one chunk ({size} replications) in the parent: {merge[True] * 1000:.2f} ms "
                  f"with bands, {merge[False] * 1000:.2f} ms without; one replication simulates in "
                  f"{per_rep * 1000:.1f} ms")
-    lines.extend(projection(per_rep, per_task.get("dask", per_task["local"]), merge[False]))
+    wall, cpu = per_task.get("dask", per_task["local"])
+    lines.extend(projection(per_rep, wall, cpu + merge[False]))
     return lines
 
 
-def projection(per_rep_s: float, task_overhead_s: float, merge_s: float, cores: int = 64) -> list[str]:
+def projection(per_rep_s: float, task_overhead_s: float, client_cpu_s: float, cores: int = 64) -> list[str]:
     """What a cluster of `cores` single-threaded workers would give on a large sweep, from the
-    measured costs: a model, not a measurement."""
+    measured costs: a model, not a measurement. The workers take waves of tasks; the process that
+    submits the tasks and merges their results spends `client_cpu_s` on each, which bounds the
+    rate at which tasks can go round."""
     from sim.experiments.work import chunk_size
 
     points, strategies, reps = 20, 3, 1000
     tasks = points * strategies * math.ceil(reps / chunk_size(reps))
     chunk_s = chunk_size(reps) * per_rep_s
     serial_s = points * strategies * reps * per_rep_s
-    waves = math.ceil(tasks / cores)
-    cluster_s = waves * (chunk_s + task_overhead_s)
-    parent_busy = tasks * merge_s / cluster_s
+    waves_s = math.ceil(tasks / cores) * (chunk_s + task_overhead_s)
+    client_s = tasks * client_cpu_s
+    cluster_s = max(waves_s, client_s)
     return [
         f"projection, {points} points x {strategies} strategies x {reps:,} replications "
-        f"({tasks:,} tasks of {chunk_s:.2f} s): one core {serial_s / 60:.0f} min; {cores} cores "
-        f"about {cluster_s:.0f} s plus the cluster's start ({serial_s / cluster_s:.0f}x), the "
-        f"parent busy merging {parent_busy:.0%} of the time"
+        f"({tasks:,} tasks of {chunk_s:.2f} s): one core {serial_s / 60:.0f} min; {cores} cores: "
+        f"the workers need {waves_s:.0f} s, the client {client_s:.0f} s of CPU, so about "
+        f"{cluster_s:.0f} s plus the cluster's start ({serial_s / cluster_s:.0f}x)"
     ]
 
 
