@@ -101,11 +101,11 @@ def differences_table(summary: dict[str, Any]) -> str:
         cells = []
         for s in others:
             d = comparison["differences"][s].get(k)
-            if d is None:
+            if d is None or d["mean"] is None:
                 cells.append("-")
                 continue
             lo, hi = d["ci95"]
-            sign = "+" if d["mean"] is not None and d["mean"] > 0 else ""
+            sign = "+" if d["mean"] > 0 else ""
             cells.append(f"{sign}{fmt(d['mean'])} ({fmt(lo)} to {fmt(hi)})")
         rows.append((label, *cells))
     head = f"Paired differences from {baseline} (strategy minus {baseline}; 95% CI)"
