@@ -4,8 +4,8 @@ started for the run).
 
 Every executor keeps only a few tasks in flight per worker and hands results to the caller as
 they come back, in any order. A stop request (the first Ctrl-C) cancels what has not started,
-waits for the chunks already running, hands those over too, and shuts the workers down; a
-second Ctrl-C stops the workers at once.
+keeps the chunks that finish within a second (STOP_GRACE_S), and ends the workers; a second
+Ctrl-C ends them at once.
 """
 
 from __future__ import annotations
