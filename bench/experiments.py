@@ -144,7 +144,7 @@ def dask_scaling() -> list[str]:
 
     t = time.perf_counter()
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     started = time.perf_counter() - t
     try:
         t = time.perf_counter()
@@ -185,7 +185,7 @@ def overhead() -> list[str]:
             except ImportError:
                 continue
             cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=50)
+                                               dashboard_address=":0", silence_logs=50)
             address = cluster.scheduler_address
             execute(tasks[:10], lambda r: None, executor="dask", address=address, function=idle_task)
         else:

@@ -291,7 +291,7 @@ def dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
                 n_workers=workers or default_workers(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never clash with another cluster
                 # A run stopped early closes the cluster under its workers; their complaints
                 # about lost heartbeats are noise to a person at the command line.
                 silence_logs=logging.CRITICAL,
