@@ -232,11 +232,12 @@ def compare(
     _run_options(replications, seed)
     executor = _executor_options(executor, address, workers)
     names = _strategy_list(strategies, "--strategies")
+    scenario = load_or_exit(file)
+    _check_strategies(file, scenario, names, "--strategies")
     base = baseline.strip() if baseline else names[0]
     if base not in names:
+        _check_strategies(file, scenario, [base], "--baseline")
         names.insert(0, base)
-    scenario = load_or_exit(file)
-    _check_strategies(file, scenario, names, "--strategies" if base != baseline else "--baseline")
     exp = _experiment(file, "replications", lambda progress: run_experiment(
         scenario, names, replications, seed, executor=executor, workers=workers,
         address=address, progress=progress, bands=False,
