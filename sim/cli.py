@@ -103,6 +103,10 @@ def _executor_options(executor: str | None, address: str | None, workers: int | 
         fail(f"--address is the Dask scheduler's address; it needs --executor dask, not {executor}")
     if workers is not None and workers < 1:
         fail(f"--workers must be at least 1, got {workers}")
+    if workers is not None and address is not None:
+        fail("--workers sets the size of a local pool or cluster; a cluster at --address has the workers it was started with")
+    if workers is not None and executor == "serial":
+        fail("--workers needs --executor local or dask; serial runs in this process")
     return executor
 
 
