@@ -188,7 +188,6 @@ def run(
 ) -> None:
     """Simulate a scenario and print each strategy's KPIs (mean, 95% CI, p10/p50/p90)."""
     from .experiments.report import kpi_table
-    from .experiments.runner import run_experiment
     from .experiments.summary import experiment_summary
 
     _run_options(replications, seed)
@@ -196,13 +195,25 @@ def run(
     scenario = load_or_exit(file)
     strategies = list(dict.fromkeys(strategy or ["baseline"]))
     _check_strategies(file, scenario, strategies, "--strategy")
+    _run_and_report(
+        file, scenario, strategies, replications, seed, (executor, workers, address), json_out,
+        lambda exp: experiment_summary(exp, str(file)),
+        lambda summary: [kpi_table(summary, s) for s in strategies],
+    )
+
+
+def _run_and_report(file, scenario, names, replications, seed, where, json_out, summarize, render) -> None:
+    """Run the strategies, print the rendered tables, write the JSON; exit 130 if interrupted."""
+    from .experiments.runner import run_experiment
+
+    executor, workers, address = where
     exp = _experiment(file, "replications", lambda progress: run_experiment(
-        scenario, strategies, replications, seed, executor=executor, workers=workers,
+        scenario, names, replications, seed, executor=executor, workers=workers,
         address=address, progress=progress, bands=False,
     ))
-    summary = experiment_summary(exp, str(file))
-    for s in strategies:
-        typer.echo(kpi_table(summary, s))
+    summary = summarize(exp)
+    for table in render(summary):
+        typer.echo(table)
         typer.echo("")
     _finish(summary, exp.partial)
     _write_json(json_out, summary)
@@ -230,7 +241,6 @@ def compare(
     """Compare strategies with common random numbers: each strategy's mean KPIs, and the paired
     difference of each from the baseline with its 95% CI."""
     from .experiments.report import differences_table, means_table
-    from .experiments.runner import run_experiment
     from .experiments.summary import comparison_summary
 
     _run_options(replications, seed)
@@ -242,19 +252,11 @@ def compare(
     if base not in names:
         _check_strategies(file, scenario, [base], "--baseline")
         names.insert(0, base)
-    exp = _experiment(file, "replications", lambda progress: run_experiment(
-        scenario, names, replications, seed, executor=executor, workers=workers,
-        address=address, progress=progress, bands=False,
-    ))
-    summary = comparison_summary(exp, base, str(file))
-    typer.echo(means_table(summary))
-    typer.echo("")
-    typer.echo(differences_table(summary))
-    typer.echo("")
-    _finish(summary, exp.partial)
-    _write_json(json_out, summary)
-    if exp.partial:
-        raise typer.Exit(EXIT_INTERRUPTED)
+    _run_and_report(
+        file, scenario, names, replications, seed, (executor, workers, address), json_out,
+        lambda exp: comparison_summary(exp, base, str(file)),
+        lambda summary: [means_table(summary), differences_table(summary)],
+    )
 
 
 @app.command()
