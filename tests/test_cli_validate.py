@@ -226,3 +226,24 @@ def test_reference_command_writes_file(tmp_path):
     result = runner.invoke(app, ["reference", "--output", str(out)])
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("# Scenario file reference")
+
+
+def test_field_and_reference_problems_are_reported_together(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "both.yaml"
+    bad.write_text(
+        "name: x\ntitle: t\nstart: 2022-12-06 00:00\nhorizon: 2d\n"
+        "region:\n  id: r\n  name: R\n  units:\n    - id: a\n      name: A\n      kind: hospital\n"
+        "      acute: {arrivals_per_day: 5, servres: 2, servers: 1}\n"
+        "      depends_on: [{system: jurnal}]\n"
+        "  systems:\n    - id: journal\n      name: J\n"
+        "incidents:\n  - id: i\n    name: I\n    at: 07:00\n    fails: [journal]\n    repair: 2h\n",
+        encoding="utf-8",
+    )
+    res = subprocess.run([sys.executable, "-m", "sim", "validate", str(bad)], capture_output=True, text=True)
+    assert res.returncode == 2
+    lines = res.stdout.strip().splitlines()
+    assert any("line 12:" in ln and "servres" in ln and "did you mean 'servers'" in ln for ln in lines), lines
+    assert any("line 13:" in ln and "unknown system 'jurnal'" in ln and "did you mean 'journal'" in ln for ln in lines), lines

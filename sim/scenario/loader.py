@@ -5,8 +5,10 @@ holds raises anything but ScenarioError.
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,6 +18,7 @@ from .problems import (
     Problem,
     ScenarioError,
     Sources,
+    _walk_loc,
     display_path,
     finish,
     problems_from_validation,
@@ -146,10 +149,44 @@ def _load_checked(
         found = problems_from_validation(exc, data, sources, Scenario)
         if not region_ok:  # the region's own problems are already reported
             found = [p for p in found if not (p.path == "region" or p.path.startswith("region."))]
+        elif not problems:
+            found += _references_despite(exc, data, sources)
         return None, finish(problems + found, name)
     if problems:
         return None, finish(problems, name)
     return scenario, finish(check_scenario(scenario, sources), name)
+
+
+def _references_despite(exc: ValidationError, data: dict[str, Any], sources: Sources) -> list[Problem]:
+    """Reference problems in a file that also has field problems, so that a trainer sees both
+    kinds at once. The refused fields are dropped from a copy — only fields of a mapping, never a
+    list item or an id, so every path still points at the same line of the file — and if what is
+    left validates, the reference checks run on it. Dropping never adds a reference, so nothing is
+    reported that is not in the file; when a problem cannot be dropped, no reference is checked."""
+    trial = copy.deepcopy(data)
+    for _ in range(4):
+        for err in exc.errors():
+            if err["type"] == "missing":
+                return []
+            path, _, _ = _walk_loc(trial, tuple(err["loc"]), False)
+            if not path:
+                return []
+            parent = trial
+            for step in path[:-1]:
+                parent = parent[step]
+            key = path[-1]
+            if not (isinstance(parent, dict) and key in parent and key != "id"):
+                return []
+            del parent[key]
+        try:
+            scenario = Scenario.model_validate(trial)
+        except ValidationError as again:
+            exc = again
+            continue
+        except Exception:  # a best effort only: the field problems are reported anyway
+            return []
+        return check_scenario(scenario, sources)
+    return []
 
 
 def _read_region(
