@@ -195,7 +195,12 @@ class Sensitivity:
 
 def _means(sc: Scenario, replications: int) -> dict[str, float]:
     reps = [simulate(sc, replication_seed(303, k)) for k in range(replications)]
-    return {k: float(np.nanmean([r.kpis[k] for r in reps])) for k in SENSITIVITY_KPIS}
+    out = {}
+    for k in SENSITIVITY_KPIS:
+        v = np.array([r.kpis[k] for r in reps], dtype=float)
+        v = v[~np.isnan(v)]  # moments never reached in a replication (time to normal) are left out
+        out[k] = float(v.mean()) if v.size else math.nan
+    return out
 
 
 def sensitivity(root: Path, replications: int) -> Sensitivity:
