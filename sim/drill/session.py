@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -153,15 +154,18 @@ class _Cache:
     def __init__(self, size: int = 48):
         self.size = size
         self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()  # the app serves every browser session from threads
 
     def get(self, key: Any, make: Any) -> Any:
-        if key in self.items:
-            self.items.move_to_end(key)
-            return self.items[key]
-        value = make()
-        self.items[key] = value
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()  # outside the lock: two sessions may compute the same value once each
+        with self.lock:
+            self.items[key] = value
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
         return value
 
 
