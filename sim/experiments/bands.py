@@ -97,7 +97,8 @@ class ChunkBandsBuilder:
 class Bands:
     """Mean and p10/p50/p90 of every time series of one strategy, as replications arrive."""
 
-    def __init__(self) -> None:
+    def __init__(self, replications: int | None = None) -> None:
+        self._replications = replications  # no room is set aside for more samples than this
         self.names: list[str] = []
         self.step_h = 0.0
         self.times_h = np.zeros(0)
@@ -120,6 +121,8 @@ class Bands:
             self.step_h = part.step_h
             self.times_h = np.arange(part.total.shape[1]) * part.step_h
             cap = sample_cap(*part.total.shape)
+            if self._replications is not None:
+                cap = min(cap, self._replications)
             self._sample = np.zeros((cap, *part.total.shape), dtype=np.float32)
             self._filled = np.zeros(cap, dtype=bool)
         elif tuple(part.names) != tuple(self.names):

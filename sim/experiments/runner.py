@@ -49,7 +49,7 @@ class StrategyRuns:
         self._done = np.zeros(replications, dtype=bool)
         self._milestones: dict[str, np.ndarray] = {}
         self.contacts = 0
-        self.bands: Bands | None = Bands() if bands else None
+        self.bands: Bands | None = Bands(replications) if bands else None
         """Time-series bands (None when the run was asked for none)."""
 
     def add(self, result: ChunkResult) -> None:
