@@ -23,6 +23,8 @@ def test_no_incident_is_a_quiet_baseline() -> None:
     assert k["cancelled_planned"] == 0
     assert k["calls_unanswered"] == 0
     assert k["blocked_bed_days"] == 0
+    assert k["postponed_admissions"] == 0
+    assert k["cancelled_acute"] == 0
     assert k["lost_capacity_h"] == 0
     assert np.isnan(k["detected_at_h"]) and np.isnan(k["full_operation_at_h"])
     assert (rep.series["capacity:hospital"] == 1).all()

@@ -49,6 +49,7 @@ EXTRA_KPI_NAMES = (
     "acute_wait_mean_h",
     "calls_gave_up",
     "staff_mode_h",
+    "postponed_admissions",
     "admin_debt_peak_h",
     "contacts",
 )
@@ -217,6 +218,7 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         "calls": dict(first_attempts=0, attempts=0, answered=0, unanswered=0, gave_up=0, waiting=0, retrying=0),
     }
     blocked_total = np.zeros(n)
+    postponed_total = 0.0
     backlog_total = np.zeros(n)
     acute_wait_sum = 0.0
     acute_served = 0
@@ -226,7 +228,9 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         if u.beds is not None:
             beds = bed_flow(grid, u, cap[slot[(u.id, "discharge")]])
             add("blocked_beds", u.kind, beds.blocked)
+            add("postponed_admissions", u.kind, np.cumsum(beds.postponed))
             blocked_total += beds.blocked
+            postponed_total += float(beds.postponed.sum())
             free = beds.free_beds
         if u.acute is not None:
             ac = acute_flow(grid, u, cap[slot[(u.id, "acute")]], free, streams(f"acute:{u.id}"), budget)
@@ -367,6 +371,7 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         "acute_wait_mean_h": acute_wait_sum / acute_served if acute_served else nan,
         "calls_gave_up": float(ledger["calls"]["gave_up"]),
         "staff_mode_h": staff_h,
+        "postponed_admissions": postponed_total,
         "admin_debt_peak_h": float(debt_total.max()) if n else 0.0,
         "contacts": float(contacts),
     }

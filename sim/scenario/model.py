@@ -157,6 +157,9 @@ class Beds(Model):
     """Mean length of stay; sets how many patients become ready for discharge each day."""
     discharge_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("09:00-17:00"))
     """Hours in which discharges happen."""
+    elective_share: Fraction = 0.3
+    """Share of admissions that are planned (elective). When beds run short, elective admissions
+    are postponed first, so acute patients keep getting beds."""
     surge: Fraction = 0.0
     """Extra beds that can be opened in a crisis (överbeläggning), as a share of `beds`; they take
     admissions when the normal beds are full."""

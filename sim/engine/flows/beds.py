@@ -5,8 +5,10 @@ sent). Held-up patients are discharged at `catch_up` times the normal rate once 
 Occupancy is tracked as expected values per step (a fluid model): patients not yet ready become
 ready at rate 1/length_of_stay, during discharge hours; in normal operation admissions replace
 them one for one, so occupancy stays at its normal level. Blocked beds take the room of new
-admissions: admissions are limited by free beds, so occupancy never exceeds the beds, and acute
-patients who need a bed when none is free are diverted (see acute.py). Surge beds
+admissions: admissions are limited by free beds, so occupancy never exceeds the beds. Acute
+admissions come first; planned (elective) admissions, `elective_share` of the normal ones, are
+postponed when fewer beds are left than half a day's acute admissions, and acute patients who need a bed when none is free are
+diverted (see acute.py). Surge beds
 (`surge`, överbeläggning) add room beyond the normal beds."""
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from ..grid import TimeGrid
 @dataclass
 class BedResult:
     blocked: np.ndarray  # patients ready for discharge but still in a bed, after each step
-    free_beds: np.ndarray  # free beds at the start of each step
-    turned_away: np.ndarray  # admissions that found no free bed, per step (expected)
+    free_beds: np.ndarray  # beds an acute patient could get in each step (electives postponed first)
+    postponed: np.ndarray  # elective admissions postponed for want of a bed, per step (expected)
 
 
 def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> BedResult:
@@ -40,7 +42,9 @@ def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> 
     n = grid.n
     blocked = np.empty(n)
     free = np.empty(n)
-    turned = np.zeros(n)
+    postponed = np.zeros(n)
+    elective = b.elective_share
+    reserve = normal / (b.length_of_stay / 24) * (1 - elective) / 2
     waiting, held = normal, 0.0  # not yet ready; ready but held
     catch_up = b.catch_up
     for k in range(n):
@@ -56,9 +60,12 @@ def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> 
         out = min(held + ready, limit) if held > 0 or c < 0.999 else held + ready
         held = held + ready - out
         waiting -= ready
-        room = beds - waiting - held
-        admit = min(normal_out, max(0.0, room))
-        turned[k] = normal_out - admit
-        waiting += admit
+        room = max(0.0, beds - waiting - held)
+        free[k] = room
+        acute_admit = min(normal_out * (1 - elective), room)
+        # Electives leave room for the acute admissions of the next half day.
+        elective_admit = min(normal_out * elective, max(0.0, room - acute_admit - reserve))
+        postponed[k] = normal_out * elective - elective_admit
+        waiting += acute_admit + elective_admit
         blocked[k] = held
-    return BedResult(blocked, free, turned)
+    return BedResult(blocked, free, postponed)
