@@ -408,9 +408,9 @@ def incident_timeline(scenario: Scenario) -> go.Figure:
 # --------------------------------------------------------------------------- results over time
 
 
-def cancelled_over_time(exp: Any, kind: str | None = None, metric: str = "cancelled_planned") -> go.Figure:
-    """Cancelled planned visits, cumulative: the mean and the p10-p90 band, a line per strategy;
-    all unit kinds together, or one `kind`."""
+def _strategy_bands(exp: Any, kind: str | None, metric: str, y_title: str, focus: str | None) -> tuple[go.Figure, str]:
+    """A line per strategy with its p10-p90 band for one series (all unit kinds, or `kind`), and
+    the note that says whether the bands could be drawn."""
     sc = exp.scenario
     fig = go.Figure()
     partial = False
@@ -421,11 +421,18 @@ def cancelled_over_time(exp: Any, kind: str | None = None, metric: str = "cancel
             continue
         partial |= not complete
         _band_traces(fig, clock(sc.start, bands.times_h), band, strategy_label(sc, strategy), colour(i))
-    fig.update_layout(**LAYOUT, height=420, yaxis_title="visits cancelled (cumulative)")
-    _zoom(fig, focus_window(exp))
+    fig.update_layout(**LAYOUT, height=420, yaxis_title=y_title)
+    _zoom(fig, focus_window(exp, focus) if focus else focus_window(exp))
     note = "mean line, shaded p10-p90 over replications"
     if partial:
         note = "mean over replications; choose one unit kind to see the spread"
+    return fig, note
+
+
+def cancelled_over_time(exp: Any, kind: str | None = None, metric: str = "cancelled_planned") -> go.Figure:
+    """Cancelled planned visits, cumulative: the mean and the p10-p90 band, a line per strategy;
+    all unit kinds together, or one `kind`."""
+    fig, note = _strategy_bands(exp, kind, metric, "visits cancelled (cumulative)", None)
     label = KPI_LABELS.get(metric, metric.replace("_", " "))
     where = f": {KIND_LABELS.get(kind, kind)}" if kind else ""
     return _title(fig, f"{label} over time{where}", note)
@@ -484,21 +491,7 @@ def recovery_curve(exp: Any, strategy: str = "baseline") -> go.Figure:
 
 def backlog_burndown(exp: Any, kind: str | None = None, metric: str = "backlog") -> go.Figure:
     """Cancelled visits still waiting for a new time, a line per strategy: the backlog burning down."""
-    sc = exp.scenario
-    fig = go.Figure()
-    partial = False
-    for i, strategy in enumerate(exp.runs):
-        bands = _bands(exp, strategy)
-        band, complete = _total(bands, metric, kind)
-        if not band:
-            continue
-        partial |= not complete
-        _band_traces(fig, clock(sc.start, bands.times_h), band, strategy_label(sc, strategy), colour(i))
-    fig.update_layout(**LAYOUT, height=420, yaxis_title="visits waiting for a new time")
-    _zoom(fig, focus_window(exp, "normal"))
-    note = "mean line, shaded p10-p90 over replications"
-    if partial:
-        note = "mean over replications; choose one unit kind to see the spread"
+    fig, note = _strategy_bands(exp, kind, metric, "visits waiting for a new time", "normal")
     where = f": {KIND_LABELS.get(kind, kind)}" if kind else ""
     return _title(fig, f"Backlog of cancelled visits burning down{where}", note)
 

@@ -104,6 +104,7 @@ class CapacityModel:
         for i, s in enumerate(slots):
             self.entity_slots.setdefault(s.entity, []).append(i)
         self.unit_counts = {u.id: u.count for u in region.units}
+        self.acute_share = {u.id: u.acute.staff_share for u in region.units if u.acute}
 
         self.standins: list[Standin] = []
         self.standin_index: dict[str, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 
 import numpy as np
@@ -76,6 +76,3 @@ class TimeGrid:
         for i, c in enumerate(np.floor(self.clock_h).astype(int)):
             out[i] = per_hour[c : c + span].sum() if span <= 24 else span / 24
         return out
-
-    def datetime_at(self, t_h: float) -> datetime:
-        return self.start + timedelta(hours=float(t_h))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -103,7 +102,6 @@ def compile_plan(scenario: Scenario) -> Plan:
     if plan is not None and plan.scenario is scenario:
         return plan
     model = CapacityModel(scenario)
-    model.acute_share = {u.id: u.acute.staff_share for u in scenario.region.units if u.acute}
     grid = TimeGrid.for_horizon(scenario.start, scenario.horizon, scenario.resolution)
     days = scenario.horizon / 24
     per_day = sum(
@@ -401,7 +399,3 @@ def _is_reported(name: str) -> bool:
     if head == "readiness":
         return name.split(":")[1] in READINESS_LEVELS
     return head in ("backup", "detected", "full_operation") and not name.endswith(":ordered")
-
-
-def kpi_vector(rep: Replication, names: tuple[str, ...] = KPI_NAMES) -> list[Any]:
-    return [rep.kpis[k] for k in names]

@@ -41,7 +41,7 @@ def _step(node: Any, part: str, path: str, walked: list[str]) -> tuple[Any, Any]
     raise ChangeError(path, f"{where} is a value, not a mapping or list")
 
 
-def set_path(data: dict[str, Any], path: str, value: Any, *, known_fields: bool = True) -> None:
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set `path` in the plain-data form of a scenario (in place)."""
     parts = [p for p in path.split(".") if p]
     if not parts:

@@ -4,7 +4,6 @@ JSON Schema are generated from it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -735,7 +734,3 @@ class Scenario(Model):
     def hours(self, point: Any) -> float:
         """Hours from `start` of a TimePoint."""
         return point.hours_from(self.start)
-
-    @property
-    def start_dt(self) -> datetime:
-        return self.start

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -157,10 +157,6 @@ def parse_opening_hours(value: Any) -> OpeningHours:
     if close_h <= open_h:
         raise ValueError(f"opening hours {value!r} close before they open")
     return OpeningHours(open_h, close_h)
-
-
-def hours_between(a: datetime, b: datetime) -> float:
-    return (b - a) / timedelta(hours=1)
 
 
 Duration = Annotated[
