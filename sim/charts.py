@@ -17,32 +17,24 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .experiments.report import KPI_LABELS
-from .scenario.model import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES, Scenario
-
-PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22",
+from .graph import DependencyGraph
+from .scenario.model import Scenario
+from .vocabulary import (
+    BACKUP_COLOUR,
+    OUTAGE_COLOUR,
+    PALETTE,
+    READINESS_LEVELS,
+    READINESS_NAMES,
+    STAFF_COLOUR,
+    UNIT_KIND_NAMES,
+    UNIT_KINDS,
+    kpi_label,
+    series,
+    series_key,
 )
-KIND_COLOURS = {
-    "hospital": "#1f77b4",
-    "primary_care": "#2ca02c",
-    "dental": "#9467bd",
-    "other": "#8c564b",
-    "phone": "#ff7f0e",
-    "supplies": "#17becf",
-}
-KIND_LABELS = {
-    "hospital": "Hospitals",
-    "primary_care": "Primary care",
-    "dental": "Dental care",
-    "other": "Other units",
-    "phone": "Phone lines",
-    "supplies": "Supplies (ordering)",
-}
-OUTAGE_COLOUR = "rgba(214,39,40,0.10)"
-BACKUP_COLOUR = "rgba(44,160,44,0.55)"
-STAFF_COLOUR = "rgba(255,127,14,0.55)"
+
+KIND_COLOURS = {k.id: k.colour for k in UNIT_KINDS}
+KIND_LABELS = {k.id: k.label for k in UNIT_KINDS}
 LAYOUT = dict(
     template="plotly_white",
     margin=dict(l=60, r=20, t=70, b=70),
@@ -102,6 +94,7 @@ TOTAL_SUFFIXES = ("", ":all", ":total")
 
 def _band_names(bands: Any, metric: str) -> list[str]:
     """Series of `metric`: its total when the bands hold one, else one per kind."""
+    series(metric)
     for suffix in TOTAL_SUFFIXES:
         if metric + suffix in bands.names:
             return [metric + suffix]
@@ -110,6 +103,7 @@ def _band_names(bands: Any, metric: str) -> list[str]:
 
 def kinds_of(exp: Any, metric: str) -> list[str]:
     """Unit kinds with a `metric:KIND` series in the run, in the usual order."""
+    series(metric)
     found = {n.split(":", 1)[1] for r in exp.runs.values() if r.bands is not None
              for n in r.bands.names if n.startswith(metric + ":")} - {"all", "total"}
     return [k for k in KIND_COLOURS if k in found] + sorted(found - set(KIND_COLOURS))
@@ -119,7 +113,7 @@ def _total(bands: Any, metric: str, kind: str | None = None) -> tuple[dict[str, 
     """The band of `metric` for one kind, or summed over kinds. With a stored total it is exact;
     without one only the mean adds up, and the second value says the spread is missing."""
     if kind is not None:
-        name = f"{metric}:{kind}"
+        name = series_key(metric, kind)
         if name not in bands.names:
             return {}, True
         return {k: np.asarray(v, dtype=float) for k, v in bands.get(name).items()}, True
@@ -236,22 +230,7 @@ def _no_data(fig: go.Figure, message: str) -> go.Figure:
 def _system_layers(scenario: Scenario) -> dict[str, int]:
     """Column of each system: 0 for those that need nothing, then one more than their deepest
     need (the loader refuses cycles)."""
-    systems = {s.id: s for s in scenario.region.systems}
-    layer: dict[str, int] = {}
-
-    def depth(sid: str, seen: frozenset[str] = frozenset()) -> int:
-        if sid in layer:
-            return layer[sid]
-        s = systems.get(sid)
-        if s is None or sid in seen or not s.depends_on:
-            layer[sid] = 0
-            return 0
-        layer[sid] = 1 + max(depth(d.system, seen | {sid}) for d in s.depends_on)
-        return layer[sid]
-
-    for sid in systems:
-        depth(sid)
-    return layer
+    return DependencyGraph({s.id: [d.system for d in s.depends_on] for s in scenario.region.systems}).layers()
 
 
 def dependency_graph(scenario: Scenario) -> go.Figure:
@@ -433,7 +412,7 @@ def cancelled_over_time(exp: Any, kind: str | None = None, metric: str = "cancel
     """Cancelled planned visits, cumulative: the mean and the p10-p90 band, a line per strategy;
     all unit kinds together, or one `kind`."""
     fig, note = _strategy_bands(exp, kind, metric, "visits cancelled (cumulative)", None)
-    label = KPI_LABELS.get(metric, metric.replace("_", " "))
+    label = kpi_label(metric)
     where = f": {KIND_LABELS.get(kind, kind)}" if kind else ""
     return _title(fig, f"{label} over time{where}", note)
 
@@ -449,7 +428,7 @@ def recovery_curve(exp: Any, strategy: str = "baseline") -> go.Figure:
     kinds = [n.split(":", 1)[1] for n in bands.names if n.startswith("capacity:")]
     order = [k for k in KIND_COLOURS if k in kinds] + [k for k in kinds if k not in KIND_COLOURS]
     for kind in order:
-        band = {k: np.asarray(v, dtype=float) * 100 for k, v in bands.get(f"capacity:{kind}").items()}
+        band = {k: np.asarray(v, dtype=float) * 100 for k, v in bands.get(series_key("capacity", kind)).items()}
         _band_traces(fig, x, band, KIND_LABELS.get(kind, kind), KIND_COLOURS.get(kind, "#555555"),
                      hover_format=".0f")
 
@@ -601,7 +580,7 @@ def kpi_comparison(
     labels = _strategy_labels(summary, scenario)
     cols = max(1, min(cols, len(kpis)))
     rows = max(1, math.ceil(len(kpis) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[KPI_LABELS.get(k, k) for k in kpis],
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[kpi_label(k) for k in kpis],
                         vertical_spacing=0.22 if rows > 1 else 0.1)
     for j, kpi in enumerate(kpis):
         r, c = j // cols + 1, j % cols + 1
@@ -658,7 +637,7 @@ def paired_difference_chart(
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
     fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=160 + 60 * max(1, len(names)),
                       showlegend=False, xaxis_title=f"difference from {label(baseline)}")
-    return _title(fig, f"{KPI_LABELS.get(kpi, kpi)}: difference from {label(baseline)}",
+    return _title(fig, f"{kpi_label(kpi)}: difference from {label(baseline)}",
                   "dot: mean paired difference with 95% CI; thin line: p10-p90 of the differences")
 
 

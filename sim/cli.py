@@ -30,6 +30,10 @@ def _root() -> None:
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+SWEEP_KPIS = ("cancelled_planned", "lost_capacity_h", "time_to_full_operation_h")
+"""The KPIs a sweep shows unless --kpi names others."""
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     """Print a message for a person and exit; never a traceback."""
     typer.echo(message, err=True)
@@ -302,7 +306,7 @@ def sweep(
     _run_options(replications, seed)
     executor = _executor_options(executor, address, workers)
     names = _strategy_list(strategies, "--strategies")
-    shown = kpi or ["cancelled_planned", "lost_capacity_h", "time_to_full_operation_h"]
+    shown = kpi or list(SWEEP_KPIS)
     for k in shown:
         if k not in ALL_KPIS:
             fail(f"--kpi {k}: no such KPI (KPIs: {', '.join(ALL_KPIS)})")

@@ -59,7 +59,7 @@ def test_vasterbotten_expected_times(vbn):
     staff = t["readiness:stabslage:start"]
     assert staff.date() == datetime(2024, 1, 22).date() and 12 <= staff.hour < 18
     assert t["system:ordering-system:restored"].date() == datetime(2024, 1, 25).date()
-    assert t["action:ticket-discharge:start"].date() == datetime(2024, 1, 25).date()
+    assert t["action:ticket-discharge:started"].date() == datetime(2024, 1, 25).date()
     assert t["action:ticket-discharge:in_effect"].date() == datetime(2024, 1, 29).date()
     assert t["readiness:stabslage:end"].date() == datetime(2024, 2, 1).date()
     assert t["system:discharge-system:restored"].date() == datetime(2024, 2, 2).date()

@@ -7,7 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from sim.scenario.model import UNIT_KIND_NAMES, Scenario
+from sim.scenario.model import Scenario
+from sim.vocabulary import UNIT_KIND_NAMES
 
 TEXT_DIR = Path(__file__).resolve().parent / "text"
 CHART_CONFIG = {"displaylogo": False}

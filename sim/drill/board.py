@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import compile_plan
-from ..scenario.model import READINESS_LEVELS, READINESS_NAMES
+from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .play import EPS
 from .session import Drill
 

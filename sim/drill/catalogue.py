@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..scenario.model import READINESS_LEVELS, READINESS_NAMES, Action, Scenario
+from ..scenario.model import Action, Scenario
 from ..scenario.quantities import format_duration
+from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 
 
 @dataclass(frozen=True)

@@ -10,24 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..vocabulary import PALETTE, UNIT_KIND, UNIT_KINDS, kind_colour, series
 from .session import Band, Drill, series_of
-
-KIND_NAMES = {
-    "hospital": "Hospitals",
-    "primary_care": "Primary care",
-    "dental": "Dental care",
-    "other": "Other units",
-    "phone": "Phone lines",
-    "supplies": "Ordering",
-}
-COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
-SERIES_TITLES = {
-    "capacity": ("Capacity by kind of unit", "share of normal"),
-    "cancelled_planned": ("Cancelled planned visits (cumulative)", "visits"),
-    "calls_unanswered": ("Unanswered calls (cumulative)", "calls"),
-    "acute_queue": ("Acute patients waiting", "patients"),
-    "backlog": ("Visits waiting to be rebooked", "visits"),
-}
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -58,10 +42,12 @@ def situation_figure(drill: Drill, name: str, band: Band | None = None, *, marke
     step = rep.step_h
     shown = played.steps_until(drill.clock_h)
     fig = go.Figure()
-    series = series_of(rep, name)
-    for i, (key, values) in enumerate(sorted(series.items(), key=lambda kv: _kind_rank(kv[0]))):
-        colour = COLOURS[i % len(COLOURS)]
-        label = KIND_NAMES.get(key.split(":", 1)[1], key) if ":" in key else SERIES_TITLES[name][0].split(" (")[0]
+    parts = series_of(rep, name)
+    spec = series(name)
+    for i, (key, values) in enumerate(sorted(parts.items(), key=lambda kv: _kind_rank(kv[0]))):
+        kind = key.split(":", 1)[1] if ":" in key else None
+        colour = kind_colour(kind) if kind is not None else PALETTE[i % len(PALETTE)]
+        label = UNIT_KIND[kind].label if kind in UNIT_KIND else spec.label.split(" (")[0]
         x_all = _times(drill, len(values), step)
         if band is not None and key in band.series:
             b = band.series[key]
@@ -95,7 +81,7 @@ def situation_figure(drill: Drill, name: str, band: Band | None = None, *, marke
             )
         for e in drill.entries:
             fig.add_vline(x=drill.when(e.t_h), line={"color": "#2ca02c", "width": 1, "dash": "dot"})
-    title, unit = SERIES_TITLES[name]
+    title, unit = spec.label, spec.unit
     fig.update_layout(
         title={"text": title, "font": {"size": 14}},
         height=320,
@@ -110,7 +96,7 @@ def situation_figure(drill: Drill, name: str, band: Band | None = None, *, marke
 
 def _kind_rank(key: str) -> int:
     kind = key.split(":", 1)[1] if ":" in key else key
-    order = list(KIND_NAMES)
+    order = [k.id for k in UNIT_KINDS]
     return order.index(kind) if kind in order else len(order)
 
 
@@ -132,7 +118,7 @@ def compare_figure(columns: list[tuple[str, dict[str, dict[str, float]]]], kpis:
         hi = np.array([s.get("p90", math.nan) for s in stats], dtype=float)
         fig.add_trace(
             go.Bar(
-                x=xs, y=mid, marker_color=[COLOURS[i % len(COLOURS)] for i in range(len(xs))],
+                x=xs, y=mid, marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(xs))],
                 error_y={"type": "data", "symmetric": False, "array": np.nan_to_num(hi - mid), "arrayminus": np.nan_to_num(mid - lo)},
                 showlegend=False, hovertemplate="%{x}: %{y:,.1f}<extra></extra>",
             ),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .evaluate import Check, checklist
 from .report import cell, fmt, timeline_rows
-from .session import DEFAULT_REPLICATIONS, OUTCOME_KPIS, Drill, kpi_stats
+from .session import DEFAULT_REPLICATIONS, OUTCOME_KPIS, Drill, kpi_columns, kpi_stats
 
 
 @dataclass
@@ -121,7 +121,7 @@ def html_comparison(c: Comparison) -> str:
 
     e = html.escape
     an, bn = _names(c)
-    kpis = [(k, label.strip()) for k, label, _p in OUTCOME_KPIS if k in ("cancelled_planned", "cancelled_at_door", "calls_unanswered", "staff_mode_h")]
+    kpis = kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "staff_mode_h")
     fig = compare_figure([(f"A: {an}", c.a.stats), (f"B: {bn}", c.b.stats)], kpis)
     md_rows = c.rows()
     parts = [

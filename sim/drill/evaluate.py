@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..scenario.model import READINESS_LEVELS, Action, ExpectedAction
+from ..scenario.model import Action, ExpectedAction
+from ..vocabulary import READINESS_LEVELS
 from .session import EPS, Drill, span_text
 
 Status = Literal["met", "late", "missed", "open", "not_applicable"]

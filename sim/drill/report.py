@@ -14,7 +14,7 @@ from typing import Any
 from ..engine import replication_seed, simulate
 from ..scenario.changes import apply_strategy
 from .evaluate import Check, checklist
-from .session import _CACHE, DEFAULT_REPLICATIONS, OUTCOME_KPIS, Drill, kpi_stats
+from .session import _CACHE, DEFAULT_REPLICATIONS, OUTCOME_KPIS, Drill, kpi_columns, kpi_stats
 
 SECTIONS = (
     "Objectives",
@@ -221,7 +221,7 @@ def html_report(report: Report) -> str:
         f.update_layout(xaxis={"range": [d.when(d.start_h), d.when(min(d.horizon_h, max(d.clock_h, d.start_h + 12)))]})
     outcome_fig = compare_figure(
         [(c.name, c.stats) for c in report.outcomes],
-        [(k, label.strip()) for k, label, _p in OUTCOME_KPIS if k in ("cancelled_planned", "cancelled_at_door", "calls_unanswered", "time_to_full_operation_h")],
+        kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "time_to_full_operation_h"),
     )
     config = {"displaylogo": False, "responsive": True}
 

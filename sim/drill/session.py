@@ -26,6 +26,7 @@ import numpy as np
 from ..engine import Control, TimedAction, replication_seed
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
 from ..scenario.model import Action, Condition, DecisionPoint, Inject, Scenario
+from ..vocabulary import TOTAL, kpi, series, series_key
 from .catalogue import describe_action
 from .play import EPS, Played, play
 
@@ -439,7 +440,7 @@ class Drill:
             raise DrillError(f"decision point {dp.id!r} is not open at {self.clock_text()} ({when})")
 
     def _check_action(self, action: Action) -> None:
-        from ..scenario.model import READINESS_LEVELS
+        from ..vocabulary import READINESS_LEVELS
 
         sc = self.scenario
         t = action.target
@@ -524,18 +525,31 @@ class Drill:
 
 # --------------------------------------------------------------------------- outcomes
 
-OUTCOME_KPIS = (
-    ("cancelled_planned", "Cancelled planned visits", "{:,.0f}"),
-    ("cancelled_at_door", "  of which at the door (patient not told)", "{:,.0f}"),
-    ("calls_unanswered", "Unanswered calls", "{:,.0f}"),
-    ("acute_wait_mean_h", "Acute mean wait (h)", "{:.2f}"),
-    ("cancelled_acute", "Acute patients diverted", "{:,.1f}"),
-    ("blocked_bed_days", "Blocked bed-days", "{:,.1f}"),
-    ("lost_capacity_h", "Lost capacity (equivalent outage hours)", "{:.2f}"),
-    ("time_to_full_operation_h", "Time to full operation (h)", "{:.1f}"),
-    ("staff_mode_h", "Time in staff mode (h)", "{:.1f}"),
-    ("backlog_at_end", "Backlog at the end", "{:,.0f}"),
+_OUTCOME_FORMATS = (
+    ("cancelled_planned", "{:,.0f}"),
+    ("cancelled_at_door", "{:,.0f}"),
+    ("calls_unanswered", "{:,.0f}"),
+    ("acute_wait_mean_h", "{:.2f}"),
+    ("cancelled_acute", "{:,.1f}"),
+    ("blocked_bed_days", "{:,.1f}"),
+    ("lost_capacity_h", "{:.2f}"),
+    ("time_to_full_operation_h", "{:.1f}"),
+    ("staff_mode_h", "{:.1f}"),
+    ("backlog_at_end", "{:,.0f}"),
 )
+
+
+def _outcome_label(name: str) -> str:
+    spec = kpi(name)
+    return f"  {spec.part_label}" if spec.part_label else spec.label
+
+
+OUTCOME_KPIS = tuple((name, _outcome_label(name), pattern) for name, pattern in _OUTCOME_FORMATS)
+
+
+def kpi_columns(*names: str) -> list[tuple[str, str]]:
+    """(KPI, label) of some of the outcome's KPIs, for a chart of small multiples."""
+    return [(name, _outcome_label(name).strip()) for name in names]
 """The KPIs a drill's outcome is told in, with their labels and formats."""
 
 
@@ -570,16 +584,19 @@ class WhatIf:
     stats: dict[str, dict[str, float]]
 
 
-BAND_SERIES = ("capacity", "cancelled_planned", "calls_unanswered", "acute_queue", "backlog")
+BAND_SERIES = tuple(
+    series(n).name for n in ("capacity", "cancelled_planned", "calls_unanswered", "acute_queue", "backlog")
+)
 """Series the situation picture draws: capacity per kind of unit, the rest summed over kinds."""
 
 
 def series_of(rep: Any, name: str) -> dict[str, np.ndarray]:
     """`capacity` per kind of unit (`capacity:hospital`...), other names over all kinds (the
     engine's `NAME:all` where it gives one, else the sum of the kinds)."""
-    if name == "capacity":
+    spec = series(name)
+    if spec.name == "capacity":
         return {k: v for k, v in rep.series.items() if k.startswith("capacity:") and not k.endswith(":all")}
-    total = rep.series.get(f"{name}:all")
+    total = rep.series.get(series_key(name, TOTAL))
     if total is not None:
         return {name: total}
     parts = [v for k, v in rep.series.items() if k.startswith(f"{name}:")]

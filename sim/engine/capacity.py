@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..graph import DependencyGraph
 from ..scenario.model import Dependency, Scenario
 
 
@@ -72,7 +73,8 @@ class CapacityModel:
         region = scenario.region
         self.system_ids = [s.id for s in region.systems]
         self.sys_index = {sid: i for i, sid in enumerate(self.system_ids)}
-        self.order = self._topological(scenario)
+        graph = DependencyGraph({s.id: [d.system for d in s.depends_on] for s in region.systems})
+        self.order = [self.sys_index[sid] for sid in graph.order()]
         self.sys_deps = [
             tuple((self.sys_index[d.system], d.remaining) for d in s.depends_on) for s in region.systems
         ]
@@ -140,39 +142,14 @@ class CapacityModel:
         ]
         self.kinds = sorted({s.kind for s in slots}, key=_kind_order)
         # Every system each slot depends on, directly or through other systems.
-        above: dict[int, set[int]] = {}
-        for i in self.order:
-            above[i] = {i}.union(*(above[j] for j, _ in self.sys_deps[i]))
         self.slot_roots: list[frozenset[int]] = [
-            frozenset().union(*(above[j] for j, _ in s.deps)) if s.deps else frozenset() for s in slots
+            frozenset(self.sys_index[sid] for sid in graph.upstream(self.system_ids[j] for j, _ in s.deps))
+            for s in slots
         ]
 
     # ------------------------------------------------------------------ structure
     def _deps(self, deps: list[Dependency]) -> tuple[tuple[int, float], ...]:
         return tuple((self.sys_index[d.system], d.remaining) for d in deps)
-
-    def _topological(self, scenario: Scenario) -> list[int]:
-        ids = [s.id for s in scenario.region.systems]
-        index = {sid: i for i, sid in enumerate(ids)}
-        deps = {s.id: [d.system for d in s.depends_on] for s in scenario.region.systems}
-        order: list[int] = []
-        state: dict[str, int] = {}
-
-        def visit(sid: str, path: list[str]) -> None:
-            if state.get(sid) == 2:
-                return
-            if state.get(sid) == 1:
-                cycle = " -> ".join([*path[path.index(sid):], sid])
-                raise ValueError(f"dependency cycle among systems: {cycle}")
-            state[sid] = 1
-            for d in deps[sid]:
-                visit(d, [*path, sid])
-            state[sid] = 2
-            order.append(index[sid])
-
-        for sid in ids:
-            visit(sid, [])
-        return order
 
     def _add_standin(self, key, systems, covers, capacity, compliance, f_after, f_loss, f_floor, rollout) -> None:
         sys_set = frozenset(self.sys_index[s] for s in systems)

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..scenario.model import READINESS_LEVELS, READINESS_NAMES, Action, Scenario
+from ..scenario.model import Action, Scenario
+from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .budget import Budget
 from .capacity import CapacityModel, CapacityState
 from .streams import Streams

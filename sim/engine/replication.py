@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.model import READINESS_LEVELS, Scenario
+from ..scenario.model import Scenario
+from ..vocabulary import (
+    EXTRA_KPI_NAMES,
+    KPI_NAMES,
+    SERIES,
+    TIME_KPIS,
+    is_reported,
+)
 from .budget import Budget
 from .capacity import CapacityModel
 from .flows.acute import acute_flow
@@ -22,48 +29,9 @@ from .grid import TimeGrid
 from .incident import Control, Event, IncidentRun, IncidentTimeline
 from .streams import Streams
 
-KPI_NAMES = (
-    "cancelled_planned",
-    "cancelled_acute",
-    "rebooked",
-    "backlog_at_end",
-    "calls_unanswered",
-    "blocked_bed_days",
-    "stockout_unit_hours",
-    "lost_capacity_h",
-    "detected_at_h",
-    "full_operation_at_h",
-    "normal_at_h",
-    "time_to_detect_h",
-    "time_to_full_operation_h",
-    "time_to_normal_h",
-)
-"""The KPIs every run reports, by these exact names."""
+__all__ = ["EXTRA_KPI_NAMES", "KPI_NAMES", "TIME_KPIS", "Replication", "simulate", "simulate_with_timeline"]
 
-EXTRA_KPI_NAMES = (
-    "planned_booked",
-    "cancelled_ahead",
-    "cancelled_at_door",
-    "acute_arrivals",
-    "acute_wait_mean_h",
-    "calls_gave_up",
-    "staff_mode_h",
-    "postponed_admissions",
-    "admin_debt_peak_h",
-    "contacts",
-)
-"""Further KPIs, for the charts and the drill."""
-
-TIME_KPIS = frozenset(
-    {"detected_at_h", "full_operation_at_h", "normal_at_h", "time_to_detect_h",
-     "time_to_full_operation_h", "time_to_normal_h"}
-)
-"""KPIs that are a moment: NaN in a replication where it never happened."""
-
-
-TOTALLED = frozenset(
-    {"cancelled_planned", "backlog", "rebooked", "acute_queue", "cancelled_acute", "admin_debt", "blocked_beds"}
-)
+TOTALLED = frozenset(s.name for s in SERIES if s.totalled)
 """Series also given summed over unit kinds, as `METRIC:all`."""
 
 
@@ -373,7 +341,7 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         "admin_debt_peak_h": float(debt_total.max()) if n else 0.0,
         "contacts": float(contacts),
     }
-    milestones = {k: v for k, v in tl.milestones.items() if _is_reported(k)}
+    milestones = {k: v for k, v in tl.milestones.items() if is_reported(k)}
     if normal is not None:
         milestones["normal"] = normal
     standin_use = {k: [(a, b) for a, b, _ in v] for k, v in tl.standin_use.items()}
@@ -390,12 +358,3 @@ def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -
         standin_use=standin_use,
         readiness=tuple(tl.readiness),
     )
-
-
-def _is_reported(name: str) -> bool:
-    head = name.split(":", 1)[0]
-    if head in ("system", "action"):
-        return name.endswith((":restored", ":in_effect"))
-    if head == "readiness":
-        return name.split(":")[1] in READINESS_LEVELS
-    return head in ("backup", "detected", "full_operation") and not name.endswith(":ordered")

@@ -5,24 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-KPI_LABELS = {
-    "cancelled_planned": "Cancelled planned visits",
-    "cancelled_acute": "Acute patients diverted",
-    "rebooked": "Rebooked visits",
-    "backlog_at_end": "Backlog at end",
-    "calls_unanswered": "Unanswered calls",
-    "blocked_bed_days": "Blocked bed-days",
-    "stockout_unit_hours": "Stock-out unit-hours",
-    "lost_capacity_h": "Lost capacity (equiv. outage h)",
-    "detected_at_h": "Detected at (h)",
-    "full_operation_at_h": "Full operation at (h)",
-    "normal_at_h": "Back to normal at (h)",
-    "time_to_detect_h": "Time to detect (h)",
-    "time_to_full_operation_h": "Time to full operation (h)",
-    "time_to_normal_h": "Time to normal (h)",
-    "staff_mode_h": "Time in staff mode (h)",
-    "acute_wait_mean_h": "Acute mean wait (h)",
-}
+from ..vocabulary import TABLE_KPIS, kpi_label
+
+KPI_LABELS = {name: kpi_label(name) for name in TABLE_KPIS}
+"""The KPIs of the tables, in order, with their labels."""
 
 
 def fmt(x: Any) -> str:

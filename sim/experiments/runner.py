@@ -18,6 +18,7 @@ import numpy as np
 from ..engine import replication_seed, simulate
 from ..scenario.changes import apply_strategy
 from ..scenario.model import Scenario
+from ..vocabulary import MILESTONE_FORMS, is_milestone
 from .bands import Bands
 from .executors import DEFAULT_EXECUTOR, StopRequest, check_options, execute
 from .stats import difference_summary, welch_difference
@@ -86,6 +87,8 @@ class StrategyRuns:
         return sorted(self._milestones)
 
     def milestone(self, name: str) -> np.ndarray:
+        if not is_milestone(name):
+            raise KeyError(f"{name!r} is not a milestone (forms: {', '.join(MILESTONE_FORMS)})")
         values = self._milestones.get(name)
         if values is None:
             return np.full(self.replications, np.nan)

@@ -13,24 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..graph import DependencyGraph
+from ..vocabulary import MILESTONE_FORM, MILESTONE_FORMS, READINESS_LEVELS, SINGLE_MILESTONES
 from .changes import ChangeError, scenario_data, set_path
-from .model import READINESS_LEVELS, Action, Condition, Scenario
+from .model import Action, Condition, Scenario
 from .problems import Problem, Sources, display_path, problems_from_validation, suggest
 from .yamlsafe import Path_
-
-MILESTONE_FORMS = (
-    "detected",
-    "diagnosis",
-    "first_failure",
-    "full_operation",
-    "system:ID:restored",
-    "incident:ID:failure|detected|diagnosed",
-    "readiness:LEVEL:start|end",
-    "backup:ID:active|ended",
-    "action:ID:started|in_effect",
-    "inject:ID",
-)
-"""Milestones a condition or an expected action can count from."""
 
 MAX_CHANGE_TRIES = 300
 """Most times the changes of strategies and drill options are tried out on the scenario."""
@@ -266,49 +254,20 @@ def _duplicates(
 
 def _cycles(s: Scenario) -> Iterator[Finding]:
     """Cycles among systems' depends_on, each reported once as `a -> b -> a` (no recursion)."""
-    graph: dict[str, list[str]] = {}
+    needs: dict[str, list[str]] = {}
     edge_path: dict[tuple[str, str], Path_] = {}
     for i, system in enumerate(s.region.systems):
-        graph.setdefault(system.id, [])
+        needs.setdefault(system.id, [])
         for j, dep in enumerate(system.depends_on):
-            graph[system.id].append(dep.system)
+            needs[system.id].append(dep.system)
             edge_path.setdefault(
                 (system.id, dep.system), ("region", "systems", i, "depends_on", j, "system")
             )
-    state: dict[str, int] = {}  # 1 on the current path, 2 done
-    reported: set[frozenset[str]] = set()
-    for root in graph:
-        if state.get(root):
-            continue
-        stack: list[tuple[str, Iterator[str]]] = [(root, iter(graph[root]))]
-        on_path = [root]
-        state[root] = 1
-        while stack:
-            node, children = stack[-1]
-            nxt = next(children, None)
-            if nxt is None:
-                stack.pop()
-                on_path.pop()
-                state[node] = 2
-                continue
-            if nxt not in graph:
-                continue  # unknown ids are reported on their own
-            if state.get(nxt) == 1:
-                cycle = on_path[on_path.index(nxt) :] + [nxt]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
-                    yield (
-                        edge_path[(cycle[0], cycle[1])],
-                        (
-                            f"dependency cycle: {' -> '.join(cycle)}; systems cannot depend on each "
-                            "other in a circle"
-                        ),
-                    )
-            elif not state.get(nxt):
-                state[nxt] = 1
-                on_path.append(nxt)
-                stack.append((nxt, iter(graph[nxt])))
+    for cycle in DependencyGraph(needs).cycles():
+        yield (
+            edge_path[(cycle[0], cycle[1])],
+            f"dependency cycle: {' -> '.join(cycle)}; systems cannot depend on each other in a circle",
+        )
 
 
 def _action(path: Path_, act: Action, names: dict[str, set[str]]) -> Iterator[Finding]:
@@ -336,17 +295,13 @@ def milestone_problem(text: str, names: dict[str, set[str]]) -> str | None:
     parts = text.split(":")
     forms = ", ".join(MILESTONE_FORMS)
     if len(parts) == 1:
-        singles = {"detected", "diagnosis", "first_failure", "full_operation"}
+        singles = set(SINGLE_MILESTONES)
         if text in singles:
             return None
         return f"{text!r} is not a milestone{suggest(text, singles, list_them=0)}; write one of {forms}"
+    known_ids = {**names, "levels": set(READINESS_LEVELS)}
     kinds: dict[str, tuple[str, set[str], set[str] | None]] = {
-        "system": ("system", names["systems"], {"restored"}),
-        "incident": ("incident", names["incidents"], {"failure", "detected", "diagnosed"}),
-        "readiness": ("readiness level", set(READINESS_LEVELS), {"start", "end"}),
-        "backup": ("backup routine", names["backups"], {"active", "ended"}),
-        "action": ("recovery action", names["actions"], {"started", "in_effect"}),
-        "inject": ("inject", names["injects"], None),
+        f.head: (f.names, known_ids[f.refers_to], set(f.events) or None) for f in MILESTONE_FORM.values()
     }
     kind = parts[0]
     if kind not in kinds:

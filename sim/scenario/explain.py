@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..graph import DependencyGraph
+from ..vocabulary import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES
 from .model import (
-    READINESS_LEVELS,
-    READINESS_NAMES,
-    UNIT_KIND_NAMES,
     Dependency,
     RestorationStage,
     Scenario,
@@ -194,12 +193,6 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
         out.append(Expected(f"incident:{inc.id}:failure", at, f"{inc.id}: failure", ", ".join(f.system for f in inc.failed)))
         out.append(Expected(f"incident:{inc.id}:detected", det, f"{inc.id}: detected", describe_dist(inc.detection_delay) + " after the failure"))
         out.append(Expected(f"incident:{inc.id}:diagnosed", diag, f"{inc.id}: diagnosis done", describe_dist(inc.diagnosis) + " after detection"))
-        if inc.vendor_escalation is not None:
-            ve = inc.vendor_escalation
-            out.append(Expected(
-                f"incident:{inc.id}:repair-start", start_repair, f"{inc.id}: repair starts",
-                f"vendor escalation with probability {pct(ve.probability)}, {describe_dist(ve.delay)}",
-            ))
         verif = inc.verification.mean
         for f in inc.failed:
             if f.repair is not None:
@@ -275,10 +268,8 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
             continue
         s = action_start[a.id]
         eff = s + a.lead_time.mean
-        out.append(Expected(f"action:{a.id}:start", s, f"{a.id}: work starts", _start_text(a.start)))
+        out.append(Expected(f"action:{a.id}:started", s, f"{a.id}: work starts", _start_text(a.start)))
         out.append(Expected(f"action:{a.id}:in_effect", eff, f"{a.id}: in effect ({a.kind})", f"lead time {describe_dist(a.lead_time)}"))
-        if a.rollout > 0:
-            out.append(Expected(f"action:{a.id}:full", eff + a.rollout, f"{a.id}: fully rolled out", f"rollout {fmt_hours(a.rollout)}"))
 
     for sid, t in restored.items():
         how = restored_by.get(sid) or _restored_how(scenario, sid)
@@ -476,6 +467,10 @@ def _region(sc: Scenario) -> list[str]:
     return lines
 
 
+TREE_WIDTH = 24
+"""Levels of the dependency tree drawn with their own indentation; deeper ones are folded."""
+
+
 def _tree(sc: Scenario) -> list[str]:
     r = sc.region
     failing: dict[str, list[str]] = {}
@@ -483,68 +478,52 @@ def _tree(sc: Scenario) -> list[str]:
         for f in inc.failed:
             failing.setdefault(f.system, []).append(inc.id)
     by_id = {s.id: s for s in r.systems}
-    children: dict[str, list[tuple[str, str, str]]] = {s.id: [] for s in r.systems}
+    needs: dict[str, list[str]] = {s.id: [d.system for d in s.depends_on] for s in r.systems}
+    effects: dict[tuple[str, str], str] = {}
+    leaves: dict[str, str] = {}
+
+    def leaf(key: str, text: str, deps: list[Any]) -> None:
+        known = [d for d in deps if d.system in by_id]
+        if known:
+            needs[key], leaves[key] = [d.system for d in known], text
+            effects.update({(d.system, key): effect_text(d) for d in known})
+
     for s in r.systems:
-        for d in s.depends_on:
-            if d.system in children:
-                children[d.system].append(("system", s.id, effect_text(d)))
+        effects.update({(d.system, s.id): effect_text(d) for d in s.depends_on})
     for u in r.units:
-        for d in u.depends_on:
-            if d.system in children:
-                count = f" x{u.count}" if u.count > 1 else ""
-                children[d.system].append(("unit", f"{u.id}{count}", effect_text(d)))
+        leaf(f"unit:{u.id}", f"unit {u.id}" + (f" x{u.count}" if u.count > 1 else ""), list(u.depends_on))
     for p in r.phone_lines:
-        for d in p.depends_on:
-            if d.system in children:
-                count = f" x{p.count}" if p.count > 1 else ""
-                children[d.system].append(("phone line", f"{p.id}{count}", effect_text(d)))
+        leaf(f"phone:{p.id}", f"phone line {p.id}" + (f" x{p.count}" if p.count > 1 else ""), list(p.depends_on))
     for c in r.consumables:
         users = [f"{u.id}" for u in r.units if c.id in u.consumables]
-        for d in c.depends_on:
-            if d.system in children:
-                label = f"{c.id}" + (f" (used by {', '.join(users)})" if users else "")
-                children[d.system].append(("ordering of", label, effect_text(d)))
+        leaf(f"ordering:{c.id}", f"ordering of {c.id}" + (f" (used by {', '.join(users)})" if users else ""),
+             list(c.depends_on))
 
     lines = [
         "",
         "Dependencies (a system that is down stops or reduces everything below it; systems are",
         "applications unless marked platform or supplier)",
     ]
-    shown: set[str] = set()
-
-    def node(sid: str, prefix: str, last: bool, effect: str | None, top: bool) -> None:
-        s = by_id[sid]
+    graph = DependencyGraph(needs)
+    for t in graph.tree(TREE_WIDTH):
+        deeper = t.depth > len(t.lasts)  # levels beyond the width are folded into one mark
+        prefix = INDENT + ("┆  " if deeper else "") + "".join("   " if last else "│  " for last in t.lasts[:-1])
+        effect = effects.get((t.parent, t.node)) if t.parent is not None else None
+        if t.node in leaves:
+            lines.append(f"{prefix}{'└─ ' if t.lasts[-1] else '├─ '}{leaves[t.node]} - {effect}")
+            continue
+        s = by_id[t.node]
         fails = ""
-        if sid in failing:
-            fails = "  << fails" + (f" ({', '.join(failing[sid])})" if len(sc.incidents) > 1 else "")
+        if t.node in failing:
+            fails = "  << fails" + (f" ({', '.join(failing[t.node])})" if len(sc.incidents) > 1 else "")
         kind = "" if s.kind == "application" else f" [{s.kind}]"
-        head = f"{sid}: {s.name}{kind}" + (f" - {effect}" if effect else "")
-        if top:
+        head = f"{t.node}: {s.name}{kind}" + (f" - {effect}" if effect else "")
+        if not t.lasts:
             lines.append(f"{INDENT}{head}{fails}")
-            child_prefix = INDENT
         else:
-            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{head}{fails}")
-            child_prefix = prefix + ("   " if last else "│  ")
-        if sid in shown:
-            if children[sid]:
-                lines.append(f"{child_prefix}└─ (see above)")
-            return
-        shown.add(sid)
-        kids = children[sid]
-        for i, (what, name, eff) in enumerate(kids):
-            is_last = i == len(kids) - 1
-            if what == "system":
-                node(name, child_prefix, is_last, eff, False)
-            else:
-                lines.append(f"{child_prefix}{'└─ ' if is_last else '├─ '}{what} {name} - {eff}")
-
-    roots = [s.id for s in r.systems if not any(d.system in by_id for d in s.depends_on)]
-    for sid in roots:
-        node(sid, INDENT, True, None, True)
-    # Systems only reachable through a cycle (refused by validation) are still listed.
-    for s in r.systems:
-        if s.id not in shown:
-            node(s.id, INDENT, True, None, True)
+            lines.append(f"{prefix}{'└─ ' if t.lasts[-1] else '├─ '}{head}{fails}")
+        if t.repeated and graph.feeds[t.node]:
+            lines.append(f"{prefix}{'   ' if t.lasts[-1] else '│  '}└─ (see above)" if t.lasts else f"{INDENT}└─ (see above)")
     unused = [u.id for u in r.units if not u.depends_on]
     if unused:
         lines.append(f"{INDENT}No IT dependencies: {', '.join(unused)}")

@@ -15,6 +15,11 @@ from pydantic import (
     model_validator,
 )
 
+from ..vocabulary import (
+    RaisedLevelId,
+    ReadinessId,
+    UnitKindId,
+)
 from .distributions import DurationDist
 from .quantities import (
     DateTimeField,
@@ -33,23 +38,9 @@ Id = Annotated[
 Fraction = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 
-READINESS_LEVELS = ("normallage", "stabslage", "forstarkningslage", "katastroflage")
-"""The readiness ladder, lowest first (normalläge, stabsläge, förstärkningsläge, katastrofläge)."""
-READINESS_NAMES = {
-    "normallage": "normalläge",
-    "stabslage": "stabsläge",
-    "forstarkningslage": "förstärkningsläge",
-    "katastroflage": "katastrofläge",
-}
-RaisedLevel = Literal["stabslage", "forstarkningslage", "katastroflage"]
-ReadinessLevel = Literal["normallage", "stabslage", "forstarkningslage", "katastroflage"]
-UnitKind = Literal["hospital", "primary_care", "dental", "other"]
-UNIT_KIND_NAMES = {
-    "hospital": "hospitals",
-    "primary_care": "primary-care centres (vårdcentraler)",
-    "dental": "dental clinics (folktandvård)",
-    "other": "other units",
-}
+RaisedLevel = RaisedLevelId
+ReadinessLevel = ReadinessId
+UnitKind = UnitKindId
 CareService = Literal["acute", "planned", "discharge"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..vocabulary import READINESS_LEVELS
 from .checks import MILESTONE_FORMS
-from .model import READINESS_LEVELS, Scenario
+from .model import Scenario
 from .problems import _models_in
 from .quantities import CLOCK_PATTERN, DATETIME_PATTERN, DURATION_PATTERN
 from .yamlsafe import MAX_DEPTH

@@ -26,6 +26,7 @@ from sim.drill.session import (
     DrillError,
     Improvement,
     default_start_h,
+    kpi_columns,
 )
 from sim.drill.store import DrillStore, StoredDrill, StoreError
 from sim.scenario.model import Action
@@ -246,7 +247,7 @@ def show_preview(preview) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
     fig = compare_figure(
         [(p.label, p.stats) for p in preview],
-        [(k, label.strip()) for k, label, _ in OUTCOME_KPIS if k in ("cancelled_at_door", "calls_unanswered", "time_to_full_operation_h", "staff_mode_h")],
+        kpi_columns("cancelled_at_door", "calls_unanswered", "time_to_full_operation_h", "staff_mode_h"),
     )
     view.chart(fig, f"drill-preview-{preview[0].option}")
 

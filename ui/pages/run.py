@@ -7,10 +7,12 @@ import streamlit as st
 
 from sim import charts
 from sim.experiments.report import fmt
+from sim.vocabulary import kpi_label
 from ui import runs, state, view
 from ui.settings import LIMITS
 
 SETTINGS = "run_settings"
+HEADLINE_KPIS = ("cancelled_planned", "time_to_full_operation_h")
 
 
 def headline(result: state.RunResult) -> None:
@@ -21,8 +23,8 @@ def headline(result: state.RunResult) -> None:
     for col, (strategy, v) in zip(cols, s["strategies"].items(), strict=False):
         k = v["kpis"]
         col.markdown(f"**{charts.strategy_label(exp.scenario, strategy)}**")
-        col.metric("Cancelled planned visits", fmt(k["cancelled_planned"]["mean"]))
-        col.metric("Time to full operation (h)", fmt(k["time_to_full_operation_h"]["mean"]))
+        for name in HEADLINE_KPIS:
+            col.metric(kpi_label(name), fmt(k[name]["mean"]))
     view.chart(charts.cancelled_over_time(exp), "run-cancelled")
     links = st.columns(3)
     links[0].page_link("ui/pages/results.py", label="All results", icon=":material/monitoring:")
