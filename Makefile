@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench validation lint schema docs clean
+.PHONY: run test bench validation lint schema docs messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ validation: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
+
+# Collect the texts of sim/, ui/ and app.py into the .po catalogues and compile the .mo files
+# (both are committed; tests/test_i18n.py fails when a text has no translation or a .mo is stale).
+messages: $(STAMP)
+	$(BIN)/python -m sim.messages
 
 docs: $(STAMP)
 	$(BIN)/python -m sim schema --output docs/scenario.schema.json

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from .i18n import DEFAULT, LANGUAGES, _, from_environment, number, set_language
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -22,9 +24,20 @@ app = typer.Typer(
 
 
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language of messages and tables: en or sv; default: from SIM_LANG or LANG.",
+                 show_default=False),
+]
+
+
 @app.callback()
-def _root() -> None:
+def _root(lang: LangOpt = None) -> None:
     """Tabletop-exercise simulator for IT outages in regional healthcare."""
+    if lang is not None and lang not in LANGUAGES:
+        set_language(from_environment() or DEFAULT)
+        fail(_("--lang must be one of {languages}, got {value!r}").format(languages=", ".join(LANGUAGES), value=lang))
+    set_language(lang or from_environment() or DEFAULT)
 
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -44,7 +57,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        typer.echo(_("interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
 
 
@@ -102,15 +115,15 @@ def _executor_options(executor: str | None, address: str | None, workers: int | 
     if executor is None:
         executor = "dask" if address else DEFAULT_EXECUTOR
     if executor not in EXECUTORS:
-        fail(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+        fail(_("--executor must be one of {executors}, got {value!r}").format(executors=", ".join(EXECUTORS), value=executor))
     if address is not None and executor != "dask":
-        fail(f"--address is the Dask scheduler's address; it needs --executor dask, not {executor}")
+        fail(_("--address is the Dask scheduler's address; it needs --executor dask, not {executor}").format(executor=executor))
     if workers is not None and workers < 1:
-        fail(f"--workers must be at least 1, got {workers}")
+        fail(_("--workers must be at least 1, got {value}").format(value=workers))
     if workers is not None and address is not None:
-        fail("--workers sets the size of a local pool or cluster; a cluster at --address has the workers it was started with")
+        fail(_("--workers sets the size of a local pool or cluster; a cluster at --address has the workers it was started with"))
     if workers is not None and executor == "serial":
-        fail("--workers needs --executor local or dask; serial runs in this process")
+        fail(_("--workers needs --executor local or dask; serial runs in this process"))
     return executor
 
 
@@ -118,15 +131,15 @@ def _run_options(replications: int, seed: int) -> None:
     from .experiments.runner import MAX_REPLICATIONS
 
     if not 1 <= replications <= MAX_REPLICATIONS:
-        fail(f"--replications must be between 1 and {MAX_REPLICATIONS:,}, got {replications}")
+        fail(_("--replications must be between 1 and {most}, got {value}").format(most=f"{MAX_REPLICATIONS:,}", value=replications))
     if seed < 0:
-        fail(f"--seed must be zero or positive, got {seed}")
+        fail(_("--seed must be zero or positive, got {value}").format(value=seed))
 
 
 def _strategy_list(text: str, option: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
-        fail(f"{option}: give strategy ids separated by commas, for example baseline,fast-failover")
+        fail(_("{option}: give strategy ids separated by commas, for example baseline,fast-failover").format(option=option))
     return list(dict.fromkeys(names))
 
 
@@ -166,14 +179,15 @@ def _write_json(path: Path | None, data) -> None:
     try:
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
+        fail(_("cannot write {file}: {reason}").format(file=path, reason=exc.strerror))
 
 
 def _finish(summary, partial: bool) -> None:
     perf = summary["performance"]
-    typer.echo(f"{perf['contacts']:,} contacts simulated in {perf['wall_s']:.2f} s")
+    typer.echo(_("{contacts} contacts simulated in {seconds} s").format(
+        contacts=number(perf["contacts"]), seconds=number(perf["wall_s"], 2)))
     if partial:
-        typer.echo("interrupted: the results above are partial", err=True)
+        typer.echo(_("interrupted: the results above are partial"), err=True)
 
 
 @app.command()
@@ -309,7 +323,7 @@ def sweep(
     shown = kpi or list(SWEEP_KPIS)
     for k in shown:
         if k not in ALL_KPIS:
-            fail(f"--kpi {k}: no such KPI (KPIs: {', '.join(ALL_KPIS)})")
+            fail(_("--kpi {kpi}: no such KPI (KPIs: {kpis})").format(kpi=k, kpis=", ".join(ALL_KPIS)))
     scenario = load_or_exit(file)
     try:
         parameters = [parse_set(spec) for spec in set_]
@@ -318,7 +332,7 @@ def sweep(
         fail(f"{file}: {exc}")
     stem = out if out is not None else Path(f"{scenario.name}-sweep")
     if not stem.parent.is_dir():
-        fail(f"--out {stem}: the folder {stem.parent} does not exist")
+        fail(_("--out {stem}: the folder {folder} does not exist").format(stem=stem, folder=stem.parent))
     result = _experiment(file, "sweep", lambda progress: run_sweep(
         scenario, parameters, names, replications, seed, executor=executor, workers=workers,
         address=address, progress=progress,
@@ -331,10 +345,10 @@ def sweep(
     try:
         written = write_table(rows, stem)
     except OSError as exc:
-        fail(f"cannot write the table {stem}: {exc.strerror}")
+        fail(_("cannot write the table {stem}: {reason}").format(stem=stem, reason=exc.strerror))
     json_path = stem.with_name(stem.name + ".json")
     _write_json(json_path, summary)
-    typer.echo("wrote " + ", ".join(str(p) for p in [*written, json_path]))
+    typer.echo(_("wrote {files}").format(files=", ".join(str(p) for p in [*written, json_path])))
     if result.partial:
         raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -355,7 +369,7 @@ def validate(files: FilesArg) -> None:
             for problem in problems:
                 typer.echo(str(problem))
         else:
-            typer.echo(f"{path}: ok")
+            typer.echo(_("{file}: ok").format(file=path))
     raise typer.Exit(EXIT_BAD_INPUT if any_bad else EXIT_OK)
 
 
@@ -371,8 +385,8 @@ def _write_or_print(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
-    typer.echo(f"wrote {output}")
+        fail(_("cannot write {file}: {reason}").format(file=output, reason=exc.strerror or exc))
+    typer.echo(_("wrote {files}").format(files=output))
 
 
 @app.command()
@@ -448,18 +462,18 @@ def drill(
     from .drill.session import MAX_REPLICATIONS
 
     if seed is not None and seed < 0:
-        fail(f"--seed must be zero or positive, got {seed}")
+        fail(_("--seed must be zero or positive, got {value}").format(value=seed))
     if not 1 <= replications <= MAX_REPLICATIONS:
-        fail(f"--replications must be between 1 and {MAX_REPLICATIONS}, got {replications}")
+        fail(_("--replications must be between 1 and {most}, got {value}").format(most=MAX_REPLICATIONS, value=replications))
     if args and args[0] == "compare":
         if len(args) != 3:
-            fail("usage: sim drill compare LOG_A LOG_B (two decision logs, each naming its scenario)")
+            fail(_("usage: sim drill compare LOG_A LOG_B (two decision logs, each naming its scenario)"))
         if decisions is not None or msel is not None:
-            fail("sim drill compare takes two logs; --decisions and --msel belong to `sim drill FILE`")
+            fail(_("sim drill compare takes two logs; --decisions and --msel belong to `sim drill FILE`"))
         _drill_compare(Path(args[1]), Path(args[2]), report, markdown, seed, replications)
         return
     if len(args) != 1:
-        fail("usage: sim drill FILE --decisions LOG.yaml, or sim drill compare LOG_A LOG_B")
+        fail(_("usage: sim drill FILE --decisions LOG.yaml, or sim drill compare LOG_A LOG_B"))
     file = Path(args[0])
     scenario = load_or_exit(file)
     if msel is not None:
@@ -468,13 +482,13 @@ def drill(
         _write_bytes(msel, msel_bytes(scenario))
     if decisions is None:
         if msel is None:
-            fail("give --decisions LOG.yaml to play a drill (or --msel OUT.csv for the events list)")
+            fail(_("give --decisions LOG.yaml to play a drill (or --msel OUT.csv for the events list)"))
         return
     log = _read_log_or_exit(decisions)
     if log.scenario_path is not None and log.scenario_path.resolve() != file.resolve():
         other = load_or_exit(log.scenario_path) if log.scenario_path.is_file() else None
         if other is None or other.name != scenario.name:
-            fail(f"{decisions}: this log is for {log.scenario_path}, not {file}")
+            fail(_("{log}: this log is for {scenario}, not {file}").format(log=decisions, scenario=log.scenario_path, file=file))
     played = _play_log_or_exit(log, scenario, seed)
     _print_drill(played, log.team)
     if report is not None or markdown is not None:
@@ -492,8 +506,8 @@ def _write_bytes(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}")
-    typer.echo(f"wrote {path}")
+        fail(_("cannot write {file}: {reason}").format(file=path, reason=exc.strerror or exc))
+    typer.echo(_("wrote {files}").format(files=path))
 
 
 def _read_log_or_exit(path: Path):
@@ -527,18 +541,19 @@ def _print_drill(played, team: str) -> None:
     from .drill.session import OUTCOME_KPIS
 
     d = played
-    head = f"Drill of {d.scenario.name} (seed {d.seed}), {d.clock_text(d.start_h)} to {d.clock_text()}"
+    head = _("Drill of {scenario} (seed {seed}), {start} to {end}").format(
+        scenario=d.scenario.name, seed=d.seed, start=d.clock_text(d.start_h), end=d.clock_text())
     typer.echo(head + (f", {team}" if team else ""))
     typer.echo("")
     for r in timeline_rows(d, events=False):
         who = f" [{r.who}]" if r.who else ""
         typer.echo(f"  {d.clock_text(r.t_h)}  {r.kind:<9} {' '.join(r.what.split())}{who}")
     typer.echo("")
-    typer.echo("Expected actions:")
+    typer.echo(_("Expected actions:"))
     for c in checklist(d):
         typer.echo(f"  {c.status_text:<13} {c.expected.description} ({c.detail})")
     typer.echo("")
-    typer.echo("Outcome to the end of the simulated period:")
+    typer.echo(_("Outcome to the end of the simulated period:"))
     kpis = d.played().rep.kpis
     for name, label, pattern in OUTCOME_KPIS:
         value = kpis.get(name, float("nan"))
@@ -552,18 +567,18 @@ def _drill_compare(path_a: Path, path_b: Path, report: Path | None, markdown: Pa
     logs = [_read_log_or_exit(p) for p in (path_a, path_b)]
     for p, log in zip((path_a, path_b), logs, strict=True):
         if log.scenario_path is None:
-            fail(f"{p}: name the scenario file in the log (scenario: path/to/scenario.yaml) to compare it")
+            fail(_("{log}: name the scenario file in the log (scenario: path/to/scenario.yaml) to compare it").format(log=p))
         if not log.scenario_path.is_file():
-            fail(f"{p}: scenario file {log.scenario_path} not found")
+            fail(_("{log}: scenario file {scenario} not found").format(log=p, scenario=log.scenario_path))
     scenarios = [load_or_exit(log.scenario_path) for log in logs]
     if scenarios[0].name != scenarios[1].name:
-        fail(f"the logs are for different scenarios ({scenarios[0].name}, {scenarios[1].name}); compare drills of one scenario")
+        fail(_("the logs are for different scenarios ({a}, {b}); compare drills of one scenario").format(a=scenarios[0].name, b=scenarios[1].name))
     drills = [_play_log_or_exit(log, scenarios[0], seed) for log in logs]
     names = [log.team or str(p) for p, log in zip((path_a, path_b), logs, strict=True)]
     if drills[0].seed != drills[1].seed:
         typer.echo(
-            f"note: the logs use different seeds ({drills[0].seed}, {drills[1].seed}); the played columns "
-            "differ by chance as well as by decisions. Give --seed to use one.",
+            _("note: the logs use different seeds ({a}, {b}); the played columns differ by chance as well "
+              "as by decisions. Give --seed to use one.").format(a=drills[0].seed, b=drills[1].seed),
             err=True,
         )
     c = compare((names[0], drills[0]), (names[1], drills[1]), n)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Literal
 
+from .i18n import _
+
 # --------------------------------------------------------------------------- readiness ladder
 
 ReadinessId = Literal["normallage", "stabslage", "forstarkningslage", "katastroflage"]
@@ -90,7 +92,13 @@ def kind_colour(kind: str) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return UNIT_KIND[kind].label if kind in UNIT_KIND else kind
+    """How a chart names a unit kind, in the current language (`Primary care`, `Primärvård`)."""
+    return _(UNIT_KIND[kind].label) if kind in UNIT_KIND else kind
+
+
+def kind_description(kind: str) -> str:
+    """How prose names a kind's units, in the current language (`vårdcentraler`)."""
+    return _(UNIT_KIND[kind].description) if kind in UNIT_KIND else kind
 
 
 # --------------------------------------------------------------------------- time series
@@ -259,7 +267,17 @@ def kpi(name: str) -> Kpi:
 
 
 def kpi_label(name: str) -> str:
-    return kpi(name).label
+    """A KPI's label in the current language."""
+    return _(kpi(name).label)
+
+
+def catalogue_labels() -> list[str]:
+    """Every label defined here as data, for the message catalogue (translated where shown)."""
+    return [
+        *(k.label for k in UNIT_KINDS), *(k.description for k in UNIT_KINDS),
+        *(k.label for k in KPIS), *(k.part_label for k in KPIS if k.part_label),
+        *(s.label for s in SERIES),
+    ]
 
 
 # --------------------------------------------------------------------------- milestones

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# Tests read English unless they ask for another language; a Swedish LANG on a developer's
+# machine would otherwise change what the command line prints.
+os.environ["SIM_LANG"] = "en"
 
 MINIMAL_SCENARIO = """\
 name: test-drill

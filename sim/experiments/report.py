@@ -1,10 +1,11 @@
-"""Plain-text tables of a run's results for the command line."""
+"""Plain-text tables of a run's results for the command line, in the current language."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from ..i18n import _, number, percent
 from ..vocabulary import TABLE_KPIS, kpi_label
 
 KPI_LABELS = {name: kpi_label(name) for name in TABLE_KPIS}
@@ -12,19 +13,24 @@ KPI_LABELS = {name: kpi_label(name) for name in TABLE_KPIS}
 
 
 def fmt(x: Any) -> str:
+    """A table cell: whole numbers from 100 up, two decimals below; `-` for none."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     x = float(x)
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    return f"{x:.2f}"
+    return number(x, 0 if abs(x) >= 100 else 2)
+
+
+def _label(kpi: str, label: str) -> str:
+    return _(label)
+
+
+def _ci(lo: Any, hi: Any) -> str:
+    return _("{low} to {high}").format(low=fmt(lo), high=fmt(hi))
 
 
 def kpi_table(summary: dict[str, Any], strategy: str) -> str:
     s = summary["strategies"][strategy]
-    rows = [("KPI", "mean", "95% CI", "p10", "p50", "p90", "reached")]
+    rows = [(_("KPI"), _("mean"), _("95% CI"), "p10", "p50", "p90", _("reached"))]
     for k, label in KPI_LABELS.items():
         v = s["kpis"].get(k)
         if v is None:
@@ -33,17 +39,17 @@ def kpi_table(summary: dict[str, Any], strategy: str) -> str:
         reached = v.get("reached")
         rows.append(
             (
-                label,
+                _label(k, label),
                 fmt(v["mean"]),
-                f"{fmt(lo)} to {fmt(hi)}",
+                _ci(lo, hi),
                 fmt(v["p10"]),
                 fmt(v["p50"]),
                 fmt(v["p90"]),
-                "" if reached is None else f"{reached:.0%}",
+                "" if reached is None else percent(reached),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"{strategy} ({s['replications']} replications)"]
+    lines = [_("{strategy} ({n} replications)").format(strategy=strategy, n=s["replications"])]
     for j, r in enumerate(rows):
         cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
@@ -66,13 +72,13 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 def means_table(summary: dict[str, Any]) -> str:
     """One column per strategy: the mean of every KPI."""
     strategies = list(summary["strategies"])
-    rows = [("KPI", *strategies)]
+    rows = [(_("KPI"), *strategies)]
     for k, label in KPI_LABELS.items():
         if k not in summary["strategies"][strategies[0]]["kpis"]:
             continue
-        rows.append((label, *(fmt(summary["strategies"][s]["kpis"][k]["mean"]) for s in strategies)))
+        rows.append((_label(k, label), *(fmt(summary["strategies"][s]["kpis"][k]["mean"]) for s in strategies)))
     counts = ", ".join(f"{s}: {v['replications']}" for s, v in summary["strategies"].items())
-    return "\n".join([f"Mean per strategy (replications {counts})", *_table(rows)])
+    return "\n".join([_("Mean per strategy (replications {counts})").format(counts=counts), *_table(rows)])
 
 
 def differences_table(summary: dict[str, Any]) -> str:
@@ -81,8 +87,8 @@ def differences_table(summary: dict[str, Any]) -> str:
     baseline = comparison["baseline"]
     others = list(comparison["differences"])
     if not others:
-        return f"(no strategy to compare with {baseline})"
-    rows = [("KPI", *others)]
+        return _("(no strategy to compare with {baseline})").format(baseline=baseline)
+    rows = [(_("KPI"), *others)]
     for k, label in KPI_LABELS.items():
         cells = []
         for s in others:
@@ -92,15 +98,15 @@ def differences_table(summary: dict[str, Any]) -> str:
                 continue
             lo, hi = d["ci95"]
             sign = "+" if d["mean"] > 0 else ""
-            cells.append(f"{sign}{fmt(d['mean'])} ({fmt(lo)} to {fmt(hi)})")
-        rows.append((label, *cells))
-    head = f"Paired differences from {baseline} (strategy minus {baseline}; 95% CI)"
+            cells.append(f"{sign}{fmt(d['mean'])} ({_ci(lo, hi)})")
+        rows.append((_label(k, label), *cells))
+    head = _("Paired differences from {baseline} (strategy minus {baseline}; 95% CI)").format(baseline=baseline)
     return "\n".join([head, *_table(rows)])
 
 
 def sweep_table(rows: list[dict[str, Any]], paths: list[str], kpis: list[str]) -> str:
     """The sweep's points with the mean of a few KPIs."""
-    head = ("point", *paths, "strategy", "n", *(f"{k} (mean)" for k in kpis))
+    head = (_("point"), *paths, _("strategy"), "n", *(_("{kpi} (mean)").format(kpi=k) for k in kpis))
     out = [head]
     for r in rows:
         values = tuple(str(r[p]) for p in paths)
