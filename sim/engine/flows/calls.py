@@ -28,6 +28,7 @@ class CallResult:
     unanswered: np.ndarray  # attempts abandoned in each step
     waiting: np.ndarray  # callers still waiting at the end of each step
     gave_up_for_good: int
+    gave_up: np.ndarray  # callers who gave up for good in each step
     waiting_at_end: int
     retrying_at_end: int
 
@@ -58,6 +59,7 @@ def call_flow(
     answered = np.zeros(n, dtype=np.int64)
     unanswered = np.zeros(n, dtype=np.int64)
     waiting_by_step = np.zeros(n, dtype=np.int64)
+    gave_up = np.zeros(n, dtype=np.int64)
     waiting = 0
     for_good = 0
     retry_lost = 0
@@ -93,6 +95,7 @@ def call_flow(
         if gone:
             again = int(rng.binomial(gone, p_retry))
             for_good += gone - again
+            gave_up[k] = gone - again
             if again:
                 delays = rng.exponential(retry_steps, again)
                 for d in delays.astype(np.int64) + 1:
@@ -107,6 +110,7 @@ def call_flow(
         unanswered=unanswered,
         waiting=waiting_by_step,
         gave_up_for_good=for_good,
+        gave_up=gave_up,
         waiting_at_end=waiting,
         retrying_at_end=retries[n] + retry_lost,
     )
