@@ -5,10 +5,14 @@ The pages live in ui/pages/; each section below is one group in the sidebar. To 
 drill pages, ui/pages/drill*.py), add a section to PAGES.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 st.set_option("client.toolbarMode", "viewer")  # no developer menu or deploy button for planners
-st.set_page_config(page_title="Outage drill simulator", page_icon=":material/emergency:", layout="wide")
+# The tab's icon is a file served by the app: a `:material/...:` icon would be fetched from a
+# public font server, and the app makes no request to any other host.
+st.set_page_config(page_title="Outage drill simulator", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide")
 
 PAGES = {
     "Plan and compare": [

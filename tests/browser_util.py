@@ -134,16 +134,47 @@ def browser():
             b.close()
 
 
+class RequestRecorder:
+    """Every request a browser context makes; the app may only talk to its own host."""
+
+    def __init__(self, context, app_url: str) -> None:
+        from urllib.parse import urlsplit
+
+        self.own = urlsplit(app_url).netloc
+        self.urls: list[str] = []
+        context.on("request", lambda request: self.urls.append(request.url))
+
+    def foreign(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        return [u for u in self.urls
+                if urlsplit(u).scheme not in ("data", "blob", "about") and urlsplit(u).netloc != self.own]
+
+    def check(self) -> None:
+        outside = self.foreign()
+        assert not outside, f"{len(outside)} request(s) left the app's host {self.own}: {outside[:10]}"
+
+
+def new_context(browser, app_url: str, **options):
+    """A browser context whose requests are recorded (context.recorder)."""
+    options.setdefault("viewport", {"width": 1400, "height": 1000})
+    context = browser.new_context(**options)
+    context.recorder = RequestRecorder(context, app_url)
+    return context
+
+
 @pytest.fixture
 def app_page(browser, app_url):
-    """A fresh browser context (a new Streamlit session) on the app's first page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    """A fresh browser context (a new Streamlit session) on the app's first page; the test fails
+    if any request went to another host than the app's."""
+    context = new_context(browser, app_url)
     pg = context.new_page()
     pg.set_default_timeout(WAIT_MS)
     pg.goto(app_url)
     wait_for_app(pg)
     try:
         yield pg
+        context.recorder.check()
     finally:
         context.close()
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_util import WAIT_MS, StreamlitServer, require_browser, wait_for_app
+from browser_util import WAIT_MS, StreamlitServer, new_context, require_browser, wait_for_app
 
 pytest_plugins = ("browser_util",)  # the browser fixture
 
@@ -39,7 +39,8 @@ def start_server(db: Path) -> StreamlitServer:
 
 
 def new_page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    """A new browser session on `url`; `context.recorder.check()` says whether it called out."""
+    context = new_context(browser, url, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
@@ -96,6 +97,7 @@ def test_a_short_drill_preview_report_and_restart(browser, db, tmp_path):
         participant.locator(f"{CHART} >> visible=true").first.wait_for()
         if os.environ.get("DRILL_SCREENSHOTS"):
             participant.screenshot(path=os.environ["DRILL_SCREENSHOTS"] + "/participant.png", full_page=True)
+        other.recorder.check()
         other.close()
 
         # The after-action report: download it, then open it with every request refused.
@@ -118,6 +120,7 @@ def test_a_short_drill_preview_report_and_restart(browser, db, tmp_path):
         assert viewer.locator(".plotly-graph-div .main-svg").count() >= 4
         assert [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))] == []
         offline.close()
+        context.recorder.check()
         context.close()
     finally:
         server.stop()
@@ -132,6 +135,7 @@ def test_a_short_drill_preview_report_and_restart(browser, db, tmp_path):
         page.wait_for_selector("text=stabsläge")
         assert metric(page, "Readiness level") == "stabsläge"
         assert drill_id in page.url
+        context.recorder.check()
         context.close()
     finally:
         server.stop()
