@@ -24,6 +24,7 @@ from ..scenario.model import Action, Scenario
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .budget import Budget
 from .capacity import CapacityModel, CapacityState
+from .readiness import WATCHES_TRIGGERS, Effect, Ladder, Phase, Signal
 from .streams import Streams
 
 
@@ -110,11 +111,10 @@ class IncidentRun:
         self._outage = False
         self._pending_levels: set[int] = set()
         self._timed_checks: set[int] = set()
-        self._stood_down = False  # automatic stand-down happened; raise again only if needed
+        self.ladder = Ladder()
         self.estimate: dict[int, float] = {}  # IT's expected restoration time of failed systems
         self._hit_mask = np.zeros(len(model.slots), dtype=bool)
         self._cancelling = False
-        self._stand_down_token = 0
         self._standin_open: dict[int, tuple[float, frozenset[int]]] = {}
         self.standin_use: dict[str, list[tuple[float, float, frozenset[int]]]] = {}
         self._backup_scheduled: set[int] = set()
@@ -222,7 +222,7 @@ class IncidentRun:
         if self.first_failure is None:
             self.first_failure = self.now()
             self.reach("first_failure")
-        self._stood_down = False
+        self.ladder.fire(Signal.NEW_FAILURE)
         self.log("failure", name, f"{inc.name}: {', '.join(f.system for f in inc.failed)} down")
         self.reach(f"incident:{name}:failure")
         self.changed()
@@ -391,64 +391,73 @@ class IncidentRun:
             self._start_cancellations()
         self.check_readiness()
 
+    def raise_to(self, level: int, why: str) -> None:
+        self.ladder.fire(Signal.RAISE)
+        self.set_level(level, why)
+
+    def lower_to(self, level: int, why: str) -> None:
+        if level == 0:
+            self.ladder.fire(Signal.LOWER_TO_NORMAL)  # a running stand-down timer no longer counts
+        self.set_level(level, why)
+
     def check_readiness(self) -> None:
-        if self.first_detection is None:
+        """Feed the ladder what the services look like now (automatic escalation only)."""
+        if self.first_detection is None or not self.control.automatic_escalation:
             return
-        pol = self.sc.policies.escalation
-        cap = None
-        if self.control.automatic_escalation and self._outage and self._stood_down:
-            # After standing down, only a service falling back below operational raises again.
-            cap = self.current_capacity()
-            affected = cap[self._ever_hit()]
-            if affected.size == 0 or bool((affected >= pol.operational_at - 1e-9).all()):
+        if self.ladder.phase is Phase.STOOD_DOWN and self._outage:
+            if self._operational():
                 return
-            self._stood_down = False
-        if self.control.automatic_escalation and self._outage:
-            since = self.now() - self.first_detection
-            hit = None
-            for i, trig in enumerate(pol.triggers):
-                lv = READINESS_LEVELS.index(trig.level)
-                if lv <= self.level or i in self._pending_levels:
-                    continue
-                if hit is None:
-                    hit = self.units_hit()
-                holds = (trig.units_hit is not None and hit >= trig.units_hit) or (
-                    trig.outage_longer_than is not None and since >= trig.outage_longer_than - 1e-9
-                )
-                if holds:
-                    self._pending_levels.add(i)
-                    self.env.process(self._raise_after(i, lv, trig))
-                elif trig.outage_longer_than is not None and i not in self._timed_checks:
-                    self._timed_checks.add(i)
-                    self.env.process(self._check_later(trig.outage_longer_than - since))
-        if self.control.automatic_escalation and self.level > 0:
-            cap = self.current_capacity() if cap is None else cap
-            affected = cap[self._ever_hit()]
-            operational = affected.size == 0 or bool((affected >= pol.operational_at - 1e-9).all())
-            if operational:
-                if self._stand_down_token == 0:
-                    self._stand_down_token = len(self.events) + 1
-                    delay = self.sample(pol.stand_down_after, "escalation:stand-down")
-                    self.env.process(self._stand_down_after(self._stand_down_token, delay))
-            else:
-                self._stand_down_token = 0
+            self.ladder.fire(Signal.BELOW_OPERATIONAL)
+        if self._outage and self.ladder.phase in WATCHES_TRIGGERS:
+            self._watch_triggers()
+        if self.level > 0:
+            signal = Signal.OPERATIONAL if self._operational() else Signal.BELOW_OPERATIONAL
+            if self.ladder.fire(signal) is Effect.START_TIMER:
+                delay = self.sample(self.sc.policies.escalation.stand_down_after, "escalation:stand-down")
+                self.env.process(self._stand_down_after(self.ladder.timer, delay))
+
+    def _operational(self) -> bool:
+        """Every service the outage ever hit at or above the policy's operational share."""
+        affected = self.current_capacity()[self._ever_hit()]
+        return affected.size == 0 or bool((affected >= self.sc.policies.escalation.operational_at - 1e-9).all())
+
+    def _watch_triggers(self) -> None:
+        """Start the decision delay of every trigger for a higher level whose condition holds;
+        look again later at a trigger that waits for the outage to last long enough."""
+        pol = self.sc.policies.escalation
+        assert self.first_detection is not None
+        since = self.now() - self.first_detection
+        hit = None
+        for i, trig in enumerate(pol.triggers):
+            lv = READINESS_LEVELS.index(trig.level)
+            if lv <= self.level or i in self._pending_levels:
+                continue
+            if hit is None:
+                hit = self.units_hit()
+            holds = (trig.units_hit is not None and hit >= trig.units_hit) or (
+                trig.outage_longer_than is not None and since >= trig.outage_longer_than - 1e-9
+            )
+            if holds:
+                self._pending_levels.add(i)
+                self.env.process(self._raise_after(i, lv, trig))
+            elif trig.outage_longer_than is not None and i not in self._timed_checks:
+                self._timed_checks.add(i)
+                self.env.process(self._check_later(trig.outage_longer_than - since))
 
     def _ever_hit(self) -> np.ndarray:
         self._hit_mask |= self.base < 1
         return self._hit_mask
 
-    def _raise_after(self, i: int, level: int, trig) -> Iterable[simpy.Event]:
+    def _raise_after(self, i: int, level: int, trig: Any) -> Iterable[simpy.Event]:
         delay = self.sample(trig.decision_delay, f"escalation:{trig.level}:{i}")
         yield self.env.timeout(delay)
         if self.level < level and self._outage:
-            self.set_level(level, "trigger")
+            self.raise_to(level, "trigger")
         self._pending_levels.discard(i)
 
-    def _stand_down_after(self, token: int, delay: float) -> Iterable[simpy.Event]:
+    def _stand_down_after(self, timer: int, delay: float) -> Iterable[simpy.Event]:
         yield self.env.timeout(delay)
-        if self._stand_down_token == token and self.level > 0:
-            self._stand_down_token = 0
-            self._stood_down = True
+        if self.ladder.timer == timer and self.ladder.fire(Signal.STAND_DOWN_DUE) is Effect.STAND_DOWN:
             self.set_level(0, "stood down")
 
     # ------------------------------------------------------------------ cancellations
@@ -531,11 +540,11 @@ class IncidentRun:
         if a.do == "raise_readiness":
             lv = READINESS_LEVELS.index(a.target or "stabslage")
             if lv > self.level:
-                self.set_level(lv, who)
+                self.raise_to(lv, who)
         elif a.do == "lower_readiness":
             lv = READINESS_LEVELS.index(a.target or "normallage")
             if lv < self.level:
-                self.set_level(lv, who)
+                self.lower_to(lv, who)
         elif a.do == "activate_backup":
             key = f"backup:{a.target}"
             if key in self.model.standin_index:
