@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..scenario.assumptions import draw
 from ..scenario.model import Scenario
 from ..vocabulary import (
     EXTRA_KPI_NAMES,
@@ -116,6 +117,7 @@ def simulate_with_timeline(
 ) -> tuple[Replication, IncidentTimeline]:
     """One replication and the incident timeline behind it (system states and stand-ins over
     time), for the drill's status board."""
+    scenario = draw(scenario, seed)  # assumed numbers written as ranges: this replication's values
     plan = compile_plan(scenario)
     budget = budget or Budget()
     budget.check_contacts(plan.expected_contacts)

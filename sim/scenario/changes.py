@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .assumptions import changed_paths_cover, extract_assumptions
 from .model import Scenario
 
 
@@ -74,12 +75,18 @@ def apply_changes(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     data = scenario_data(scenario)
     for path, value in changes.items():
         set_path(data, path, value)
+    data, added, problems = extract_assumptions(data, Scenario)
+    if problems:
+        raise ChangeError(", ".join(changes), f"{problems[0].path}: {problems[0].message}")
     try:
-        return Scenario.model_validate(data)
+        changed = Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         raise ChangeError(", ".join(changes), f"{loc}: {err['msg']}") from None
+    # A change of a field (or of a part above it) replaces what was assumed about it.
+    kept = [a for a in scenario.assumptions if not changed_paths_cover(list(changes), a.path)]
+    return changed.with_assumptions((*kept, *added))
 
 
 def apply_strategy(scenario: Scenario, strategy_id: str) -> Scenario:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..graph import DependencyGraph
 from ..vocabulary import MILESTONE_FORM, MILESTONE_FORMS, READINESS_LEVELS, SINGLE_MILESTONES
+from .assumptions import extract_assumptions
 from .changes import ChangeError, scenario_data, set_path
 from .model import Action, Condition, Scenario
 from .problems import Problem, Sources, display_path, problems_from_validation, suggest
@@ -380,6 +381,10 @@ def _change_problem(base: dict[str, Any], changes: dict[str, Any]) -> str | None
             set_path(data, path, value)
     except ChangeError as exc:
         return exc.message
+    data, _, range_problems = extract_assumptions(data, Scenario)
+    if range_problems:
+        first = range_problems[0]
+        return f"gives {first.path or 'the scenario'}: {first.message}"
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:

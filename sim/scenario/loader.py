@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .assumptions import extract_assumptions
 from .checks import check_scenario
 from .model import Scenario
 from .problems import (
@@ -142,11 +143,17 @@ def _load_checked(
         else:
             data = {**data, "region": region_doc.data}
             sources.region_file, sources.region_doc = region_name, region_doc
+    data = copy.deepcopy(data)
+    data, assumptions, range_problems = extract_assumptions(data, Scenario, sources)
     sources.data = data
+    problems += range_problems
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         found = problems_from_validation(exc, data, sources, Scenario)
+        # A range written wrongly is reported once, by its own problem.
+        ranged = {p.path for p in range_problems}
+        found = [p for p in found if not any(p.path == r or r.startswith(p.path + ".") for r in ranged)]
         if not region_ok:  # the region's own problems are already reported
             found = [p for p in found if not (p.path == "region" or p.path.startswith("region."))]
         elif not problems:
@@ -154,6 +161,7 @@ def _load_checked(
         return None, finish(problems + found, name)
     if problems:
         return None, finish(problems, name)
+    scenario = scenario.with_assumptions(tuple(assumptions))
     return scenario, finish(check_scenario(scenario, sources), name)
 
 

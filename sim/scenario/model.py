@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -20,6 +21,7 @@ from ..vocabulary import (
     ReadinessId,
     UnitKindId,
 )
+from .assumptions import UNCERTAIN, Assumption
 from .distributions import DurationDist
 from .quantities import (
     DateTimeField,
@@ -37,6 +39,10 @@ Id = Annotated[
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
+AssumedFraction = Annotated[float, Field(ge=0, le=1), UNCERTAIN]
+"""A share, capacity or probability that may be written as a range (drawn once per replication)."""
+AssumedAmount = Annotated[float, Field(ge=0), UNCERTAIN]
+"""A volume or amount that may be written as a range (drawn once per replication)."""
 
 RaisedLevel = RaisedLevelId
 ReadinessLevel = ReadinessId
@@ -68,7 +74,7 @@ class Dependency(Model):
     """Id of the system depended on (from `region.systems`)."""
     effect: Literal["stop", "reduce"] = "stop"
     """`stop`: nothing can be done without the system. `reduce`: work goes on at `capacity`."""
-    capacity: Fraction | None = None
+    capacity: AssumedFraction | None = None
     """With `effect: reduce`, the fraction of normal capacity left while the system is down."""
     affects: list[CareService] | None = None
     """For care units: which services depend on the system (acute, planned, discharge).
@@ -105,7 +111,7 @@ class HourlyProfile(Model):
 class AcuteCare(Model):
     """Patients who arrive unplanned and must be seen; they queue and are never cancelled."""
 
-    arrivals_per_day: NonNegative
+    arrivals_per_day: AssumedAmount
     """Mean acute arrivals per unit and day."""
     profile: HourlyProfile | None = None
     """Time-of-day pattern of arrivals. Left out: the same in every hour."""
@@ -113,9 +119,9 @@ class AcuteCare(Model):
     """Patients one unit can treat at the same time (teams, rooms or doctors on duty)."""
     service_time: DurationDist = Field(default_factory=lambda: {"dist": "exponential", "mean": "1h"})
     """Treatment time of one patient at full capacity."""
-    admitted_fraction: Fraction = 0.0
+    admitted_fraction: AssumedFraction = 0.0
     """Share of acute patients who are admitted and need a bed (hospitals with beds)."""
-    staff_share: float = Field(default=0.3, gt=0, le=1)
+    staff_share: Annotated[float, Field(gt=0, le=1), UNCERTAIN] = 0.3
     """Share of the unit's staff normally on acute work. With acute priority, staff move from
     planned to acute work when capacity drops, so acute care keeps up longer."""
     divert_queue_length: int | None = Field(default=None, ge=0)
@@ -126,7 +132,7 @@ class AcuteCare(Model):
 class PlannedCare(Model):
     """Booked visits: cancelled and rebooked when capacity drops."""
 
-    visits_per_day: NonNegative
+    visits_per_day: AssumedAmount
     """Booked visits per unit on an open day."""
     opening_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("08:00-16:00"))
     """Hours in which the visits take place."""
@@ -141,19 +147,19 @@ class Beds(Model):
 
     beds: int = Field(ge=1)
     """Staffed beds per unit."""
-    occupancy: Fraction = 0.9
+    occupancy: AssumedFraction = 0.9
     """Normal share of beds occupied."""
     length_of_stay: Duration = "4d"
     """Mean length of stay; sets how many patients become ready for discharge each day."""
     discharge_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("09:00-17:00"))
     """Hours in which discharges happen."""
-    elective_share: Fraction = 0.3
+    elective_share: AssumedFraction = 0.3
     """Share of admissions that are planned (elective). When beds run short, elective admissions
     are postponed first, so acute patients keep getting beds."""
-    surge: Fraction = 0.0
+    surge: AssumedFraction = 0.0
     """Extra beds that can be opened in a crisis (överbeläggning), as a share of `beds`; they take
     admissions when the normal beds are full."""
-    catch_up: float = Field(default=1.5, ge=1, le=10)
+    catch_up: Annotated[float, Field(ge=1, le=10), UNCERTAIN] = 1.5
     """Discharge rate, relative to normal, while patients held up by an outage are discharged."""
 
 
@@ -195,7 +201,7 @@ class PhoneLine(Model):
     """Name shown to people."""
     count: int = Field(default=1, ge=1, le=10_000)
     """How many identical lines this entry stands for. Volumes below are per line."""
-    calls_per_day: NonNegative
+    calls_per_day: AssumedAmount
     """Mean calls per line and day (first attempts, not retries)."""
     opening_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("08:00-17:00"))
     """Hours in which calls are taken; calls arrive only then."""
@@ -205,7 +211,7 @@ class PhoneLine(Model):
     """Mean length of an answered call."""
     patience: Duration = "3min"
     """Mean time a caller waits before giving up (exponential)."""
-    retry_probability: Fraction = 0.5
+    retry_probability: AssumedFraction = 0.5
     """Chance that a caller who gave up calls again."""
     retry_after: Duration = "30min"
     """Mean time before a caller who gave up calls again."""
@@ -224,11 +230,11 @@ class Consumable(Model):
     """Short id used elsewhere in the file."""
     name: str = Field(min_length=1, max_length=200)
     """Name shown to people."""
-    stock_days: NonNegative = 5.0
+    stock_days: AssumedAmount = 5.0
     """Stock on hand at the start, in days of normal use."""
     lead_time: Duration = "2d"
     """Time from an order to its delivery."""
-    stockout_capacity: Fraction = 0.5
+    stockout_capacity: AssumedFraction = 0.5
     """Capacity of planned care at the units that use it while it is out of stock."""
     depends_on: list[Dependency] = Field(default_factory=list)
     """IT systems that ordering needs (an ordering system, a supplier's platform)."""
@@ -290,7 +296,7 @@ class FailedSystem(Model):
 class VendorEscalation(Model):
     """The fault is handed to a vendor or supplier, which adds delay before repair starts."""
 
-    probability: Fraction = 1.0
+    probability: AssumedFraction = 1.0
     """Chance that the fault needs the vendor."""
     delay: DurationDist
     """Added time before repair work starts."""
@@ -374,9 +380,9 @@ class Fatigue(Model):
 
     after: Duration = "1d"
     """Time on backup routines before fatigue sets in."""
-    loss_per_day: Fraction = 0.05
+    loss_per_day: AssumedFraction = 0.05
     """Capacity lost per further day (fraction of normal capacity)."""
-    floor: Fraction = 0.3
+    floor: AssumedFraction = 0.3
     """Capacity never falls below this."""
 
 
@@ -394,15 +400,15 @@ class BackupRoutine(Model):
     """Units, phone lines or consumables that use it. Left out: all that depend on `replaces`."""
     activation_delay: DurationDist = "30min"
     """Time from detection until the routine is in use."""
-    capacity: Fraction
+    capacity: AssumedFraction
     """Capacity, as a share of normal, while working on the routine."""
-    compliance: Fraction = 1.0
+    compliance: AssumedFraction = 1.0
     """Share of units that follow the routine; the rest work as if there were none."""
     fatigue: Fatigue | None = None
     """Loss of capacity over long outages. Left out: none."""
-    admin_debt_per_hour: NonNegative = 0.0
+    admin_debt_per_hour: AssumedAmount = 0.0
     """Hours of records to enter afterwards, per unit and hour on the routine."""
-    back_entry_hours_per_day: NonNegative = 4.0
+    back_entry_hours_per_day: AssumedAmount = 4.0
     """Hours per unit and day spent entering those records once systems return."""
     enabled: bool = True
     """Whether the region has this routine (a strategy can switch it off)."""
@@ -452,7 +458,7 @@ class RecoveryAction(Model):
     """When the work starts."""
     lead_time: DurationDist
     """Time from the start until it takes effect."""
-    capacity: Fraction = 1.0
+    capacity: AssumedFraction = 1.0
     """alternative_system: capacity while in use; mutual_aid: capacity added."""
     rollout: Duration = "0h"
     """Time over which it is taken into use gradually (capacity ramps up)."""
@@ -486,7 +492,7 @@ class CancellationPolicy(Model):
 class RebookingPolicy(Model):
     """How cancelled visits get new times."""
 
-    extra_capacity: Fraction = 0.1
+    extra_capacity: AssumedFraction = 0.1
     """Extra planned capacity per open day, as a share of normal, used for rebooked visits."""
     start_after: Duration = "1d"
     """Time after full operation before rebooked visits start."""
@@ -521,7 +527,7 @@ class EscalationPolicy(Model):
     operational_at: Fraction = 0.9
     """Every affected service at or above this capacity (backup routines and alternative systems
     included) counts as operational for standing down."""
-    call_reduction: Fraction = 0.0
+    call_reduction: AssumedFraction = 0.0
     """Share of calls avoided once patients are informed in staff mode (stabsläge or higher)."""
 
 
@@ -715,6 +721,24 @@ class Scenario(Model):
     """Drill material."""
     strategies: list[Strategy] = Field(default_factory=list)
     """Named changes to compare."""
+
+    _assumptions: tuple[Assumption, ...] = PrivateAttr(default=())
+
+    @property
+    def assumptions(self) -> tuple[Assumption, ...]:
+        """The fields written as ranges; each holds its central value until a replication
+        draws it (see sim/scenario/assumptions.py)."""
+        return self._assumptions
+
+    def with_assumptions(self, assumptions: tuple[Assumption, ...]) -> Scenario:
+        """A copy with these assumptions."""
+        out = self.model_copy()
+        out._assumptions = tuple(assumptions)
+        return out
+
+    def fixed(self) -> Scenario:
+        """A copy with every assumption at the value the fields hold (no assumption uncertainty)."""
+        return self.with_assumptions(()) if self._assumptions else self
 
     @model_validator(mode="after")
     def _steps_fit(self) -> Scenario:

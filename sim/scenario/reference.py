@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..vocabulary import READINESS_LEVELS
+from .assumptions import NUMBER_DISTS, RANGE_DEF, RANGE_MARK, RANGE_SCHEMA
 from .checks import MILESTONE_FORMS
 from .model import Scenario
 from .problems import _models_in
@@ -44,6 +45,8 @@ def scenario_schema() -> dict[str, Any]:
             },
         ],
     }
+    schema = _range_refs(schema)
+    schema["$defs"][RANGE_DEF] = RANGE_SCHEMA
     for definition in schema["$defs"].values():
         props = definition.get("properties", {})
         if "dist" in props:
@@ -52,6 +55,17 @@ def scenario_schema() -> dict[str, Any]:
                 required.insert(0, "dist")
             props["dist"].pop("default", None)
     return schema
+
+
+def _range_refs(node: Any) -> Any:
+    """The schema with each placeholder of an assumed range replaced by a reference to it."""
+    if isinstance(node, dict):
+        if node.get(RANGE_MARK):
+            return {"$ref": f"#/$defs/{RANGE_DEF}"}
+        return {k: _range_refs(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_range_refs(v) for v in node]
+    return node
 
 
 def schema_text() -> str:
@@ -94,6 +108,14 @@ names the line of every problem.
   `covers:` may name any of them. Every id that refers to something (`depends_on`, `fails`,
   `replaces`, `covers`, `serves`, a unit's `consumables`, action targets) must exist.
 - **Fractions** are numbers from 0 to 1 (`0.6` is 60 %).
+- **Assumed numbers as ranges**: wherever the type says *or range*, an assumed number may be
+  written as a range, drawn once per replication (each from its own random stream, so every
+  strategy sees the same draw): `{{low: 0.4, mode: 0.7, high: 0.95}}` (triangular),
+  `{{low: 0.4, high: 0.9}}` (uniform), a mapping with `dist:` one of {", ".join(f"`{d}`" for d in NUMBER_DISTS)}
+  (`{{dist: empirical, values: [0.5, 0.7]}}`), or `{{evidence: NAME}}` for a reference range from
+  scenarios/evidence/reference-ranges.yaml (every field citing one range shares its draw). The
+  field holds the range's central value (the mode) wherever one number is needed; low, mode and
+  high must each be a value the field accepts.
 - **Plain YAML only.** `true` and `false` are the only booleans (`no`, `yes`, `on` and `off`
   stay text); dates and times stay text; tags (`!!python/...`) are refused; anchors, aliases and
   merge keys (`<<: *defaults`) work in moderation. A file is at most 1 MB and nests at most
@@ -145,6 +167,8 @@ def _link(ref: str) -> str:
 
 def _type_words(p: dict[str, Any]) -> str:
     """A property's JSON Schema in a few words."""
+    if p.get("$ref", "").endswith("/" + RANGE_DEF):
+        return "[range](#writing-values)"
     if "$ref" in p:
         return _link(p["$ref"])
     if "oneOf" in p and any("Fixed" in o.get("$ref", "") for o in p["oneOf"]):
@@ -256,7 +280,7 @@ def _models_in_order(schema: dict[str, Any]) -> list[str]:
         props = schema["properties"] if name == "Scenario" else defs[name].get("properties", {})
         for p in props.values():
             for ref in _refs(p):
-                if ref not in order and ref not in _DISTS:
+                if ref not in order and ref not in _DISTS and ref != RANGE_DEF:
                     queue.append(ref)
     return order + [d for d in _DISTS if d in defs]
 
