@@ -358,12 +358,11 @@ def sweep(
 
 @app.command()
 def validate(files: FilesArg) -> None:
-    """Check scenario files: `FILE: ok`, or one line per problem (`FILE line N: field: message`)."""
-    from .scenario.loader import problems_in
-
+    """Check scenario files, evidence files (scenarios/evidence/) and the reference ranges:
+    `FILE: ok`, or one line per problem (`FILE line N: field: message`)."""
     any_bad = False
     for path in files:
-        problems = problems_in(path)
+        problems = _problems_in_any(path)
         if problems:
             any_bad = True
             for problem in problems:
@@ -371,6 +370,27 @@ def validate(files: FilesArg) -> None:
         else:
             typer.echo(_("{file}: ok").format(file=path))
     raise typer.Exit(EXIT_BAD_INPUT if any_bad else EXIT_OK)
+
+
+def _problems_in_any(path: Path) -> list:
+    """The problems of a scenario, an evidence file or a reference ranges file, told apart by
+    their top-level fields."""
+    from .scenario.loader import problems_in
+    from .scenario.yamlsafe import YamlError, decode_utf8, parse_yaml, read_capped
+
+    try:
+        data = parse_yaml(decode_utf8(read_capped(path))).data
+    except (YamlError, OSError):
+        data = None  # the scenario loader reports it
+    if isinstance(data, dict) and "reference_ranges" in data:
+        from .scenario.reference_ranges import load_ranges_file
+
+        return load_ranges_file(path)[1]
+    from .evidence.library import is_evidence_data, problems_in_evidence
+
+    if is_evidence_data(data):
+        return problems_in_evidence(path)
+    return problems_in(path)
 
 
 OutputOpt = Annotated[

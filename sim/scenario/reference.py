@@ -359,4 +359,21 @@ def reference_text() -> str:
                 f"| `{key}` | {_cell(_type_words(p))} | {_cell(default)} | {_cell(description)} |"
             )
         out.append("")
+    out.append(RANGE_SECTION)
     return "\n".join(out).rstrip() + "\n"
+
+
+RANGE_SECTION = f"""## {RANGE_DEF}
+
+A field whose type says *or range* takes an assumed number as a range, drawn once per
+replication (see [Writing values](#writing-values)).
+
+| form | meaning |
+| --- | --- |
+| `{{low: 0.4, mode: 0.7, high: 0.95}}` | triangular: at worst, most likely, at best |
+| `{{low: 0.4, high: 0.9}}` | uniform: anything in between, equally likely |
+| `{{dist: triangular, low: ..., mode: ..., high: ...}}`, `{{dist: uniform, low: ..., high: ...}}` | the same, with `dist:` named |
+| `{{dist: fixed, value: 0.6}}` | always the same |
+| `{{dist: empirical, values: [0.5, 0.7], weights: [1, 2]}}` | one of the listed values |
+| `{{evidence: NAME}}` | a reference range from scenarios/evidence/reference-ranges.yaml |
+"""
