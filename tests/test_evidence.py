@@ -56,7 +56,7 @@ def test_an_evidence_file_with_mistakes_gets_a_line_per_problem(tmp_path: Path) 
     problems = [str(p) for p in problems_in_evidence(path)]
     assert any("line 9: sources.0.date" in p for p in problems), problems
     assert any("observations.outpatients-first-days: low must not be above high" in p for p in problems), problems
-    assert any("observations.elective-first-week" in p and "cannot be counted" in p for p in problems), problems
+    assert any("observations.elective-first-week: no KPI 'cancelled_planed' (did you mean 'cancelled_planned'?)" in p for p in problems), problems
     res = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)], capture_output=True, text=True)
     assert res.returncode == 2 and "line " in res.stdout
 

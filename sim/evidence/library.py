@@ -32,17 +32,21 @@ from ..scenario.yamlsafe import YamlError, decode_utf8, parse_yaml, read_capped
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
-KPI_KINDS = ("hospital", "primary_care", "dental", "other", "phone")
 Statistic = Literal["value", "count", "share"]
 SHARE_OF = {
     "cancelled_planned": "planned_booked",
-    "planned_held": "planned_booked",
     "cancelled_acute": "acute_arrived",
     "calls_unanswered": "calls_attempts",
 }
-"""For `statistic: share`: the normal volume each windowed count is divided by."""
-WINDOWED = frozenset({*SHARE_OF, "planned_booked", "rebooked", "acute_arrived", "postponed_admissions"})
-"""KPIs that can be counted in a time window and by unit kind (cumulative series)."""
+"""For `statistic: share`: the cumulative series of the normal volume a windowed count is
+divided by (visits booked, acute patients arriving, call attempts)."""
+
+
+def windowed_kpis() -> frozenset[str]:
+    """KPIs that can be counted in a time window and by unit kind (from the vocabulary)."""
+    from ..vocabulary import KPIS
+
+    return frozenset(k.name for k in KPIS if k.by_window)
 
 
 class _Model(BaseModel):
@@ -79,7 +83,7 @@ class Observation(_Model):
     id: Id
     """Short id, unique in the file."""
     kpi: str
-    """A KPI of the simulator (`cancelled_planned`, `staff_mode_h`, `full_operation_at_h`, ...)."""
+    """A KPI of the simulator, by its name in sim/vocabulary.py (`cancelled_planned`, `staff_mode_h`, `full_operation_at_h`, ...)."""
     statistic: Statistic = "value"
     """value: the KPI of the whole run; count: the KPI counted in `window` (and `unit_kind`);
     share: that count as a share of the normal volume (cancelled visits of those booked,
@@ -107,9 +111,14 @@ class Observation(_Model):
             raise ValueError("give value, or low and/or high")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError("low must not be above high")
-        if self.statistic in ("count", "share") and self.kpi not in WINDOWED:
+        from ..vocabulary import KPI
+
+        if self.kpi not in KPI:
+            raise ValueError(f"no KPI {self.kpi!r}{suggest(self.kpi, list(KPI))}")
+        windowed = windowed_kpis()
+        if self.statistic in ("count", "share") and self.kpi not in windowed:
             raise ValueError(
-                f"{self.kpi!r} cannot be counted in a window; count one of {', '.join(sorted(WINDOWED))}"
+                f"{self.kpi!r} cannot be counted in a window; count one of {', '.join(sorted(windowed))}"
             )
         if self.statistic == "share" and self.kpi not in SHARE_OF:
             raise ValueError(f"a share is of {', '.join(SHARE_OF)}, not {self.kpi!r}")
@@ -213,7 +222,6 @@ def load_evidence(path: str | os.PathLike[str]) -> Evidence:
 
 
 def _load(path: Path) -> tuple[Evidence | None, list[Problem]]:
-    from ..engine import EXTRA_KPI_NAMES, KPI_NAMES
     from ..scenario.loader import load_scenario, problems_in
 
     name = str(path)
@@ -230,10 +238,6 @@ def _load(path: Path) -> tuple[Evidence | None, list[Problem]]:
     except ValidationError as exc:
         return None, finish(problems_from_validation(exc, data, sources, EvidenceFile), name)
     problems: list[Problem] = []
-    kpis = (*KPI_NAMES, *EXTRA_KPI_NAMES)
-    for i, o in enumerate(ev.observations):
-        if o.kpi not in kpis and o.kpi not in WINDOWED:
-            problems.append(sources.problem(("observations", i, "kpi"), f"no KPI {o.kpi!r}{suggest(o.kpi, list(kpis))}"))
     scenario = None
     if ev.scenario is not None:
         target = (path.parent / ev.scenario).resolve()

@@ -49,9 +49,11 @@ def simulated(rep: Any, scenario: Any, obs: Observation) -> float:
     never reached, or a share of nothing)."""
     if obs.statistic == "value":
         return float(rep.kpis.get(obs.kpi, math.nan))
+    from ..vocabulary import KPI
+
     n = len(next(iter(rep.series.values())))
     steps = window_steps(scenario, obs, rep.step_h, n)
-    count = windowed_count(rep.series, obs.kpi, obs.unit_kind, steps)
+    count = windowed_count(rep.series, KPI[obs.kpi].series or obs.kpi, obs.unit_kind, steps)
     if obs.statistic == "count":
         return count
     normal = windowed_count(rep.series, SHARE_OF[obs.kpi], obs.unit_kind, steps)
