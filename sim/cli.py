@@ -353,6 +353,82 @@ def sweep(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
+@app.command()
+def calibrate(
+    file: FileArg,
+    evidence: Annotated[
+        list[Path], typer.Option("--evidence", "-e", help="Evidence file whose observations to fit (repeat).", show_default=False)
+    ],
+    fit: Annotated[
+        list[str], typer.Option("--fit", help="PATH=LOW..HIGH: a field (or evidence:NAME, a reference range) to fit, with its uniform prior (repeat).", show_default=False)
+    ],
+    population: Annotated[int, typer.Option(help="Particles per generation.")] = 100,
+    generations: Annotated[int, typer.Option(help="Most ABC-SMC generations.")] = 6,
+    replications: Annotated[int, typer.Option("--replications", "-n", help="Replications per proposal.")] = 1,
+    seed: SeedOpt = 0,
+    json_out: JsonOpt = None,
+    executor: ExecutorOpt = None,
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+) -> None:
+    """Fit assumed numbers of a scenario to observed incidents (approximate Bayesian computation
+    with pyabc): each parameter's posterior (median, 90% interval) and the fit to each observation."""
+    from .evidence.calibrate import CalibrationError, Target, parse_fit
+    from .evidence.calibrate import calibrate as run_calibration
+    from .evidence.library import load_evidence
+    from .experiments.executors import ExecutorError
+    from .experiments.progress import TerminalProgress
+    from .scenario.problems import ScenarioError
+
+    executor = _executor_options(executor, address, workers)
+    if not 1 <= replications <= 100:
+        fail(f"--replications must be between 1 and 100, got {replications}")
+    scenario = load_or_exit(file)
+    targets = []
+    for path in evidence:
+        try:
+            ev = load_evidence(path)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        if not ev.file.observations:
+            fail(f"{path}: has no observations to fit")
+        targets.append(Target(ev.name, scenario, list(ev.file.observations)))
+    try:
+        params = [parse_fit(spec) for spec in fit]
+        with TerminalProgress("generations") as bar:
+            result = run_calibration(
+                targets, params, population=population, generations=generations,
+                replications=replications, seed=seed, executor=executor, workers=workers,
+                address=address, progress=lambda done, total, note: bar(done, total),
+            )
+    except CalibrationError as exc:
+        fail(f"{file}: {exc}")
+    except ExecutorError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted before the first generation finished: no results", EXIT_INTERRUPTED)
+    typer.echo(_calibration_table(result))
+    _write_json(json_out, {"scenario": scenario.name, "file": str(file), "evidence": [str(p) for p in evidence], "seed": seed, **result.summary()})
+    if result.partial:
+        typer.echo("interrupted: the posterior is from the last finished generation", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _calibration_table(result) -> str:
+    lines = ["Posterior (median, 90% interval)"]
+    for p in result.params:
+        post = result.posterior[p.path]
+        lines.append(f"  {p.path}: {p.text(post.median)}  ({p.text(post.p5)} to {p.text(post.p95)}; prior {p.text(p.low)} to {p.text(p.high)})")
+    lines += ["", "Fit to each observation (simulated median, 90% interval; share of the posterior within what was observed)"]
+    for key, o in result.observations.items():
+        sim = o["simulated"]
+        lines.append(f"  {key}: observed {o['observed']}, simulated {sim['median']:.3g} ({sim['p5']:.3g} to {sim['p95']:.3g}); within {o['within_observed']:.0%}")
+    lines += ["", f"{result.generations} generations, {result.evaluations:,} simulated proposals, final epsilon {result.epsilon:.3g}, {result.wall_s:.1f} s"]
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- scenario format
 
 

@@ -262,7 +262,10 @@ def calibrate(
         raise CalibrationError("the population must be at least 10 particles")
     if not 1 <= generations <= 50:
         raise CalibrationError("generations must be between 1 and 50")
-    import pyabc
+    try:
+        import pyabc
+    except ImportError:
+        raise CalibrationError("calibration needs the calibrate extra: pip install 'outage-drill-sim[calibrate]'") from None
 
     started = time.perf_counter()
     np.random.seed(seed % 2**32)  # pyabc draws its proposals from numpy's global generator

@@ -4,6 +4,7 @@ and docs/scenario-reference.md for people. Both are committed and a test fails w
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -46,7 +47,6 @@ def scenario_schema() -> dict[str, Any]:
         ],
     }
     schema = _range_refs(schema)
-    schema["$defs"][RANGE_DEF] = RANGE_SCHEMA
     for definition in schema["$defs"].values():
         props = definition.get("properties", {})
         if "dist" in props:
@@ -54,6 +54,7 @@ def scenario_schema() -> dict[str, Any]:
             if "dist" not in required:
                 required.insert(0, "dist")
             props["dist"].pop("default", None)
+    schema["$defs"][RANGE_DEF] = copy.deepcopy(RANGE_SCHEMA)  # dist: is optional in a range
     return schema
 
 
