@@ -125,6 +125,9 @@ def write_calibrated(fit: Fit, path: Path = RANGES_FILE) -> None:
         if block is None:
             raise ValueError(f"no reference range {name!r} in {path}")
         body = re.sub(r"    calibrated: .*\n", "", block.group(1))
-        body = re.sub(r"(    prior: .*\n)", lambda m: m.group(1) + line, body, count=1)
+        at = re.search(r"    prior: .*\n", body)
+        if at is None:
+            raise ValueError(f"reference range {name!r} has no prior line in {path}")
+        body = body[: at.end()] + line + body[at.end():]
         text = text[: block.start()] + body + text[block.end():]
     path.write_text(text, encoding="utf-8")
