@@ -526,6 +526,9 @@ two groups' outcomes differ, on the same replication seeds.
 sim drill FILE --msel OUT.csv writes the scenario's injects and decision
 points as a master scenario events list (CSV) for printed drills.
 
+sim drill backup OUT.sqlite copies the app's drill database (SIM_DRILL_DB, or
+drills.sqlite in the data folder) to a new file, safely while the app runs.
+
 The decision log format is in docs/facilitator-guide.md.
 """
 
@@ -534,7 +537,7 @@ The decision log format is in docs/facilitator-guide.md.
 def drill(
     args: Annotated[
         list[str],
-        typer.Argument(metavar="FILE | compare LOG_A LOG_B", help="A scenario file, or `compare` and two logs.", show_default=False),
+        typer.Argument(metavar="FILE | compare LOG_A LOG_B | backup OUT", help="A scenario file, `compare` and two logs, or `backup` and a new file.", show_default=False),
     ],
     decisions: Annotated[
         Path | None, typer.Option("--decisions", "-d", help="Decision log to play (YAML).", show_default=False)
@@ -561,6 +564,11 @@ def drill(
         fail(_("--seed must be zero or positive, got {value}").format(value=seed))
     if not 1 <= replications <= MAX_REPLICATIONS:
         fail(_("--replications must be between 1 and {most}, got {value}").format(most=MAX_REPLICATIONS, value=replications))
+    if args and args[0] == "backup":
+        if len(args) != 2:
+            fail(_("usage: sim drill backup OUT.sqlite (a new file for the copy of the drill database)"))
+        _drill_backup(Path(args[1]))
+        return
     if args and args[0] == "compare":
         if len(args) != 3:
             fail(_("usage: sim drill compare LOG_A LOG_B (two decision logs, each naming its scenario)"))
@@ -596,6 +604,17 @@ def drill(
             _write_bytes(markdown, report_markdown(rep).encode("utf-8"))
         if report is not None:
             _write_bytes(report, html_report(rep).encode("utf-8"))
+
+
+def _drill_backup(target: Path) -> None:
+    from .drill.store import DrillStore, StoreError
+
+    try:
+        store = DrillStore()
+        store.backup(target)
+    except StoreError as exc:
+        fail(str(exc))
+    typer.echo(_("wrote {path} (a copy of {source})").format(path=target, source=store.path))
 
 
 def _write_bytes(path: Path, data: bytes) -> None:

@@ -3,7 +3,9 @@ one drill never lose a decision; a damaged, foreign, newer or locked file gives 
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -11,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from sim.drill.ops import Act, AddNote, Advance, Choose, SetImprovements, perform
+from sim.drill import access
+from sim.drill.ops import Act, AddNote, Advance, Choose, SetImprovements, StrikeNote, perform
 from sim.drill.session import Drill, DrillError, Improvement
 from sim.drill.store import (
     ENV_VAR,
+    SCHEMA,
     SCHEMA_VERSION,
     DrillChanged,
     DrillNotFound,
@@ -184,7 +188,8 @@ def test_a_damaged_file_gives_a_message_naming_it(tmp_path):
     path.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(StoreError) as info:
         DrillStore(path)
-    assert str(path) in str(info.value) and "not a readable drill database" in str(info.value)
+    assert str(path) in str(info.value) and "drill database is not readable" in str(info.value)
+    assert str(path) not in info.value.public  # what a web page shows
 
 
 def test_a_truncated_database_gives_a_message_naming_it(tmp_path, sormland):
@@ -230,6 +235,7 @@ def test_a_locked_database_says_so_and_nothing_is_lost(tmp_path, sormland):
         with pytest.raises(StoreBusy) as info:
             perform(store, s, AddNote("waiting"))
         assert str(path) in str(info.value) and "nothing was saved" in str(info.value)
+        assert str(path) not in info.value.public
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -238,7 +244,7 @@ def test_a_locked_database_says_so_and_nothing_is_lost(tmp_path, sormland):
 
 
 def test_a_folder_is_not_a_database(tmp_path):
-    with pytest.raises(StoreError, match="is a folder"):
+    with pytest.raises(StoreError, match="names a folder"):
         DrillStore(tmp_path)
 
 
@@ -251,3 +257,139 @@ def test_the_path_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     if sys.platform.startswith("linux"):
         assert default_path() == tmp_path / "data" / "outage-drill-sim" / "drills.sqlite"
+
+
+# --------------------------------------------------------------------------- keys, notes, limits
+
+
+def test_keys_open_a_drill_and_only_their_digests_are_stored(store, sormland):
+    stored, keys = access.create_drill(store, Drill.new(sormland), "Confidential")
+    assert len(keys.facilitator) == 32 and len(set(keys.facilitator)) > 10  # 192 random bits
+    assert keys.participant != keys.facilitator and access.valid_key(keys.participant)
+    assert access.open_drill(store, stored.id, keys.facilitator, "facilitator").id == stored.id
+    assert access.open_drill(store, stored.id, keys.participant, "participant").id == stored.id
+    for key, role in [(keys.participant, "facilitator"), (keys.facilitator, "participant"),
+                      (None, "facilitator"), ("", "participant"), (keys.facilitator[:-1] + "A", "facilitator"),
+                      (keys.facilitator.upper(), "facilitator")]:
+        if key != keys.facilitator or role != "facilitator":
+            with pytest.raises(access.NoSuchDrill, match="No such drill"):
+                access.open_drill(store, stored.id, key, role)
+    with pytest.raises(access.NoSuchDrill):
+        access.open_drill(store, "ffffffffffffffff", keys.facilitator, "facilitator")
+    raw = b"".join(p.read_bytes() for p in store.path.parent.glob("drills.sqlite*"))
+    assert keys.facilitator.encode() not in raw and keys.participant.encode() not in raw
+    assert access.key_digest(keys.facilitator).encode() in raw
+
+
+def test_a_team_has_a_participant_key_of_its_own():
+    keys = access.new_keys()
+    team_a, team_b = access.participant_key(keys.facilitator, "team-a"), access.participant_key(keys.facilitator, "team-b")
+    assert len({team_a, team_b, keys.participant}) == 3
+    assert ("participant", "team-a") in keys.digests(("team-a",))
+    with pytest.raises(ValueError):
+        access.participant_key(keys.facilitator, "Team A!")
+
+
+def test_keys_are_compared_in_constant_time(monkeypatch):
+    seen = []
+    real = access.hmac.compare_digest
+    monkeypatch.setattr(access.hmac, "compare_digest", lambda a, b: seen.append((a, b)) or real(a, b))
+    keys = access.new_keys()
+    digest = access.key_digest(keys.facilitator)
+    assert access.key_matches(keys.facilitator, digest)
+    assert not access.key_matches("x" * 32, digest) and not access.key_matches(None, digest)
+    assert not access.key_matches(keys.facilitator, None)
+    assert len(seen) == 4  # every answer went through hmac.compare_digest, even with nothing to compare
+
+
+def test_the_organiser_password_is_kept_only_as_a_hash(monkeypatch):
+    monkeypatch.setattr(access, "WRONG_PASSWORD_DELAY_S", 0.0)
+    monkeypatch.setenv(access.PASSWORD_ENV, "a long organiser password")
+    organiser = access.OrganiserPassword.from_environment()
+    assert access.PASSWORD_ENV not in os.environ  # worker processes never see it
+    assert organiser.configured and organiser.check("a long organiser password")
+    assert not organiser.check("a long organiser passwore") and not organiser.check("")
+    assert "a long organiser password" not in repr(vars(organiser))
+    monkeypatch.setenv(access.PASSWORD_ENV, "short")
+    weak = access.OrganiserPassword.from_environment()
+    assert not weak.configured and "shorter than 12" in weak.problem
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_the_database_is_readable_by_its_owner_only(tmp_path, sormland):
+    folder = tmp_path / "new" / "drills"
+    store = DrillStore(folder / "drills.sqlite")
+    stored = store.create(Drill.new(sormland), "x")
+    reader = sqlite3.connect(store.path)  # keeps the write-ahead log and its index in place
+    try:
+        reader.execute("SELECT count(*) FROM drills").fetchone()
+        perform(store, stored, AddNote("a note"))
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        files = list(folder.glob("drills.sqlite*"))
+        assert len(files) == 3  # the database, its write-ahead log and the log's index
+        assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+    finally:
+        reader.close()
+    loose = tmp_path / "loose.sqlite"
+    loose.touch(mode=0o644)
+    os.chmod(loose, 0o644)
+    DrillStore(loose)
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+
+
+def test_a_fifo_is_not_a_database(tmp_path):
+    fifo = tmp_path / "drills.sqlite"
+    os.mkfifo(fifo)
+    with pytest.raises(StoreError, match="not a regular file"):
+        DrillStore(fifo)
+
+
+def test_a_database_of_the_first_version_is_brought_up_to_date(tmp_path, sormland):
+    path = tmp_path / "old.sqlite"
+    old_schema = SCHEMA.split("CREATE TABLE IF NOT EXISTS drill_keys")[0]
+    old_schema = old_schema.replace(
+        "    struck_by TEXT NOT NULL DEFAULT '',\n    struck_at_h REAL,\n    struck_recorded_at TEXT,\n", "")
+    with sqlite3.connect(path) as con:
+        con.executescript(old_schema)
+        con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    store = DrillStore(path)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    s = store.create(Drill.new(sormland).add_note("n"), "migrated")
+    assert store.load(s.id).drill.notes[0].text == "n"
+
+
+def test_a_struck_note_is_kept_marked_and_stays_struck(store, started):
+    s = perform(store, started, AddNote("wrong number given out", by="kommunikatör")).stored
+    s = perform(store, s, Advance(by_h=0.25)).stored
+    s = perform(store, s, StrikeNote(0, "wrong number given out", "sjukvårdsledare")).stored
+    again = DrillStore(store.path).load(s.id).drill.notes[0]
+    assert (again.text, again.by, again.struck_by, again.struck_at_h) == (
+        "wrong number given out", "kommunikatör", "sjukvårdsledare", s.drill.clock_h)
+    unstruck = Drill(s.drill.scenario, s.drill.seed, s.drill.start_h, s.drill.clock_h, s.drill.entries,
+                     (again.unstruck(),))
+    with pytest.raises(StoreError, match="stays struck"):
+        store.save(s.id, s.revision, unstruck)
+    with pytest.raises(DrillError, match="already struck"):
+        s.drill.strike_note(0)
+    from sim.drill.log import log_yaml, parse_log, play_log
+
+    text = log_yaml(s.drill)
+    assert "struck:" in text and "sjukvårdsledare" in text
+    replayed = play_log(parse_log(text), s.drill.scenario)
+    assert replayed.notes[0].struck and replayed.notes[0].struck_by == "sjukvårdsledare"
+
+
+def test_texts_have_length_limits(store, started, sormland):
+    from sim.drill.session import MAX_NOTE_CHARS, MAX_REASON_CHARS, MAX_TITLE_CHARS
+
+    with pytest.raises(DrillError, match="at most 2,000 characters"):
+        started.drill.add_note("x" * (MAX_NOTE_CHARS + 1))
+    with pytest.raises(DrillError, match="at most 1,000"):
+        started.drill.act(Action(do="inform_patients"), note="y" * (MAX_REASON_CHARS + 1))
+    with pytest.raises(DrillError):
+        started.drill.with_improvements([Improvement("f" * (MAX_REASON_CHARS + 1))])
+    with pytest.raises(StoreError, match="title may be at most"):
+        store.create(Drill.new(sormland), "t" * (MAX_TITLE_CHARS + 1))
+    with pytest.raises(StoreError, match="team name may be at most"):
+        store.rename(started.id, started.revision, "ok", "t" * 101)

@@ -12,6 +12,9 @@
 | SIM_APP_DASK_ADDRESS          | (none)         | a Dask scheduler for the dask executor           |
 | SIM_APP_RESULTS_KEPT          | 4              | finished runs kept per browser session           |
 
+SIM_APP_ORGANIZER_PASSWORD (at least 12 characters) unlocks the list of every drill; it is read
+here once, kept only as a salted hash (ORGANISER), and removed from the environment.
+
 HEAVY_RUNS is the one object shared by every browser session on purpose: a process-wide
 semaphore that lets at most SIM_APP_MAX_HEAVY_RUNS simulations run at the same time, so one busy
 drill cannot starve the others. Everything else a session sees lives in its own st.session_state.
@@ -22,6 +25,8 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+
+from sim.drill.access import OrganiserPassword
 
 
 def _int(name: str, default: int, low: int = 1) -> int:
@@ -82,3 +87,6 @@ LIMITS = read_limits()
 
 HEAVY_RUNS = threading.BoundedSemaphore(LIMITS.max_heavy_runs)
 """The deliberately shared object: a slot for each simulation running in this process."""
+
+ORGANISER = OrganiserPassword.from_environment()
+"""The organiser password's hash (no password: no one sees the list of every drill)."""

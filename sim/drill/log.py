@@ -12,6 +12,7 @@
     notes:
       - {at: "09:00", text: "1177 overloaded", by: kommunikatör}
       - {text: "Staff mode came late", hot_wash: true}
+      - {at: "09:10", text: "a note struck later", struck: {by: facilitator, at: "09:15"}}
     improvements:
       - {finding: ..., action: ..., owner: ..., due: 2023-03-01}
 
@@ -32,11 +33,23 @@ from ..scenario.model import Action, Scenario
 from ..scenario.problems import Problem, suggest
 from ..scenario.quantities import parse_duration_h, parse_time_point
 from ..scenario.yamlsafe import YamlDocument, YamlError, decode_utf8, parse_yaml, read_capped
-from .session import Drill, DrillError, Entry, Improvement, Note, ceil_minute, to_minute
+from .session import (
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    Drill,
+    DrillError,
+    Entry,
+    Improvement,
+    Note,
+    ceil_minute,
+    check_length,
+    to_minute,
+)
 
 TOP_KEYS = ("scenario", "seed", "team", "start", "until", "decisions", "notes", "improvements")
 DECISION_KEYS = ("at", "decide", "option", "skip", "do", "target", "period", "by", "note")
-NOTE_KEYS = ("at", "text", "by", "hot_wash")
+NOTE_KEYS = ("at", "text", "by", "hot_wash", "struck")
+STRUCK_KEYS = ("by", "at")
 IMPROVEMENT_KEYS = ("finding", "action", "owner", "due")
 ACTIONS = (
     "raise_readiness",
@@ -209,6 +222,21 @@ def parse_log(text: str, name: str = "<log>", base_dir: Path | None = None) -> D
                 at = parse_time_point(spec["at"])
             except ValueError as exc:
                 bad((*where, "at"), str(exc))
+        for key, limit in (("text", MAX_NOTE_CHARS), ("by", MAX_NAME_CHARS)):
+            try:
+                check_length(str(spec.get(key) or ""), key, limit)
+            except DrillError as exc:
+                bad((*where, key), str(exc))
+        struck = spec.get("struck")
+        if struck is not None and not (
+            isinstance(struck, dict) and set(struck) <= set(STRUCK_KEYS) and struck.get("at") is not None
+        ):
+            bad((*where, "struck"), "struck is a mapping {by:, at:}: who struck the note, and when")
+        elif struck is not None:
+            try:
+                parse_time_point(struck["at"])
+            except ValueError as exc:
+                bad((*where, "struck", "at"), str(exc))
         log.notes.append((doc.line_of(where), at, spec))
 
     rows = data.get("improvements") or []
@@ -333,7 +361,12 @@ def play_log(log: DecisionLog, scenario: Scenario, seed: int | None = None) -> D
         t = when(at) if at is not None else drill.clock_h
         if not drill.start_h - 1e-9 <= t <= horizon + 1e-9:
             raise DrillLogError([problem(line, "notes", f"{at} is outside the drill")])
-        notes.append(Note(t, spec["text"], str(spec.get("by") or ""), bool(spec.get("hot_wash", False))))
+        note = Note(t, spec["text"], str(spec.get("by") or ""), bool(spec.get("hot_wash", False)))
+        struck = spec.get("struck")
+        if struck is not None:
+            struck_h = when(parse_time_point(struck["at"]))
+            note = Note(note.t_h, note.text, note.by, note.hot_wash, str(struck.get("by") or ""), struck_h)
+        notes.append(note)
     return drill.__class__(
         drill.scenario, drill.seed, drill.start_h, drill.clock_h, drill.entries,
         tuple(sorted(notes, key=lambda n: n.t_h)), tuple(log.improvements),
@@ -399,7 +432,8 @@ def log_yaml(
     if drill.notes:
         data["notes"] = [
             {"at": time_text(drill, n.t_h), "text": n.text, **({"by": n.by} if n.by else {}),
-             **({"hot_wash": True} if n.hot_wash else {})}
+             **({"hot_wash": True} if n.hot_wash else {}),
+             **({"struck": {"by": n.struck_by, "at": time_text(drill, n.struck_at_h)}} if n.struck_at_h is not None else {})}
             for n in drill.notes
         ]
     if drill.improvements:

@@ -118,6 +118,28 @@ class AddNote(Op):
 
 
 @dataclass(frozen=True)
+class StrikeNote(Op):
+    """Strike note `index` (kept in the log, marked with who struck it and when)."""
+
+    index: int
+    text: str  # the note's text as this browser showed it, so a stale browser strikes the right one
+    by: str = ""
+
+    def describe(self) -> str:
+        return "strike of a note"
+
+    def apply(self, drill: Drill) -> tuple[Drill, str]:
+        if not 0 <= self.index < len(drill.notes) or drill.notes[self.index].text != self.text:
+            raise DrillError("that note is not in the drill")
+        return drill.strike_note(self.index, self.by), "note struck (kept in the log)"
+
+    def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
+        if 0 <= self.index < len(fresh.notes) and fresh.notes[self.index].struck:
+            return "the note was already struck there"
+        return None
+
+
+@dataclass(frozen=True)
 class SetImprovements(Op):
     rows: tuple[Improvement, ...]
 

@@ -67,7 +67,7 @@ def timeline_rows(drill: Drill, *, events: bool = True) -> list[TimelineRow]:
     for e in drill.entries:
         kind = {"option": "Decision", "skip": "Left open", "action": "Action"}[e.kind]
         rows.append(TimelineRow(e.t_h, kind, drill.describe(e).strip(), e.by, e.note))
-    rows += [TimelineRow(n.t_h, "Note", n.text, n.by) for n in drill.notes if not n.hot_wash]
+    rows += [TimelineRow(n.t_h, "Note", n.text, n.by) for n in drill.notes if not n.hot_wash and not n.struck]
     if events:
         for ev in drill.played().rep.events:
             if ev.kind in TIMELINE_EVENT_KINDS and ev.t_h <= drill.clock_h + 1e-9:
@@ -182,7 +182,7 @@ def markdown(report: Report) -> str:
     if not report.checks:
         out.append("| No expected actions are written in the scenario. | | |")
     out += ["", "## Hot wash notes", ""]
-    hot = [n for n in d.notes if n.hot_wash]
+    hot = [n for n in d.notes if n.hot_wash and not n.struck]
     out += [f"- {_md(n.text)}" + (f" ({_md(n.by)})" if n.by else "") for n in hot] or ["No hot wash notes were taken."]
     out += ["", "## Improvement plan", "", "| Finding | Action | Owner | Due date |", "|---|---|---|---|"]
     for r in d.improvements:
@@ -276,7 +276,7 @@ def html_report(report: Report) -> str:
         parts.append('<tr><td colspan="3">No expected actions are written in the scenario.</td></tr>')
     parts.append("</table>")
     parts.append("<h2>Hot wash notes</h2>")
-    hot = [n for n in d.notes if n.hot_wash]
+    hot = [n for n in d.notes if n.hot_wash and not n.struck]
     parts.append(
         "<ul>" + "".join(f"<li>{e(n.text)}" + (f" <em>({e(n.by)})</em>" if n.by else "") + "</li>" for n in hot) + "</ul>"
         if hot else "<p>No hot wash notes were taken.</p>"

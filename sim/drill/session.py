@@ -35,9 +35,27 @@ DEFAULT_REPLICATIONS = 20
 hundred milliseconds for a region the size of Sörmland."""
 MAX_REPLICATIONS = 200
 
+MAX_TITLE_CHARS = 200
+"""Longest drill title."""
+MAX_NAME_CHARS = 100
+"""Longest team name, and longest `by` (a role or a person)."""
+MAX_NOTE_CHARS = 2000
+"""Longest note."""
+MAX_REASON_CHARS = 1000
+"""Longest reason given with a decision or an action, and longest cell of the improvement plan."""
+MAX_IMPROVEMENTS = 100
+"""Most rows in the improvement plan."""
+
 
 class DrillError(ValueError):
     """Something the drill cannot do, said so a facilitator can act on it."""
+
+
+def check_length(text: str, what: str, limit: int) -> str:
+    """`text`, or DrillError when it is longer than `limit` characters."""
+    if len(text) > limit:
+        raise DrillError(f"{what} may be at most {limit:,} characters long (this one has {len(text):,})")
+    return text
 
 
 EntryKind = Literal["option", "skip", "action"]
@@ -59,12 +77,23 @@ class Entry:
 
 @dataclass(frozen=True)
 class Note:
-    """A note taken during the drill or at the hot wash."""
+    """A note taken during the drill or at the hot wash. A struck note stays in the log, marked
+    with who struck it and when (on the drill clock), and is left out of the report."""
 
     t_h: float
     text: str
     by: str = ""
     hot_wash: bool = False
+    struck_by: str = ""
+    struck_at_h: float | None = None
+
+    @property
+    def struck(self) -> bool:
+        return self.struck_at_h is not None
+
+    def unstruck(self) -> Note:
+        """The note as it was written (for checks that a note's text never changes)."""
+        return replace(self, struck_by="", struck_at_h=None)
 
 
 @dataclass(frozen=True)
@@ -396,6 +425,7 @@ class Drill:
 
     def choose(self, dp_id: str, option_id: str, by: str = "", note: str = "") -> Drill:
         """Take `option_id` at decision point `dp_id`, now."""
+        _check_by_and_reason(by, note)
         dp = self.decision_point(dp_id)
         self._check_open(dp)
         ids = [o.id for o in dp.options]
@@ -407,12 +437,14 @@ class Drill:
 
     def skip(self, dp_id: str, by: str = "", note: str = "") -> Drill:
         """Leave decision point `dp_id` open: the group takes none of its options."""
+        _check_by_and_reason(by, note)
         dp = self.decision_point(dp_id)
         self._check_open(dp)
         return self._with(Entry(self.clock_h, "skip", dp_id, None, None, by, note))
 
     def act(self, action: Action, by: str = "", note: str = "") -> Drill:
         """Take an action from the catalogue, now."""
+        _check_by_and_reason(by, note)
         self._check_action(action)
         return self._with(Entry(self.clock_h, "action", None, None, action, by, note))
 
@@ -420,10 +452,31 @@ class Drill:
         text = text.strip()
         if not text:
             raise DrillError("a note needs some text")
+        check_length(text, "a note", MAX_NOTE_CHARS)
+        check_length(by, "who took the note", MAX_NAME_CHARS)
         return replace(self, notes=(*self.notes, Note(self.clock_h, text, by, hot_wash)))
 
+    def strike_note(self, index: int, by: str = "") -> Drill:
+        """Strike note `index` (0 is the first taken): it stays in the log, marked as struck by
+        `by` at the clock's time, and is left out of the report."""
+        check_length(by, "who struck the note", MAX_NAME_CHARS)
+        if not 0 <= index < len(self.notes):
+            raise DrillError(f"there is no note {index + 1} (the drill has {len(self.notes)})")
+        note = self.notes[index]
+        if note.struck:
+            raise DrillError(f"that note was already struck at {self.clock_text(note.struck_at_h)}")
+        struck = replace(note, struck_by=by.strip() or "facilitator", struck_at_h=self.clock_h)
+        return replace(self, notes=(*self.notes[:index], struck, *self.notes[index + 1 :]))
+
     def with_improvements(self, rows: list[Improvement]) -> Drill:
-        return replace(self, improvements=tuple(r for r in rows if r.finding.strip() or r.action.strip()))
+        kept = tuple(r for r in rows if r.finding.strip() or r.action.strip())
+        if len(kept) > MAX_IMPROVEMENTS:
+            raise DrillError(f"the improvement plan may have at most {MAX_IMPROVEMENTS} rows")
+        for r in kept:
+            for what, text in (("a finding", r.finding), ("an action", r.action), ("an owner", r.owner),
+                               ("a due date", r.due)):
+                check_length(text, what, MAX_REASON_CHARS)
+        return replace(self, improvements=kept)
 
     def _check_open(self, dp: DecisionPoint) -> None:
         done = self.answered().get(dp.id)
@@ -521,6 +574,11 @@ class Drill:
             runs = self.runs(n, entries)
             out.append(WhatIf(option.id, option.label, runs.kpis[0], kpi_stats(runs.kpis)))
         return out
+
+
+def _check_by_and_reason(by: str, note: str) -> None:
+    check_length(by, "who decided", MAX_NAME_CHARS)
+    check_length(note, "the reason", MAX_REASON_CHARS)
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -3,7 +3,13 @@ refresh and a restart of the app, and can be listed, resumed and archived.
 
 Where: the file named by the environment variable SIM_DRILL_DB, else `drills.sqlite` in the
 user's data folder (`~/.local/share/outage-drill-sim/` on Linux, `~/Library/Application Support/
-outage-drill-sim/` on macOS, `%LOCALAPPDATA%\\outage-drill-sim\\` on Windows).
+outage-drill-sim/` on macOS, `%LOCALAPPDATA%\\outage-drill-sim\\` on Windows). A folder made for
+it is made readable by its owner only (0700), and the file is created 0600 (on systems with
+POSIX permissions): drills are confidential until they are played.
+
+Access: the keys that open a drill are never stored, only their SHA-256 digests (see access.py,
+which decides who may open what). Error messages keep the file's path apart (`StoreError.public`
+has none), so that a web page never shows where the database lives.
 
 Concurrency: every drill has a revision number. A change names the revision it was made on; if
 another browser saved first, the change is refused with DrillChanged and the caller reloads (see
@@ -30,7 +36,7 @@ from typing import Any
 from ..scenario.model import Action, Scenario
 from .session import Drill, Entry, Improvement, Note
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENV_VAR = "SIM_DRILL_DB"
 APP_DIR = "outage-drill-sim"
 BUSY_TIMEOUT_S = 5.0
@@ -76,6 +82,9 @@ CREATE TABLE IF NOT EXISTS notes (
     by TEXT NOT NULL DEFAULT '',
     hot_wash INTEGER NOT NULL DEFAULT 0,
     recorded_at TEXT NOT NULL,
+    struck_by TEXT NOT NULL DEFAULT '',
+    struck_at_h REAL,
+    struck_recorded_at TEXT,
     PRIMARY KEY (drill_id, seq)
 );
 CREATE TABLE IF NOT EXISTS delivered_injects (
@@ -94,12 +103,40 @@ CREATE TABLE IF NOT EXISTS improvements (
     due TEXT NOT NULL,
     PRIMARY KEY (drill_id, seq)
 );
+CREATE TABLE IF NOT EXISTS drill_keys (
+    drill_id TEXT NOT NULL REFERENCES drills(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('facilitator', 'participant')),
+    team TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (drill_id, role, team)
+);
 """
-TABLES = {"meta", "drills", "log_entries", "notes", "delivered_injects", "improvements"}
+TABLES = {"meta", "drills", "log_entries", "notes", "delivered_injects", "improvements", "drill_keys"}
+MIGRATIONS = {
+    # version 1 -> 2: keys, and struck notes
+    2: (
+        "ALTER TABLE notes ADD COLUMN struck_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE notes ADD COLUMN struck_at_h REAL",
+        "ALTER TABLE notes ADD COLUMN struck_recorded_at TEXT",
+    ),
+}
+"""Statements that bring a database from the version before to this one (new tables come from
+SCHEMA itself)."""
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+KeyDigests = dict[tuple[str, str], str]
+"""(role, team) -> SHA-256 hex digest of the key."""
 
 
 class StoreError(RuntimeError):
-    """The drill database cannot be used; the message names the file and what to do."""
+    """The drill database cannot be used; the message says what to do. `public` is the message
+    without the file's path (for web pages); str() adds the path (for logs and the command line)."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None):
+        self.public = message
+        self.path = None if path is None else str(path)
+        super().__init__(message if path is None else f"{message} (file: {path})")
 
 
 class StoreBusy(StoreError):
@@ -213,20 +250,23 @@ class DrillStore:
         low = text.lower()
         if "locked" in low or "busy" in low:
             return StoreBusy(
-                f"the drill database {self.path} is in use by another program or browser "
-                f"(waited {self.busy_timeout_s:g} s); nothing was saved, try again"
+                f"the drill database is in use by another program or browser "
+                f"(waited {self.busy_timeout_s:g} s); nothing was saved, try again",
+                self.path,
             )
         if "not a database" in low or "malformed" in low or "corrupt" in low or "disk image" in low:
             return StoreError(
-                f"{self.path} is not a readable drill database ({text}); it may be damaged. "
-                f"Move it aside to start a new one, or set {ENV_VAR} to another file"
+                f"the drill database is not readable ({text}); it may be damaged. "
+                f"Move the file aside to start a new one, or set {ENV_VAR} to another file",
+                self.path,
             )
         if "unable to open" in low or "readonly" in low or "read-only" in low:
             return StoreError(
-                f"cannot open the drill database {self.path} ({text}); check that the folder "
-                f"exists and can be written, or set {ENV_VAR} to another file"
+                f"cannot open the drill database ({text}); check that its folder exists and can be "
+                f"written, or set {ENV_VAR} to another file",
+                self.path,
             )
-        return StoreError(f"the drill database {self.path} failed: {text}")
+        return StoreError(f"the drill database failed: {text}", self.path)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -257,31 +297,18 @@ class DrillStore:
 
     def _init(self) -> None:
         if self.path.is_dir():
-            raise StoreError(f"{self.path} is a folder; {ENV_VAR} must name a file")
-        if not self.path.parent.exists():
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot create the folder for the drill database {self.path}: {exc.strerror}") from None
+            raise StoreError(f"{ENV_VAR} names a folder; it must name a file", self.path)
+        _prepare_file(self.path)
         with self._connect() as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if tables and "meta" not in tables:
                 raise StoreError(
-                    f"{self.path} is an SQLite file but not a drill database (it has other tables); "
-                    f"set {ENV_VAR} to another file"
+                    "the file is an SQLite database but not a drill database (it has other tables); "
+                    f"set {ENV_VAR} to another file",
+                    self.path,
                 )
             if "meta" in tables:
-                row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                version = int(row[0]) if row and str(row[0]).isdigit() else None
-                if version is None:
-                    raise StoreError(f"{self.path} is not a drill database (no schema version)")
-                if version > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{self.path} was written by a newer version of the program (drill database "
-                        f"version {version}, this program knows {SCHEMA_VERSION}); update the program"
-                    )
-                if not TABLES.issubset(tables):
-                    raise StoreError(f"{self.path} is missing tables of a drill database; it may be damaged")
+                self._check_version(con, tables)
                 return
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("BEGIN IMMEDIATE")
@@ -292,6 +319,39 @@ class DrillStore:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
             con.execute("COMMIT")
+
+    def _check_version(self, con: sqlite3.Connection, tables: set[str]) -> None:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else None
+        if version is None:
+            raise StoreError("the file is not a drill database (no schema version)", self.path)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the drill database was written by a newer version of the program (drill database "
+                f"version {version}, this program knows {SCHEMA_VERSION}); update the program",
+                self.path,
+            )
+        if version < SCHEMA_VERSION:
+            self._migrate(con, version)
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not TABLES.issubset(tables):
+            raise StoreError("the drill database is missing tables; it may be damaged", self.path)
+
+    def _migrate(self, con: sqlite3.Connection, version: int) -> None:
+        """Bring an older database up to this version, in one transaction."""
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS.get(target, ()):
+                    con.execute(statement)
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     # ------------------------------------------------------------------ reading
     def list(self, status: str | None = None) -> list[DrillInfo]:
@@ -304,6 +364,12 @@ class DrillStore:
         with self._connect() as con:
             return [DrillInfo(*row) for row in con.execute(query + " ORDER BY updated_at DESC, id", args)]
 
+    def info(self, drill_id: str) -> DrillInfo | None:
+        """What a drill is, without loading it; None for no such drill."""
+        with self._connect() as con:
+            row = con.execute(f"SELECT {_INFO_COLUMNS} FROM drills WHERE id = ?", (drill_id,)).fetchone()
+        return None if row is None else DrillInfo(*row)
+
     def load(self, drill_id: str) -> StoredDrill:
         with self._connect() as con:
             return self._load(con, drill_id)
@@ -311,12 +377,12 @@ class DrillStore:
     def _load(self, con: sqlite3.Connection, drill_id: str) -> StoredDrill:
         row = con.execute(f"SELECT {_INFO_COLUMNS}, scenario_json FROM drills WHERE id = ?", (drill_id,)).fetchone()
         if row is None:
-            raise DrillNotFound(f"no drill {drill_id!r} in {self.path}")
+            raise DrillNotFound(f"no drill {drill_id!r}", self.path)
         info = DrillInfo(*row[:-1])
         try:
             scenario = _scenario_from_json(row[-1])
         except ValueError as exc:
-            raise StoreError(f"drill {drill_id!r} in {self.path} holds a scenario that no longer validates: {exc}") from None
+            raise StoreError(f"drill {drill_id!r} holds a scenario that no longer validates: {exc}", self.path) from None
         entries = []
         for t_h, kind, decision, option, action_json, by, note in con.execute(
             "SELECT t_h, kind, decision, option, action_json, by, note FROM log_entries "
@@ -326,9 +392,11 @@ class DrillStore:
             action = Action.model_validate(json.loads(action_json)) if action_json else None
             entries.append(Entry(t_h, kind, decision, option, action, by, note))
         notes = tuple(
-            Note(t_h, text, by, bool(hot))
-            for t_h, text, by, hot in con.execute(
-                "SELECT t_h, text, by, hot_wash FROM notes WHERE drill_id = ? ORDER BY seq", (drill_id,)
+            Note(t_h, text, by, bool(hot), struck_by, struck_at_h)
+            for t_h, text, by, hot, struck_by, struck_at_h in con.execute(
+                "SELECT t_h, text, by, hot_wash, struck_by, struck_at_h FROM notes WHERE drill_id = ? "
+                "ORDER BY seq",
+                (drill_id,),
             )
         )
         improvements = tuple(
@@ -349,30 +417,34 @@ class DrillStore:
         return StoredDrill(info, drill, delivered)
 
     # ------------------------------------------------------------------ writing
-    def create(self, drill: Drill, title: str, team: str = "", source: str = "") -> StoredDrill:
-        """Store a new drill; returns it with its id and revision 1."""
+    def create(
+        self, drill: Drill, title: str, team: str = "", source: str = "", key_digests: KeyDigests | None = None
+    ) -> StoredDrill:
+        """Store a new drill, with the digests of the keys that open it (see access.py); returns
+        it with its id and revision 1."""
         from ..scenario.changes import scenario_data
 
-        title = title.strip() or drill.scenario.title
+        title, team = _title_and_team(title, team, drill.scenario.title)
         scenario_json = json.dumps(scenario_data(drill.scenario), ensure_ascii=False, sort_keys=True)
         now = _now()
         for _attempt in range(5):
-            drill_id = secrets.token_hex(4)
+            drill_id = secrets.token_hex(ID_BYTES)
             try:
                 with self._write() as con:
                     con.execute(
                         "INSERT INTO drills (id, title, team, scenario_name, scenario_title, scenario_source, "
                         "scenario_json, seed, start_h, clock_h, status, revision, created_at, updated_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?)",
-                        (drill_id, title, team.strip(), drill.scenario.name, drill.scenario.title, source,
+                        (drill_id, title, team, drill.scenario.name, drill.scenario.title, source,
                          scenario_json, drill.seed, drill.start_h, drill.start_h, now, now),
                     )
+                    self._write_keys(con, drill_id, key_digests or {}, now)
                     self._write_drill(con, drill_id, 0, drill, _delivered(drill), now)
                 return self.load(drill_id)
             except StoreError as exc:
                 if "UNIQUE" not in str(exc):
                     raise
-        raise StoreError(f"could not find a free drill id in {self.path}")
+        raise StoreError("could not find a free drill id", self.path)
 
     def save(self, drill_id: str, revision: int, drill: Drill) -> StoredDrill:
         """Save `drill` over revision `revision`. Raises DrillChanged if another browser saved
@@ -395,13 +467,58 @@ class DrillStore:
         return self.load(drill_id)
 
     def rename(self, drill_id: str, revision: int, title: str, team: str) -> StoredDrill:
+        title, team = _title_and_team(title, team, "Drill")
         with self._write() as con:
             self._check_revision(con, drill_id, revision)
             con.execute(
                 "UPDATE drills SET title = ?, team = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
-                (title.strip() or "Drill", team.strip(), _now(), drill_id),
+                (title, team, _now(), drill_id),
             )
         return self.load(drill_id)
+
+    def backup(self, target: str | os.PathLike[str]) -> Path:
+        """Copy the whole database to `target` (a new file, owner-only like the database),
+        consistently even while the app is writing to it (SQLite's online backup)."""
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target} already exists; give the backup a new name")
+        if not target.parent.is_dir():
+            raise StoreError(f"the folder {target.parent} does not exist; make it first")
+        _prepare_file(target)
+        try:
+            with self._connect() as con:
+                out = sqlite3.connect(target)
+                try:
+                    con.backup(out)
+                finally:
+                    out.close()
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+
+    # ------------------------------------------------------------------ keys
+    def key_digests(self, drill_id: str) -> KeyDigests:
+        """The digests of the keys that open a drill, by (role, team); empty for no such drill."""
+        with self._connect() as con:
+            rows = con.execute("SELECT role, team, digest FROM drill_keys WHERE drill_id = ?", (drill_id,))
+            return {(role, team): digest for role, team, digest in rows}
+
+    def set_key_digests(self, drill_id: str, digests: KeyDigests) -> None:
+        """Replace every key of a drill (the old links stop working)."""
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM drills WHERE id = ?", (drill_id,)).fetchone() is None:
+                raise DrillNotFound(f"no drill {drill_id!r}", self.path)
+            con.execute("DELETE FROM drill_keys WHERE drill_id = ?", (drill_id,))
+            self._write_keys(con, drill_id, digests, _now())
+
+    @staticmethod
+    def _write_keys(con: sqlite3.Connection, drill_id: str, digests: KeyDigests, now: str) -> None:
+        for (role, team), digest in digests.items():
+            con.execute(
+                "INSERT INTO drill_keys (drill_id, role, team, digest, created_at) VALUES (?, ?, ?, ?, ?)",
+                (drill_id, role, team, digest, now),
+            )
 
     def delete(self, drill_id: str) -> None:
         with self._write() as con:
@@ -410,7 +527,7 @@ class DrillStore:
     def _check_revision(self, con: sqlite3.Connection, drill_id: str, revision: int) -> int:
         row = con.execute("SELECT revision FROM drills WHERE id = ?", (drill_id,)).fetchone()
         if row is None:
-            raise DrillNotFound(f"no drill {drill_id!r} in {self.path}")
+            raise DrillNotFound(f"no drill {drill_id!r}", self.path)
         if row[0] != revision:
             raise DrillChanged(
                 f"the drill changed in another browser (revision {row[0]}, this one had {revision})",
@@ -428,10 +545,20 @@ class DrillStore:
             raise StoreError(
                 f"drill {drill_id!r}: this change would drop or alter logged decisions; nothing was saved"
             )
-        if drill.notes[: len(stored.notes)] != stored.notes:
-            raise StoreError(f"drill {drill_id!r}: this change would drop notes; nothing was saved")
+        kept = drill.notes[: len(stored.notes)]
+        if len(kept) < len(stored.notes) or any(a.unstruck() != b.unstruck() for a, b in zip(kept, stored.notes, strict=True)):
+            raise StoreError(f"drill {drill_id!r}: this change would drop or alter notes; nothing was saved")
+        if any(b.struck and a != b for a, b in zip(kept, stored.notes, strict=True)):
+            raise StoreError(f"drill {drill_id!r}: a struck note stays struck; nothing was saved")
         if drill.clock_h < stored.clock_h - 1e-9:
             raise StoreError(f"drill {drill_id!r}: the clock cannot go back; nothing was saved")
+        for seq, (a, b) in enumerate(zip(kept, stored.notes, strict=True)):
+            if a.struck and not b.struck:
+                con.execute(
+                    "UPDATE notes SET struck_by = ?, struck_at_h = ?, struck_recorded_at = ? "
+                    "WHERE drill_id = ? AND seq = ?",
+                    (a.struck_by, a.struck_at_h, now, drill_id, seq),
+                )
         for seq, e in enumerate(drill.entries[len(stored.entries):], start=len(stored.entries)):
             con.execute(
                 "INSERT INTO log_entries (drill_id, seq, t_h, kind, decision, option, action_json, by, note, "
@@ -440,8 +567,10 @@ class DrillStore:
             )
         for seq, n in enumerate(drill.notes[len(stored.notes):], start=len(stored.notes)):
             con.execute(
-                "INSERT INTO notes (drill_id, seq, t_h, text, by, hot_wash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (drill_id, seq, n.t_h, n.text, n.by, int(n.hot_wash), now),
+                "INSERT INTO notes (drill_id, seq, t_h, text, by, hot_wash, recorded_at, struck_by, struck_at_h, "
+                "struck_recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (drill_id, seq, n.t_h, n.text, n.by, int(n.hot_wash), now, n.struck_by, n.struck_at_h,
+                 now if n.struck else None),
             )
         if drill.improvements != stored.improvements:
             con.execute("DELETE FROM improvements WHERE drill_id = ?", (drill_id,))
@@ -459,6 +588,57 @@ class DrillStore:
             "UPDATE drills SET clock_h = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
             (drill.clock_h, now, drill_id),
         )
+
+
+ID_BYTES = 8
+"""A drill's id: 16 hex digits. The id names a drill; only a key opens it."""
+
+
+def _title_and_team(title: str, team: str, default_title: str) -> tuple[str, str]:
+    from .session import MAX_NAME_CHARS, MAX_TITLE_CHARS, DrillError, check_length
+
+    title, team = title.strip() or default_title, team.strip()
+    try:
+        return check_length(title, "a title", MAX_TITLE_CHARS), check_length(team, "a team name", MAX_NAME_CHARS)
+    except DrillError as exc:
+        raise StoreError(f"{exc}; nothing was saved") from None
+
+
+def _prepare_file(path: Path) -> None:
+    """Make the database's folder (owner only) and create the file with owner-only permissions
+    before SQLite opens it; an existing file open to others is closed to them."""
+    folder = path.parent
+    if not folder.exists():
+        try:
+            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            os.chmod(folder, FOLDER_MODE)  # mkdir's mode is masked by the umask
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the drill database: {exc.strerror}", path) from None
+    elif folder == data_dir() and os.name == "posix":
+        _tighten(folder, FOLDER_MODE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        if not path.is_file():
+            raise StoreError(f"{ENV_VAR} names something that is not a regular file", path) from None
+        if os.name == "posix":
+            _tighten(path, FILE_MODE)
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot create the drill database: {exc.strerror}", path) from None
+    os.close(fd)
+    if os.name == "posix":
+        os.chmod(path, FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take away what others may do with a file or folder this user owns."""
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            os.chmod(path, st.st_mode & mode & 0o777)
+    except OSError:
+        pass  # not ours, or gone: SQLite's own error says what is wrong when it opens
 
 
 _INFO_COLUMNS = (

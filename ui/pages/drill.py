@@ -5,6 +5,10 @@ the after-action report.
 Every change goes through sim.drill.ops with the revision this browser last showed, so two
 browsers on one drill never overwrite each other: the second is told the drill changed, and its
 change is applied on top or refused with a reason.
+
+A drill opens only with its facilitator key in the link (`/drill?drill=ID&key=KEY`, see
+sim/drill/access.py). The start screen lists the drills this browser created (their keys are in a
+cookie of this browser) and, once the organiser password is given, every drill.
 """
 
 from __future__ import annotations
@@ -13,14 +17,19 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
+from sim.drill import access
 from sim.drill.catalogue import catalogue
 from sim.drill.charts import compare_figure
 from sim.drill.evaluate import checklist
 from sim.drill.log import log_yaml
 from sim.drill.msel import msel_bytes
-from sim.drill.ops import Act, AddNote, Advance, Choose, Op, SetImprovements, perform
+from sim.drill.ops import Act, AddNote, Advance, Choose, Op, SetImprovements, StrikeNote, perform
 from sim.drill.session import (
     DEFAULT_REPLICATIONS,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_REASON_CHARS,
+    MAX_TITLE_CHARS,
     OUTCOME_KPIS,
     Drill,
     DrillError,
@@ -28,17 +37,21 @@ from sim.drill.session import (
     default_start_h,
     kpi_columns,
 )
-from sim.drill.store import DrillStore, StoredDrill, StoreError
+from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
+from sim.reports.escape import markdown_text as md
 from sim.scenario.model import Action
 from sim.scenario.quantities import parse_duration_h
-from ui import state, view
+from ui import browser_keys, state, view
 from ui.pages import drill_view
+from ui.settings import ORGANISER
 
 SEEN = "drill_seen"  # the StoredDrill this browser last showed: changes are made against it
 FLASH = "drill_flash"  # (kind, message) to show after the rerun a change causes
 PENDING = "drill_pending"  # a change that could not be saved (database busy), kept for a retry
 PREVIEWS = "drill_previews"
 REPORTS = "drill_reports"
+ORGANISER_SESSION = "drill_organiser"  # True once this session gave the organiser password
+NEW_KEYS = "drill_new_keys"  # drill id -> keys issued again in this session (shown once)
 
 
 def flash(kind: str, message: str) -> None:
@@ -64,7 +77,7 @@ def submit(op: Op) -> None:
         return
     except StoreError as exc:
         st.session_state[PENDING] = op
-        flash("error", f"Nothing was saved: {exc}. Your {op.describe()} is kept; try again.")
+        flash("error", f"Nothing was saved: {exc.public}. Your {op.describe()} is kept; try again.")
         return
     st.session_state.pop(PENDING, None)
     st.session_state[SEEN] = outcome.stored
@@ -84,37 +97,82 @@ def start_screen(store: DrillStore) -> None:
         "addressed to roles, decision points ask the group to choose, and every choice changes the "
         "drill's own timeline. See docs/facilitator-guide.md."
     )
-    st.caption(f"Drills are kept in {store.path} (set SIM_DRILL_DB to use another file).")
+    st.subheader("Your drills")
+    st.caption("The drills started in this browser. A drill opens only with its facilitator link; keep "
+               "it to yourself, and give the group the participant link.")
+    mine = my_drills(store)
+    if not mine:
+        st.info("No drills started in this browser.")
+    for info, key in mine:
+        drill_row(info, key, "mine")
+    organiser_section(store)
+    st.subheader("Start a new drill")
+    new_drill_form(store)
+
+
+def my_drills(store: DrillStore) -> list[tuple[DrillInfo, str]]:
+    """The drills this browser created that still open with their keys."""
+    out = []
+    for drill_id, key in browser_keys.remembered():
+        try:
+            info = access.drill_info(store, drill_id, key, "facilitator")
+        except access.NoSuchDrill:
+            browser_keys.forget(drill_id)
+            continue
+        except StoreError as exc:
+            st.error(exc.public)
+            return out
+        if info.status == "active":
+            out.append((info, key))
+    return out
+
+
+def drill_row(info: DrillInfo, key: str | None, where: str) -> None:
+    with st.container(border=True):
+        c1, c2 = st.columns([4, 1])
+        started = datetime.fromisoformat(info.created_at.replace("Z", "+00:00"))
+        c1.markdown(f"**{md(info.title, one_line=True)}**" + (f" · {md(info.team, one_line=True)}" if info.team else ""))
+        c1.caption(
+            f"{md(info.scenario_title, one_line=True)} · seed {info.seed} · clock at +{info.clock_h:.2f} h · "
+            f"started {started:%Y-%m-%d %H:%M} UTC · id {info.id}" + (" · archived" if info.status == "archived" else "")
+        )
+        if c2.button("Resume" if info.status == "active" else "Open", key=f"open-{where}-{info.id}"):
+            st.query_params.from_dict({"drill": info.id, **({"key": key} if key else {})})
+            st.rerun()
+
+
+def organiser_section(store: DrillStore) -> None:
+    """Every drill, once the organiser password is given (SIM_APP_ORGANIZER_PASSWORD)."""
+    if not st.session_state.get(ORGANISER_SESSION):
+        with st.expander("Organiser: every drill on this server"):
+            if not ORGANISER.configured:
+                st.caption(ORGANISER.problem or "No organiser password is set on this server "
+                           "(SIM_APP_ORGANIZER_PASSWORD, at least 12 characters).")
+                return
+            with st.form("drill_organiser_form", clear_on_submit=True):
+                password = st.text_input("Organiser password", type="password", max_chars=1024)
+                if st.form_submit_button("Unlock"):
+                    if ORGANISER.check(password):
+                        st.session_state[ORGANISER_SESSION] = True
+                        st.rerun()
+                    st.error("That is not the organiser password.")
+        return
     try:
         active, archived = store.list("active"), store.list("archived")
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(exc.public)
         return
-    st.subheader("Resume a drill")
+    st.subheader("Every drill (organiser)")
+    st.button("Lock the organiser view", on_click=lambda: st.session_state.pop(ORGANISER_SESSION, None),
+              key="drill_organiser_lock")
     if not active:
         st.info("No drills in progress.")
     for info in active:
-        with st.container(border=True):
-            c1, c2 = st.columns([4, 1])
-            drill_clock = datetime.fromisoformat(info.created_at.replace("Z", "+00:00"))
-            c1.markdown(f"**{info.title}**" + (f" · {info.team}" if info.team else ""))
-            c1.caption(
-                f"{info.scenario_title} · seed {info.seed} · clock at +{info.clock_h:.2f} h · "
-                f"started {drill_clock:%Y-%m-%d %H:%M} UTC · id {info.id}"
-            )
-            if c2.button("Resume", key=f"resume-{info.id}"):
-                st.query_params["drill"] = info.id
-                st.rerun()
+        drill_row(info, None, "all")
     if archived:
         with st.expander(f"Archived drills ({len(archived)})"):
             for info in archived:
-                c1, c2 = st.columns([4, 1])
-                c1.markdown(f"{info.title} · {info.scenario_title} · id {info.id}")
-                if c2.button("Open", key=f"open-{info.id}"):
-                    st.query_params["drill"] = info.id
-                    st.rerun()
-    st.subheader("Start a new drill")
-    new_drill_form(store)
+                drill_row(info, None, "archived")
 
 
 def new_drill_form(store: DrillStore) -> None:
@@ -142,8 +200,8 @@ def new_drill_form(store: DrillStore) -> None:
         st.warning("This scenario has no exercise material (injects or decision points); the drill will "
                    "only have the clock and the action catalogue.")
     with st.form("drill_new"):
-        title = st.text_input("Title", value=f"Drill: {sc.title}")
-        team = st.text_input("Team or group", value="")
+        title = st.text_input("Title", value=f"Drill: {sc.title}"[:MAX_TITLE_CHARS], max_chars=MAX_TITLE_CHARS)
+        team = st.text_input("Team or group", value="", max_chars=MAX_NAME_CHARS)
         seed = st.number_input("Seed (the same seed gives the same incident)", min_value=0, value=0, step=1)
         start = sc.start + timedelta(hours=default_start_h(sc))
         start_time = st.time_input("Clock starts at (on the scenario's first day)", value=start.time(), step=300)
@@ -151,11 +209,15 @@ def new_drill_form(store: DrillStore) -> None:
             start_h = (datetime.combine(sc.start.date(), start_time) - sc.start).total_seconds() / 3600
             try:
                 drill = Drill.new(sc, int(seed), start_h)
-                stored = store.create(drill, title, team, source=choice.name)
-            except (DrillError, StoreError) as exc:
+                stored, keys = access.create_drill(store, drill, title, team, source=choice.name)
+            except DrillError as exc:
                 st.error(str(exc))
                 return
-            st.query_params["drill"] = stored.id
+            except StoreError as exc:
+                st.error(exc.public)
+                return
+            browser_keys.remember(stored.id, keys.facilitator)
+            st.query_params.from_dict({"drill": stored.id, "key": keys.facilitator})
             st.rerun()
 
 
@@ -194,13 +256,13 @@ def decide_tab(drill: Drill, stored: StoredDrill) -> None:
     roles = drill.scenario.exercise.roles
     for dp in open_points:
         with st.container(border=True):
-            st.markdown(f"**{dp.question.strip()}**")
-            st.caption(f"For: {drill_view.role_text(dp.roles)} · decision point {dp.id} · default in batch runs: {dp.default}")
-            labels = {o.id: o.label for o in dp.options}
+            st.markdown(f"**{md(dp.question)}**")
+            st.caption(f"For: {md(drill_view.role_text(dp.roles))} · decision point {dp.id} · default in batch runs: {dp.default}")
+            labels = {o.id: md(o.label, one_line=True) for o in dp.options}
             st.radio("Options", list(labels), format_func=labels.get, key=f"drill_opt_{dp.id}")
             for o in dp.options:
                 if o.description.strip():
-                    st.caption(f"{o.label}: {' '.join(o.description.split())}")
+                    st.caption(f"{md(o.label, one_line=True)}: {md(o.description, one_line=True)}")
             n = st.number_input("Runs per option in the preview", 4, 200, DEFAULT_REPLICATIONS, key=f"drill_n_{dp.id}")
             if st.button("What-if preview", key=f"drill_preview_{dp.id}", icon=":material/compare:"):
                 with st.spinner("Simulating each option…"):
@@ -213,7 +275,7 @@ def decide_tab(drill: Drill, stored: StoredDrill) -> None:
                 show_preview(preview)
             c1, c2 = st.columns(2)
             c1.selectbox("Decided by", ["", *roles], key=f"drill_by_{dp.id}")
-            c2.text_input("Why (for the log)", key=f"drill_why_{dp.id}")
+            c2.text_input("Why (for the log)", key=f"drill_why_{dp.id}", max_chars=MAX_REASON_CHARS)
             b1, b2 = st.columns(2)
             b1.button("Decide", type="primary", key=f"drill_choose_{dp.id}", on_click=decide,
                       args=(dp.id, True), width="stretch")
@@ -266,7 +328,7 @@ def actions_tab(drill: Drill) -> None:
         st.text_input("For how long ahead (15min, 4h, 1d)", value="8h", key="drill_action_period")
     c1, c2 = st.columns(2)
     c1.selectbox("Taken by", ["", *roles], key="drill_action_by")
-    c2.text_input("Why (for the log)", key="drill_action_note")
+    c2.text_input("Why (for the log)", key="drill_action_note", max_chars=MAX_REASON_CHARS)
     st.button("Take the action now", type="primary", on_click=take_action, disabled=drill.finished, key="drill_act")
     st.markdown("**The decision log**")
     rows = drill_view.decisions_taken(drill)
@@ -320,14 +382,13 @@ def injects_tab(drill: Drill) -> None:
 def notes_tab(drill: Drill, revision: int) -> None:
     roles = drill.scenario.exercise.roles
     with st.form("drill_note", clear_on_submit=True):
-        st.text_area("Note", height=80, key="drill_note_text")
+        st.text_area("Note", height=80, key="drill_note_text", max_chars=MAX_NOTE_CHARS)
         c1, c2 = st.columns(2)
         c1.selectbox("By", ["", *roles], key="drill_note_by")
         c2.checkbox("Hot wash note (genomgång efter övning)", key="drill_note_hot")
         st.form_submit_button("Save the note", on_click=save_note)
-    for n in reversed(drill.notes):
-        st.markdown(f"- {'**Hot wash** · ' if n.hot_wash else ''}{drill.clock_text(n.t_h)}"
-                    f"{' · ' + n.by if n.by else ''}: {n.text}")
+    for i in reversed(range(len(drill.notes))):
+        note_line(drill, i)
     st.subheader("Expected actions")
     checks = checklist(drill)
     if checks:
@@ -352,6 +413,20 @@ def notes_tab(drill: Drill, revision: int) -> None:
     )
     # The editor is keyed by the drill's revision, so it starts from the saved plan after a change.
     st.button("Save the improvement plan", on_click=save_plan, args=(revision,), key="drill_save_plan")
+
+
+def note_line(drill: Drill, index: int) -> None:
+    n = drill.notes[index]
+    head = f"{'**Hot wash** · ' if n.hot_wash else ''}{drill.clock_text(n.t_h)}" + (f" · {md(n.by, one_line=True)}" if n.by else "")
+    if n.struck:
+        st.markdown(f"- {head}: ~~{md(n.text, one_line=True)}~~ *(struck by {md(n.struck_by, one_line=True)} at "
+                    f"{drill.clock_text(n.struck_at_h)})*")
+        return
+    c1, c2 = st.columns([6, 1])
+    c1.markdown(f"- {head}: {md(n.text)}")
+    c2.button("Strike", key=f"drill_strike_{index}", on_click=submit, args=(StrikeNote(index, n.text, "facilitator"),),
+              help="The note stays in the log, marked as struck by the facilitator at this time, and is left "
+              "out of the report.")
 
 
 def save_note() -> None:
@@ -397,16 +472,12 @@ def report_tab(drill: Drill, stored: StoredDrill) -> None:
                        key="drill_dl_log", on_click="ignore")
 
 
-def drill_screen(store: DrillStore, drill_id: str) -> None:
-    stored = drill_view.load(store, drill_id)
-    if stored is None:
-        st.button("Back to the list of drills", on_click=st.query_params.clear)
-        return
+def drill_screen(store: DrillStore, stored: StoredDrill, key: str | None) -> None:
     st.session_state[SEEN] = stored
     drill, info = stored.drill, stored.info
-    st.title(info.title)
+    st.title(md(info.title, one_line=True))
     st.caption(
-        f"{info.scenario_title} · seed {info.seed}" + (f" · {info.team}" if info.team else "")
+        f"{md(info.scenario_title, one_line=True)} · seed {info.seed}" + (f" · {md(info.team, one_line=True)}" if info.team else "")
         + f" · drill {info.id}, revision {info.revision}" + (" · archived" if info.status == "archived" else "")
     )
     show_flash()
@@ -417,7 +488,7 @@ def drill_screen(store: DrillStore, drill_id: str) -> None:
     clock_controls(drill)
     waiting = drill.open_decisions()
     if waiting:
-        st.warning("Waiting for the group: " + "; ".join(" ".join(d.question.split()) for d in waiting),
+        st.warning("Waiting for the group: " + "; ".join(md(d.question, one_line=True) for d in waiting),
                    icon=":material/how_to_vote:")
     tabs = st.tabs(["Situation", "Decide", "Actions", "Injects", "Notes and hot wash", "Report", "Drill"])
     with tabs[0]:
@@ -434,16 +505,26 @@ def drill_screen(store: DrillStore, drill_id: str) -> None:
     with tabs[5]:
         report_tab(drill, stored)
     with tabs[6]:
-        manage_tab(store, stored)
+        manage_tab(store, stored, key)
 
 
-def manage_tab(store: DrillStore, stored: StoredDrill) -> None:
+def manage_tab(store: DrillStore, stored: StoredDrill, key: str | None) -> None:
     base = (st.context.url or "").split("?")[0].rstrip("/")
     base = base.rsplit("/", 1)[0] if base.endswith("/drill") else base
-    st.markdown("**Participant link**: open it in another browser or on the projector. It shows the "
-                "injects delivered and the situation picture, never facilitator notes or what is to come.")
-    st.code(f"{base}/participant?drill={stored.id}", language=None)
-    st.page_link("ui/pages/participant.py", label="Open the participant view here", query_params={"drill": stored.id})
+    keys = st.session_state.get(NEW_KEYS, {}).get(stored.id) or (access.DrillKeys(key) if key else None)
+    if keys is None:
+        st.info("You opened this drill as the organiser, so its links are not known here (the server keeps "
+                "no keys). Issue new links to give it to a facilitator; the old links stop working.")
+        if st.button("Issue new links", key="drill_reissue"):
+            reissue(store, stored.id)
+    else:
+        st.markdown("**Participant link**: open it in another browser or on the projector. It shows the "
+                    "injects delivered and the situation picture, never facilitator notes or what is to come.")
+        st.code(f"{base}/participant?drill={stored.id}&key={keys.participant}", language=None)
+        st.page_link("ui/pages/participant.py", label="Open the participant view here",
+                     query_params={"drill": stored.id, "key": keys.participant})
+        st.markdown("**Facilitator link**: whoever has it controls the drill. Keep it to yourself.")
+        st.code(f"{base}/drill?drill={stored.id}&key={keys.facilitator}", language=None)
     c1, c2 = st.columns(2)
     if stored.info.status == "active":
         if c1.button("Archive this drill", key="drill_archive"):
@@ -453,20 +534,52 @@ def manage_tab(store: DrillStore, stored: StoredDrill) -> None:
     c2.button("Back to the list of drills", on_click=st.query_params.clear, key="drill_back")
 
 
+def reissue(store: DrillStore, drill_id: str) -> None:
+    try:
+        keys = access.reissue_keys(store, drill_id)
+    except StoreError as exc:
+        st.error(f"Not done: {exc.public}")
+        return
+    st.session_state.setdefault(NEW_KEYS, {})[drill_id] = keys
+    browser_keys.remember(drill_id, keys.facilitator)
+    st.query_params.from_dict({"drill": drill_id, "key": keys.facilitator})
+    st.rerun()
+
+
 def change_status(store: DrillStore, stored: StoredDrill, status: str) -> None:
     try:
         store.set_status(stored.id, stored.revision, status)
     except StoreError as exc:
-        st.error(f"Not done: {exc}")
+        st.error(f"Not done: {exc.public}")
         return
     st.rerun()
 
 
+def open_requested(store: DrillStore) -> tuple[StoredDrill, str | None] | None:
+    """The drill the link asks for, if its key opens it (or the organiser asks); else None, with
+    the same message whatever was wrong."""
+    drill_id, key = st.query_params.get("drill"), st.query_params.get("key")
+    try:
+        if st.session_state.get(ORGANISER_SESSION) and access.valid_drill_id(drill_id) and not key:
+            return store.load(drill_id), None
+        return access.open_drill(store, drill_id, key, "facilitator"), key
+    except (access.NoSuchDrill, StoreError) as exc:
+        st.title("Drill")
+        if isinstance(exc, StoreError) and type(exc).__name__ != "DrillNotFound":
+            st.error(exc.public)
+        else:
+            st.error(access.NO_SUCH_DRILL)
+        st.button("Back to the list of drills", on_click=st.query_params.clear)
+        return None
+
+
 def main() -> None:
     store = drill_view.open_store()
-    drill_id = st.query_params.get("drill")
-    if drill_id:
-        drill_screen(store, drill_id)
+    browser_keys.write_cookie()
+    if "drill" in st.query_params:
+        opened = open_requested(store)
+        if opened is not None:
+            drill_screen(store, *opened)
     else:
         start_screen(store)
 

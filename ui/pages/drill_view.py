@@ -6,14 +6,17 @@ Nothing here shows facilitator-only text; the facilitator page adds that itself.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import streamlit as st
 
+from sim.drill import access
 from sim.drill.board import board
 from sim.drill.charts import situation_figure
 from sim.drill.session import DEFAULT_REPLICATIONS, Drill, DrillError
 from sim.drill.store import DrillStore, StoredDrill, StoreError
+from sim.reports.escape import markdown_text as md
 from ui import view
 
 STATUS_COLOURS = {
@@ -21,6 +24,7 @@ STATUS_COLOURS = {
     "met": "#1a7f37", "late": "#b35900", "not done": "#c62828",
 }
 CHARTS = ("capacity", "cancelled_planned", "calls_unanswered")
+LOG = logging.getLogger("outage_drill_sim.app")
 
 
 def open_store() -> DrillStore:
@@ -29,17 +33,22 @@ def open_store() -> DrillStore:
     try:
         return DrillStore()
     except StoreError as exc:
-        st.error(f"The drill database cannot be used: {exc}")
+        LOG.error("the drill database cannot be used: %s", exc)  # with its path, for the server's log
+        st.error(f"The drill database cannot be used: {exc.public}. The server's log says which file.")
         st.stop()
         raise  # for type checkers; st.stop() does not return
 
 
-def load(store: DrillStore, drill_id: str) -> StoredDrill | None:
+def open_for(store: DrillStore, role: access.Role) -> StoredDrill | None:
+    """The drill the page's link asks for, if its key opens it for `role`; else None, after
+    saying so (the same words whatever was wrong)."""
     try:
-        return store.load(drill_id)
+        return access.open_drill(store, st.query_params.get("drill"), st.query_params.get("key"), role)
+    except access.NoSuchDrill:
+        st.error(access.NO_SUCH_DRILL)
     except StoreError as exc:
-        st.error(str(exc))
-        return None
+        st.error(exc.public)
+    return None
 
 
 def role_text(roles: list[str]) -> str:
@@ -106,12 +115,12 @@ def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> 
 
 def inject_card(t_h: float, inject: Any, drill: Drill, *, facilitator: bool) -> None:
     with st.container(border=True):
-        st.markdown(f"**{drill.clock_text(t_h)} · {inject.title.strip()}**")
-        st.caption(f"To: {role_text(inject.to)}")
+        st.markdown(f"**{drill.clock_text(t_h)} · {md(inject.title, one_line=True)}**")
+        st.caption(f"To: {md(role_text(inject.to))}")
         if inject.message.strip():
-            st.markdown(inject.message.strip())
+            st.markdown(md(inject.message.strip()))
         if facilitator and inject.facilitator_note.strip():
-            st.info(f"Facilitator note: {inject.facilitator_note.strip()}", icon=":material/visibility_off:")
+            st.info(f"Facilitator note: {md(inject.facilitator_note.strip())}", icon=":material/visibility_off:")
 
 
 def for_role(inject: Any, role: str | None) -> bool:

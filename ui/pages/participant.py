@@ -1,5 +1,6 @@
 """Participant view: what the people in the room see, opened from the facilitator's link
-(`/participant?drill=ID`) in another browser or on a projector. It shows the clock, the injects
+(`/participant?drill=ID&key=KEY`, with the drill's participant key) in another browser or on a
+projector. The participant key opens this page only, never the facilitator's. It shows the clock, the injects
 delivered so far, questions waiting for the group, the decisions taken and the situation picture.
 It never shows facilitator notes, injects or decision points still to come, or the hot wash.
 The page looks for changes every few seconds.
@@ -10,31 +11,33 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.drill.session import DrillError
+from sim.reports.escape import markdown_text as md
 from ui.pages import drill_view
 
 REFRESH_S = 5
 
 
 def main() -> None:
-    drill_id = st.query_params.get("drill")
-    if not drill_id:
+    if "drill" not in st.query_params:
         st.title("Participant view")
-        st.info("Open this page from the link the facilitator gives you (it ends in ?drill=…).")
+        st.info("Open this page from the link the facilitator gives you (it ends in ?drill=…&key=…).")
         return
+    title = st.empty()
     store = drill_view.open_store()
-    stored = drill_view.load(store, drill_id)
+    stored = drill_view.open_for(store, "participant")
     if stored is None:
+        title.title("Participant view")
         return
-    st.title(stored.info.title)
+    title.title(md(stored.info.title, one_line=True))
     roles = stored.drill.scenario.exercise.roles
     role = st.selectbox("Show injects for", ["All roles", *roles], key="participant_role")
-    live(drill_id, None if role == "All roles" else role)
+    live(None if role == "All roles" else role)
 
 
 @st.fragment(run_every=REFRESH_S)
-def live(drill_id: str, role: str | None) -> None:
+def live(role: str | None) -> None:
     store = drill_view.open_store()
-    stored = drill_view.load(store, drill_id)
+    stored = drill_view.open_for(store, "participant")  # the key is checked again on every refresh
     if stored is None:
         return
     drill = stored.drill
@@ -43,10 +46,10 @@ def live(drill_id: str, role: str | None) -> None:
         waiting = drill.open_decisions()
         for dp in waiting:
             with st.container(border=True):
-                st.markdown(f"**Decision for {drill_view.role_text(dp.roles)}:** {' '.join(dp.question.split())}")
+                st.markdown(f"**Decision for {md(drill_view.role_text(dp.roles))}:** {md(dp.question, one_line=True)}")
                 for o in dp.options:
-                    desc = " ".join(o.description.split())
-                    st.markdown(f"- **{o.label}**" + (f": {desc}" if desc else ""))
+                    desc = md(o.description, one_line=True)
+                    st.markdown(f"- **{md(o.label, one_line=True)}**" + (f": {desc}" if desc else ""))
         injects, situation, log = st.tabs(["Injects", "Situation", "Decisions taken"])
         with injects:
             delivered = [(t, i) for t, i in drill.delivered() if drill_view.for_role(i, role)]

@@ -1,0 +1,56 @@
+"""User text made safe for where it is shown or exported. Scenario files, decision logs, notes and
+query strings are written by people the server does not trust; their text must never become a
+link, an image (a request to another host), a tag, a formula or a table border.
+
+- `markdown_text`: for Streamlit's markdown (st.markdown, captions, alerts, labels) and Markdown
+  files: every character that can start Markdown syntax (emphasis, links, images, headings,
+  lists, tables, code, maths, `:` of URLs and Streamlit's directives, `@` of e-mail links) is
+  backslash-escaped, and `<`, `>` and `&` become character references, so no HTML is formed
+  even by a renderer that passes HTML through.
+- `html_text`: for HTML (the same as html.escape, quotes included).
+- `plot_text`: for plotly labels, hover text and titles (plotly renders a few tags, links among
+  them, and decodes character references).
+- `spreadsheet_cell`: for CSV and xlsx cells: text that a spreadsheet would run as a formula
+  (starting with =, +, -, @, a tab or a carriage return) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$=@^])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def markdown_text(text: Any, *, one_line: bool = False) -> str:
+    """`text` as literal Markdown. Line breaks are kept as hard breaks (or joined with spaces
+    with `one_line`); leading spaces are dropped so that no line becomes a code block."""
+    lines = [line.strip() for line in str(text).splitlines()]
+    escaped = [_escape_line(line) for line in lines]
+    if one_line:
+        return " ".join(e for e in escaped if e)
+    return "  \n".join(escaped)
+
+
+def _escape_line(line: str) -> str:
+    line = _MARKDOWN_PUNCTUATION.sub(r"\\\1", line)
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_text(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def plot_text(text: Any) -> str:
+    """Text for a plotly figure: shown as written, never as a tag or a link."""
+    return html.escape(str(text), quote=False)
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell value that no spreadsheet program runs as a formula. Numbers and empty cells stay
+    as they are; text starting with a formula character gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
