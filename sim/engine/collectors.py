@@ -39,6 +39,7 @@ class FlowRun:
     grid: TimeGrid
     timeline: IncidentTimeline
     cap: np.ndarray  # capacity of every slot at every step; supplies lower planned capacity
+    base: np.ndarray  # capacity of every slot at every step that the IT systems alone leave
     streams: Streams
     budget: Budget
     kpis: dict[str, float] = field(default_factory=dict)
@@ -65,6 +66,10 @@ class FlowRun:
 
     def slot(self, entity: str, service: str) -> int:
         return self.model.slot_index[(entity, service)]
+
+    def systems_back(self, entity: str) -> np.ndarray:
+        """Steps in which none of the entity's services is short of a system."""
+        return (self.base[self.model.entity_slots[entity]] >= 1 - 1e-9).all(axis=0)
 
     def units_with(self, part: str) -> list[CareUnit]:
         return [u for u in self.scenario.region.units if getattr(u, part) is not None]
@@ -171,7 +176,10 @@ class Planned:
         rebooking = run.scenario.policies.rebooking
         for u in run.units_with("planned"):
             rng = run.streams(f"planned:{u.id}")
-            pl = planned_flow(run.grid, u, run.cap[run.slot(u.id, "planned")], orders.get(u.id, []), rebooking, rng)
+            pl = planned_flow(
+                run.grid, u, run.cap[run.slot(u.id, "planned")], run.systems_back(u.id),
+                orders.get(u.id, []), rebooking, rng,
+            )
             cancelled = pl.cancelled_ahead + pl.cancelled_at_door
             run.add_count("cancelled_planned", u.kind, cancelled)
             run.add_count("cancelled_ahead", u.kind, pl.cancelled_ahead)

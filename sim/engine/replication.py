@@ -4,6 +4,7 @@ supplies on the time grid, then KPIs, time series and the event log."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..vocabulary import (
     is_reported,
 )
 from .budget import Budget
-from .capacity import CapacityModel
+from .capacity import CapacityModel, CapacityState
 from .collectors import COLLECTORS, FlowRun, kind_series, ordered_kpis, prioritise_acute
 from .grid import TimeGrid
 from .incident import Control, Event, IncidentRun, IncidentTimeline
@@ -81,6 +82,24 @@ def compile_plan(scenario: Scenario) -> Plan:
 
 def capacity_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
     """Capacity of every slot at the middle of every step (slots x steps)."""
+    model = plan.model
+    return _on_grid(plan, timeline, lambda state, mid: model.capacity(state, mid))
+
+
+def base_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
+    """Capacity of every slot at the middle of every step without backup routines, alternative
+    systems or aid: what the state of the IT systems alone leaves (slots x steps)."""
+    model = plan.model
+
+    def base(state: CapacityState, mid: np.ndarray) -> np.ndarray:
+        return np.repeat(model.base(model.health(state.own))[:, None], len(mid), axis=1)
+
+    return _on_grid(plan, timeline, base)
+
+
+def _on_grid(
+    plan: Plan, timeline: IncidentTimeline, value: Callable[[CapacityState, np.ndarray], np.ndarray]
+) -> np.ndarray:
     grid, model = plan.grid, plan.model
     mid = grid.t0 + grid.step_h / 2
     out = np.ones((len(model.slots), grid.n))
@@ -93,7 +112,7 @@ def capacity_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
         lo = np.searchsorted(mid, t, side="left")
         hi = np.searchsorted(mid, t_next, side="left")
         if hi > lo:
-            out[:, lo:hi] = model.capacity(state, mid[lo:hi])
+            out[:, lo:hi] = value(state, mid[lo:hi])
     return out
 
 
@@ -130,7 +149,7 @@ def simulate_with_timeline(
 def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -> Replication:
     cap = capacity_grid(plan, tl)
     prioritise_acute(plan.scenario, plan.model, cap)
-    run = FlowRun(plan.scenario, plan.model, plan.grid, tl, cap, streams, budget)
+    run = FlowRun(plan.scenario, plan.model, plan.grid, tl, cap, base_grid(plan, tl), streams, budget)
     for collector in COLLECTORS:
         collector.collect(run)
     milestones = {k: v for k, v in tl.milestones.items() if is_reported(k)}

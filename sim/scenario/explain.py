@@ -650,9 +650,13 @@ def _policies(sc: Scenario) -> list[str]:
         " " * 16,
         first=f"{INDENT}cancellation  ",
     )
-    lines.append(
-        f"{INDENT}rebooking     {pct(rb.extra_capacity)} extra planned capacity per open day, "
-        f"from {fmt_hours(rb.start_after)} after full operation"
+    lines += _wrap(
+        f"in the units' slack from {fmt_hours(rb.notice)} after a cancellation; extra sessions of "
+        f"{pct(rb.extra_capacity)} of the planned volume per open day from "
+        f"{fmt_hours(rb.start_after)} after a unit's systems are back",
+        WIDTH,
+        " " * 16,
+        first=f"{INDENT}rebooking     ",
     )
     lines.append(f"{INDENT}acute care    {'has priority over planned care' if p.acute_priority else 'no priority'}")
     lines.append(f"{INDENT}escalation")

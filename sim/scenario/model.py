@@ -140,6 +140,11 @@ class PlannedCare(Model):
         default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
     )
     """Weekdays with planned visits."""
+    utilisation: Annotated[float, Field(ge=0.5, le=1), UNCERTAIN] = 0.9
+    """Share of the unit's normal planned capacity that its booked visits use; the rest is slack
+    (empty slots, visits that finish early) that takes rebooked visits. A capacity loss smaller
+    than the slack cancels nothing. Default 0.9, assumed: audits of outpatient clinics report 70-85%
+    of the available slots used; 0.9 leaves less slack than that."""
 
 
 class Beds(Model):
@@ -160,7 +165,9 @@ class Beds(Model):
     """Extra beds that can be opened in a crisis (överbeläggning), as a share of `beds`; they take
     admissions when the normal beds are full."""
     catch_up: Annotated[float, Field(ge=1, le=10), UNCERTAIN] = 1.5
-    """Discharge rate, relative to normal, while patients held up by an outage are discharged."""
+    """Discharge capacity relative to the normal discharge rate: the headroom that clears held-up
+    patients. At discharge capacity `c` (share of normal), up to `c * catch_up` times the normal
+    rate of patients can leave, so a discharge routine at 1/catch_up of normal keeps up."""
 
 
 class CareUnit(Model):
@@ -490,12 +497,18 @@ class CancellationPolicy(Model):
 
 
 class RebookingPolicy(Model):
-    """How cancelled visits get new times."""
+    """How cancelled visits get new times: in the units' slack as soon as the patients have been
+    contacted, and in extra sessions (overtime) after recovery."""
 
+    notice: Duration = Field(default="1d", le=24 * 30)
+    """Time from a visit's cancellation until it can be given a new time (the patient is contacted
+    and offered one). Default 1 day, assumed."""
     extra_capacity: AssumedFraction = 0.1
-    """Extra planned capacity per open day, as a share of normal, used for rebooked visits."""
-    start_after: Duration = "1d"
-    """Time after full operation before rebooked visits start."""
+    """Extra sessions after recovery, per open day, as a share of the normal planned volume; used
+    for rebooked visits."""
+    start_after: Duration = Field(default="1d", le=24 * 30)
+    """Time after a unit's systems are back (its capacity without backup routines is full again)
+    before its extra sessions start."""
 
 
 class EscalationTrigger(Model):

@@ -1,6 +1,8 @@
 """Beds and discharges: patients ready to leave stay in their beds while discharge messaging to
 municipal care is down (interruption rule **hold**: they wait in the bed until a message can be
-sent). Held-up patients are discharged at `catch_up` times the normal rate once it works again.
+sent). The discharge service has `catch_up` times the normal rate as its capacity: at discharge
+capacity `c`, up to `c * catch_up` times the normal rate leave in a step, the patients ready now
+first and the held-up ones with what is left, so the backlog is worked off continuously.
 
 Occupancy is tracked as expected values per step (a fluid model): patients not yet ready become
 ready at rate 1/length_of_stay, during discharge hours; in normal operation admissions replace
@@ -26,6 +28,13 @@ class BedResult:
     blocked: np.ndarray  # patients ready for discharge but still in a bed, after each step
     free_beds: np.ndarray  # beds an acute patient could get in each step (electives postponed first)
     postponed: np.ndarray  # elective admissions postponed for want of a bed, per step (expected)
+
+
+def discharge_limit(normal_out: float, capacity: float, catch_up: float) -> float:
+    """docs/model.md, discharge **hold**: patients who can leave in a step at discharge capacity
+    `capacity` (share of normal): the service's headroom `catch_up` times the normal rate, scaled
+    by the capacity. No threshold: a small change of capacity gives a small change."""
+    return normal_out * catch_up * capacity
 
 
 def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> BedResult:
@@ -55,9 +64,7 @@ def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> 
             continue
         ready = waiting * f
         normal_out = normal * f
-        c = cap[k]
-        limit = normal_out * catch_up if c >= 0.999 else normal_out * c
-        out = min(held + ready, limit) if held > 0 or c < 0.999 else held + ready
+        out = min(held + ready, discharge_limit(normal_out, cap[k], catch_up))
         held = held + ready - out
         waiting -= ready
         room = max(0.0, beds - waiting - held)
