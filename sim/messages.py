@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
@@ -79,9 +80,15 @@ def read_po(lang: str):
         return babel_read_po(f, locale=lang, domain=DOMAIN)
 
 
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+"""The catalogues' header dates: fixed, so that two people's updates do not conflict on them."""
+
+
 def po_bytes(catalog) -> bytes:
     from babel.messages.pofile import write_po
 
+    catalog.creation_date = FIXED_DATE
+    catalog.revision_date = FIXED_DATE
     out = io.BytesIO()
     write_po(out, catalog, width=100, no_location=True, sort_output=True, omit_header=False,
              include_previous=False, ignore_obsolete=True)

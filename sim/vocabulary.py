@@ -83,8 +83,13 @@ PALETTE: Final = (
 )
 """Colours for things without one of their own (strategies, series of one kind)."""
 OUTAGE_COLOUR: Final = "rgba(214,39,40,0.10)"
-BACKUP_COLOUR: Final = "rgba(44,160,44,0.55)"
-STAFF_COLOUR: Final = "rgba(255,127,14,0.55)"
+OUTAGE_LINE: Final = "#d62728"
+BACKUP_LINE: Final = "#bcbd22"
+BACKUP_COLOUR: Final = "rgba(188,189,34,0.6)"
+STAFF_LINE: Final = "#e377c2"
+STAFF_COLOUR: Final = "rgba(227,119,194,0.6)"
+"""Spans drawn over the unit kinds' lines: each a colour no unit kind has (tests/test_i18n.py
+... test_chart_colours_are_distinct)."""
 
 
 def kind_colour(kind: str) -> str:

@@ -37,16 +37,61 @@ def data_points(fig: go.Figure) -> int:
 def test_scenario_charts_for_every_shipped_scenario(path):
     sc = load_scenario(path)
     graph = charts.dependency_graph(sc)
-    nodes = sum(len(t.x) for t in graph.data if t.mode == "markers+text")
+    node_traces = [t for t in graph.data if t.mode == "markers" and t.marker.opacity != 0]
+    nodes = sum(len(t.x) for t in node_traces)
     region = sc.region
     assert nodes == len(region.systems) + len(region.units) + len(region.phone_lines) + len(region.consumables)
+    assert len(graph.layout.annotations) == nodes, "every node has its label"
     assert data_points(charts.incident_timeline(sc)) > 0
+
+
+def _segments(fig: go.Figure):
+    for t in fig.data:
+        if t.mode != "lines":
+            continue
+        pts = list(zip(t.x, t.y, strict=True))
+        for a, b in zip(pts, pts[1:], strict=False):
+            if None not in a and None not in b:
+                yield a, b
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_dependency_edges_never_pass_through_a_node(path):
+    """Edges run between neighbouring layers through waypoints: no node lies on any segment
+    except at its ends, and every care unit's label fits inside the drawing."""
+    fig = charts.dependency_graph(load_scenario(path))
+    nodes = [(x, y) for t in fig.data if t.mode == "markers" and t.marker.opacity != 0
+             for x, y in zip(t.x, t.y, strict=True)]
+    for (x0, y0), (x1, y1) in _segments(fig):
+        assert abs(x1 - x0) <= 1 + 1e-9, "an edge spans one layer at a time"
+        for nx, ny in nodes:
+            if min(x0, x1) + 1e-9 < nx < max(x0, x1) - 1e-9:
+                raise AssertionError(f"node at {nx, ny} inside the edge {(x0, y0)}-{(x1, y1)}")
+    right = fig.layout.xaxis.range[1]
+    last = max(x for x, _y in nodes)
+    longest = max(len(a.text) for a in fig.layout.annotations if a.x == last)
+    assert right - last >= longest * charts.PX_PER_CHAR / ((1100 - 80) / (last + 1.5))
+
+
+def test_timeline_labels_do_not_collide():
+    rows = charts.label_rows([0, 1, 2, 10], [3, 3, 3, 3])
+    assert rows[0] != rows[1] and rows[1] != rows[2] and rows[3] == 0
+    sc = load_scenario(ROOT / "scenarios" / "vasterbotten-tietoevry-2024.yaml")
+    fig = charts.incident_timeline(sc)
+    assert len(fig.layout.annotations) >= 10
+
+
+def test_span_colours_differ_from_every_unit_kind():
+    from sim.vocabulary import BACKUP_LINE, OUTAGE_LINE, STAFF_LINE, UNIT_KINDS
+
+    colours = [k.colour.lower() for k in UNIT_KINDS] + [BACKUP_LINE, OUTAGE_LINE, STAFF_LINE]
+    assert len(set(colours)) == len(colours)
 
 
 def test_dependency_graph_rings_the_failed_systems():
     sc = load_scenario(ROOT / "scenarios" / "sormland-network-2022.yaml")
     fig = charts.dependency_graph(sc)
-    platform = next(t for t in fig.data if t.name == "platform system")
+    platform = next(t for t in fig.data if t.name == "Platforms")
     assert "#d62728" in list(platform.marker.line.color)
 
 
@@ -102,10 +147,18 @@ def test_comparison_charts(exp):
     diffs = {s: paired_difference(exp, "time_to_full_operation_h", s, "baseline")
              for s in ("fast-failover", "no-backup-routines")}
     fig = charts.paired_difference_chart(diffs, "time_to_full_operation_h", "baseline", exp.scenario)
-    dots = [t for t in fig.data if t.mode == "markers"]
+    dots = [t for t in fig.data if t.mode == "markers+text"]
     assert len(dots) == 2
     fast = next(t for t in dots if t.name == "Fast failover")
     assert fast.x[0] < 0  # a faster failover shortens the outage
+
+
+def test_a_difference_from_too_few_pairs_is_not_drawn_as_a_number(exp):
+    """A moment reached in a few runs only gives a few pairs: the chart says so instead."""
+    few = {"mean": 5.0, "ci95": [None, None], "p10": 5.0, "p50": 5.0, "p90": 5.0, "pairs": 1}
+    fig = charts.paired_difference_chart({"fast-failover": few}, "time_to_normal_h", "baseline", exp.scenario)
+    assert not [t for t in fig.data if t.mode == "markers+text"]
+    assert any("too few runs" in (t.text or [""])[0] for t in fig.data if t.mode == "text")
 
 
 def test_result_figures_are_the_results_page(exp):

@@ -4,6 +4,7 @@ data in them (read from the plotly spec), a bad upload naming its line, and the 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -53,14 +54,14 @@ def run_default(at: AppTest, replications: int = 10) -> AppTest:
 def test_scenario_page_shows_the_default_scenario_and_its_summary():
     at = start()
     assert at.title[0].value == "Scenario"
-    assert at.radio[0].value == "A shipped scenario"
+    assert at.radio[0].value == "shipped"
     assert at.selectbox[0].value == "sormland-network-2022.yaml"
     assert at.text_area[0].value == DEFAULT.read_text(encoding="utf-8")
     assert any("is valid" in s.value for s in at.success)
     figs = figures(at)
     assert len(figs) == 2 and all(has_data(f) for f in figs)
     graph = figs[0]
-    labels = [t for trace in graph["data"] for t in (trace.get("text") or []) if isinstance(t, str)]
+    labels = [a.get("text", "") for a in graph["layout"].get("annotations", [])]
     assert any("Regional network" in t for t in labels)
     assert any("hospitals" in t.lower() for t in labels)
     assert len(at.dataframe) >= 2  # units, timeline (and phone lines, strategies)
@@ -79,7 +80,7 @@ def test_a_broken_upload_shows_its_line_and_the_app_keeps_working():
     broken = text.replace("horizon: 9d", "horizon: nine days", 1)
     line = next(i for i, ln in enumerate(broken.splitlines(), 1) if ln.startswith("horizon:"))
     at = start()
-    at.radio[0].set_value("A file of my own").run()
+    at.radio[0].set_value("upload").run()
     at.file_uploader[0].set_value(("broken.yaml", broken.encode(), "application/x-yaml")).run()
     assert not at.exception, at.exception
     assert any("problem" in e.value for e in at.error)
@@ -96,7 +97,7 @@ def test_a_broken_upload_shows_its_line_and_the_app_keeps_working():
 
 def test_an_upload_over_the_limit_is_refused():
     at = start()
-    at.radio[0].set_value("A file of my own").run()
+    at.radio[0].set_value("upload").run()
     big = b"# padding\n" * 110_000
     at.file_uploader[0].set_value(("big.yaml", big, "application/x-yaml")).run()
     assert not at.exception
@@ -107,7 +108,7 @@ def test_an_upload_over_the_limit_is_refused():
 def test_a_valid_upload_with_a_shipped_region_file_is_used():
     text = (ROOT / "scenarios" / "vgr-login-2022.yaml").read_text(encoding="utf-8")
     at = start()
-    at.radio[0].set_value("A file of my own").run()
+    at.radio[0].set_value("upload").run()
     at.file_uploader[0].set_value(("mine.yaml", text.encode(), "application/x-yaml")).run()
     assert not at.exception
     assert any("mine.yaml is valid" in s.value for s in at.success)
@@ -223,3 +224,32 @@ def test_sessions_do_not_share_the_scenario_or_results():
     assert two.selectbox[0].value == "sormland-network-2022.yaml"
     two.switch_page("ui/pages/results.py").run()
     assert any("No results yet" in i.value for i in two.info)
+
+
+def test_the_pages_in_swedish_read_numbers_at_a_glance():
+    """A Swedish session: Swedish titles and labels, moments as clock times, long durations in
+    days, counts as whole numbers, "reached" as a percentage, and the comparison's marks."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["ui_language"] = "sv"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Scenario"
+    assert any("är giltig" in s.value for s in at.success)
+    run_default(at, 12)
+    assert any(s.value.startswith("Klart:") for s in at.success)
+    at.switch_page("ui/pages/results.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Resultat"
+    table = at.dataframe[0].value
+    rows = {(r["strategi"], r["Nyckeltal"]): r for r in table.to_dict("records")}
+    detected = rows[("Utgångsläge", "Upptäckt vid")]
+    assert re.fullmatch(r"\d{1,2} dec \d\d:\d\d", detected["medel"]), detected
+    cancelled = rows[("Utgångsläge", "Inställda planerade besök")]["medel"]
+    assert re.fullmatch(r"\d{1,3}(\u00a0\d{3})*", cancelled), cancelled
+    normal = rows[("Utgångsläge", "Tid till normalläge")]["medel"]
+    assert "dygn" in normal or " h" in normal
+    assert rows[("Utgångsläge", "Tid till full drift")]["uppnått"] == "100\u00a0%"
+    at.switch_page("ui/pages/compare.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Jämför strategier"
+    assert any("Parvis skillnad mot Utgångsläge" in h.value for h in at.subheader)

@@ -74,7 +74,7 @@ def test_a_broken_upload_shows_the_error_with_its_line(app_page, tmp_path):
     broken.write_text(text, encoding="utf-8")
     page.get_by_text("A file of my own").click()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(broken))
-    page.wait_for_selector("text=problem(s) in broken.yaml")
+    page.wait_for_selector("text=problem in broken.yaml")
     page.wait_for_selector(f"text=line {line}")
     assert page.get_by_text("nine days").count() >= 1
     screenshot(page, "upload-error", height=1100)

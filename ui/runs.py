@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.engine import BudgetExceeded
 from sim.experiments import ExecutorError, StopRequest, experiment_summary, run_experiment
+from sim.i18n import N_, _, count
 from sim.scenario import ChangeError, apply_strategy
 
 from .settings import HEAVY_RUNS, LIMITS, Limits
@@ -17,10 +18,11 @@ from .state import RunResult, RunSettings, ScenarioChoice, run_key
 
 EXECUTORS = ("serial", "local", "dask")
 EXECUTOR_HELP = {
-    "serial": "one replication after the other in the server process: the fastest start",
-    "local": "worker processes on the server: faster for many replications",
-    "dask": "a Dask cluster (SIM_APP_DASK_ADDRESS, or a local one started for the run)",
+    "serial": N_("one replication after the other in the server process: the fastest start"),
+    "local": N_("worker processes on the server: faster for many replications"),
+    "dask": N_("a Dask cluster (SIM_APP_DASK_ADDRESS, or a local one started for the run)"),
 }
+"""English; translated where shown."""
 
 
 class RunRefused(Exception):
@@ -38,16 +40,17 @@ def available_executors() -> list[str]:
 
 def check_settings(choice: ScenarioChoice, settings: RunSettings, limits: Limits = LIMITS) -> None:
     if choice.scenario is None:
-        raise RunRefused("The scenario has problems; fix them on the Scenario page first.")
+        raise RunRefused(_("The scenario has problems; fix them on the Scenario page first."))
     if not 1 <= settings.replications <= limits.max_replications:
-        raise RunRefused(f"Replications must be between 1 and {limits.max_replications:,} on this server.")
+        raise RunRefused(_("Replications must be between 1 and {limit} on this server.").format(
+            limit=count(limits.max_replications)))
     if not settings.strategies:
-        raise RunRefused("Choose at least one strategy.")
+        raise RunRefused(_("Choose at least one strategy."))
     for s in settings.strategies:
         try:
             apply_strategy(choice.scenario, s)
         except ChangeError as exc:
-            raise RunRefused(f"Strategy {s}: {exc.message}") from None
+            raise RunRefused(_("Strategy {strategy}: {problem}").format(strategy=s, problem=exc.message)) from None
 
 
 @contextmanager
@@ -57,10 +60,9 @@ def heavy_run_slot(on_wait: Callable[[int], None], limits: Limits = LIMITS, slot
     if not slots.acquire(blocking=False):
         on_wait(limits.max_heavy_runs)
         if not slots.acquire(timeout=limits.queue_wait_s):
-            raise RunRefused(
-                f"The server is busy with {limits.max_heavy_runs} other run(s) and none finished "
-                f"within {limits.queue_wait_s:.0f} s. Try again in a moment."
-            )
+            raise RunRefused(_(
+                "The server is busy with {n} other run(s) and none finished within {seconds} s. "
+                "Try again in a moment.").format(n=limits.max_heavy_runs, seconds=count(limits.queue_wait_s)))
     try:
         yield
     finally:
@@ -98,16 +100,17 @@ def execute(
                 choice.scenario, list(settings.strategies), settings.replications, settings.seed, **kwargs
             )
         except BudgetExceeded as exc:
-            raise RunRefused(f"The scenario is too large to run here: {exc}") from None
+            raise RunRefused(_("The scenario is too large to run here: {problem}").format(problem=exc)) from None
         except ExecutorError as exc:
-            raise RunRefused(f"The {settings.executor} executor could not run: {exc}") from None
+            raise RunRefused(_("The {executor} executor could not run: {problem}").format(
+                executor=settings.executor, problem=exc)) from None
     summary = experiment_summary(exp, choice.name)
     notes = []
     if exp.partial:
-        notes.append(
-            f"The run was stopped after {limits.run_budget_s:.0f} s, the time a run may take on this "
-            "server: the results are partial. Lower the replications or the number of strategies."
-        )
+        notes.append(_(
+            "The run was stopped after {seconds} s, the time a run may take on this server: the "
+            "results are partial. Lower the replications or the number of strategies."
+        ).format(seconds=count(limits.run_budget_s)))
     return RunResult(
         # A partial run is shown but never taken for the complete one.
         key=run_key(choice, settings) + (("partial",) if exp.partial else ()),

@@ -1,4 +1,5 @@
-"""Small helpers the pages share: page text from markdown files, charts, and scenario tables."""
+"""Small helpers the pages share: page text from markdown files, charts, and scenario tables, in
+the session's language."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ from typing import Any
 
 import streamlit as st
 
+from sim.i18n import _, count, language, moment, number, percent
 from sim.scenario.model import Scenario
-from sim.vocabulary import UNIT_KIND_NAMES
+from sim.vocabulary import kind_description
 
 TEXT_DIR = Path(__file__).resolve().parent / "text"
 CHART_CONFIG = {"displaylogo": False}
 
 
 def page_text(name: str) -> str:
-    """The markdown of ui/text/NAME.md (text for people lives in text files)."""
-    return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8")
+    """The markdown of ui/text/LANG/NAME.md, or ui/text/NAME.md in English (text for people
+    lives in text files)."""
+    translated = TEXT_DIR / language() / f"{name}.md"
+    path = translated if translated.exists() else TEXT_DIR / f"{name}.md"
+    return path.read_text(encoding="utf-8")
 
 
 def chart(fig: Any, key: str) -> None:
@@ -24,44 +29,53 @@ def chart(fig: Any, key: str) -> None:
     st.plotly_chart(fig, key=key, config=CHART_CONFIG, width="stretch", theme=None)
 
 
+def strategy_names(scenario: Scenario) -> dict[str, str]:
+    """Each strategy's name in the session's language, for a widget's format_func (named now,
+    not when the widget asks)."""
+    from sim.charts import strategy_label
+
+    ids = ["baseline", *(s.id for s in scenario.strategies)]
+    return {s: strategy_label(scenario, s) for s in ids}
+
+
 def units_table(scenario: Scenario) -> list[dict[str, Any]]:
     rows = []
     for u in scenario.region.units:
+        needs = [d.system if d.effect == "stop" else _("{system} ({share} without)").format(
+            system=d.system, share=percent(d.remaining)) for d in u.depends_on]
         rows.append({
-            "unit": u.name,
-            "kind": UNIT_KIND_NAMES[u.kind],
-            "units": u.count,
-            "planned visits/day (each)": u.planned.visits_per_day if u.planned else 0,
-            "acute arrivals/day (each)": u.acute.arrivals_per_day if u.acute else 0,
-            "beds (each)": u.beds.beds if u.beds else 0,
-            "needs": ", ".join(
-                d.system + ("" if d.effect == "stop" else f" ({d.remaining:.0%} without)") for d in u.depends_on
-            ),
+            _("unit"): u.name,
+            _("kind"): kind_description(u.kind),
+            _("units"): u.count,
+            _("planned visits/day (each)"): number(u.planned.visits_per_day if u.planned else 0, 1),
+            _("acute arrivals/day (each)"): number(u.acute.arrivals_per_day if u.acute else 0, 1),
+            _("beds (each)"): u.beds.beds if u.beds else 0,
+            _("needs"): ", ".join(needs),
         })
     return rows
 
 
 def phone_table(scenario: Scenario) -> list[dict[str, Any]]:
     return [
-        {"line": p.name, "lines": p.count, "calls/day (each)": p.calls_per_day, "answering": p.agents,
-         "hours": str(p.opening_hours), "needs": ", ".join(d.system for d in p.depends_on)}
+        {_("line"): p.name, _("lines"): p.count, _("calls/day (each)"): count(p.calls_per_day),
+         _("answering"): p.agents, _("hours"): str(p.opening_hours), _("needs"): ", ".join(d.system for d in p.depends_on)}
         for p in scenario.region.phone_lines
     ]
 
 
 def strategies_table(scenario: Scenario) -> list[dict[str, Any]]:
     return [
-        {"id": s.id, "name": s.name, "what it means": s.description,
-         "changes": "; ".join(f"{k} = {v}" for k, v in s.set.items())}
+        {"id": s.id, _("name"): s.name, _("what it means"): s.description,
+         _("changes"): "; ".join(f"{k} = {v}" for k, v in s.set.items())}
         for s in scenario.strategies
     ]
 
 
 def timeline_table(scenario: Scenario) -> list[dict[str, Any]]:
-    from sim.scenario.explain import expected_timeline, fmt_time
+    from sim.scenario.explain import expected_timeline
 
     return [
-        {"expected at": fmt_time(scenario, e.hours), "what": e.label, "how": e.how}
+        {_("expected at"): moment(scenario.start, e.hours, weekday=True), _("what"): e.label, _("how"): e.how}
         for e in expected_timeline(scenario)
     ]
 
@@ -69,8 +83,8 @@ def timeline_table(scenario: Scenario) -> list[dict[str, Any]]:
 def totals(scenario: Scenario) -> dict[str, float]:
     r = scenario.region
     return {
-        "units": sum(u.count for u in r.units),
-        "planned visits/day": sum(u.count * u.planned.visits_per_day for u in r.units if u.planned),
-        "acute arrivals/day": sum(u.count * u.acute.arrivals_per_day for u in r.units if u.acute),
-        "calls/day": sum(p.count * p.calls_per_day for p in r.phone_lines),
+        _("units"): sum(u.count for u in r.units),
+        _("planned visits/day"): sum(u.count * u.planned.visits_per_day for u in r.units if u.planned),
+        _("acute arrivals/day"): sum(u.count * u.acute.arrivals_per_day for u in r.units if u.acute),
+        _("calls/day"): sum(p.count * p.calls_per_day for p in r.phone_lines),
     }

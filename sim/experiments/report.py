@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from ..i18n import _, number, percent
+from ..values import too_few_pairs
 from ..vocabulary import TABLE_KPIS, kpi_label
 
 KPI_LABELS = {name: kpi_label(name) for name in TABLE_KPIS}
@@ -95,6 +96,9 @@ def differences_table(summary: dict[str, Any]) -> str:
             d = comparison["differences"][s].get(k)
             if d is None or d["mean"] is None:
                 cells.append("-")
+                continue
+            if too_few_pairs(d):
+                cells.append(_("too few runs ({n} pairs)").format(n=d.get("pairs")))
                 continue
             lo, hi = d["ci95"]
             sign = "+" if d["mean"] > 0 else ""

@@ -82,14 +82,17 @@ def replications_needed(values: np.ndarray, half_width: float) -> int:
 
 def difference_summary(values: np.ndarray, baseline: np.ndarray) -> dict[str, float | list[float]]:
     """Paired differences `values - baseline`, replication by replication (common random
-    numbers): mean, 95% CI and p10/p50/p90. Pairs where either is NaN are left out."""
+    numbers): mean, 95% CI and p10/p50/p90, the number of `pairs` they rest on and of
+    `replications`. Pairs where either is NaN are left out."""
     a = np.asarray(values, dtype=float)
     b = np.asarray(baseline, dtype=float)
     if a.shape != b.shape:
         raise ValueError("paired samples must have the same length")
     d = a - b
-    out = summarize(d[~np.isnan(d)])
-    return {k: out[k] for k in ("mean", "ci95", "p10", "p50", "p90")}
+    paired = d[~np.isnan(d)]
+    out = summarize(paired)
+    return {**{k: out[k] for k in ("mean", "ci95", "p10", "p50", "p90")}, "pairs": int(paired.size),
+            "replications": int(d.size)}
 
 
 def welch_difference(values: np.ndarray, baseline: np.ndarray) -> dict[str, float | list[float]]:

@@ -9,8 +9,8 @@ import math
 from datetime import datetime
 from typing import Any
 
-from .. import charts
-from ..experiments.report import KPI_LABELS, fmt
+from .. import charts, values
+from ..i18n import _, clock, language, number
 from .tables import kpi_rows
 
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -36,27 +36,34 @@ def _figure(fig: Any, first: bool) -> str:
     return f'<div class="chart">{body}</div>'
 
 
-def _kpi_table(summary: dict[str, Any], strategy: str) -> str:
-    rows = ["<tr><th>KPI</th><th>mean</th><th>95% CI</th><th>p10</th><th>p50</th><th>p90</th><th>reached</th></tr>"]
+def _head(*cells: str) -> str:
+    return "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in cells) + "</tr>"
+
+
+def _kpi_table(summary: dict[str, Any], strategy: str, start: datetime) -> str:
+    rows = [_head(_("KPI"), _("mean"), _("95% CI"), "p10", "p50", "p90", _("reached"))]
     for r in kpi_rows(summary, [strategy]):
-        reached = "" if r["reached"] is None else f"{r['reached']:.0%}"
+        k = r["kpi"]
+        reached = "" if r["reached"] is None else values.percent_text(r["reached"])
         rows.append(
-            f"<tr><td>{_esc(r['label'])}</td><td>{fmt(r['mean'])}</td>"
-            f"<td>{fmt(r['ci95_low'])} to {fmt(r['ci95_high'])}</td><td>{fmt(r['p10'])}</td>"
-            f"<td>{fmt(r['p50'])}</td><td>{fmt(r['p90'])}</td><td>{reached}</td></tr>"
+            f"<tr><td>{_esc(values.label(k))}</td><td>{_esc(values.mean_text(k, r, start))}</td>"
+            f"<td>{_esc(values.interval(k, r['ci95_low'], r['ci95_high'], start))}</td>"
+            + "".join(f"<td>{_esc(values.value(k, r[p], start))}</td>" for p in ("p10", "p50", "p90"))
+            + f"<td>{reached}</td></tr>"
         )
     return "<table>" + "".join(rows) + "</table>"
 
 
 def _diff_table(diffs: dict[str, dict[str, dict[str, Any]]], label: Any) -> str:
-    rows = ["<tr><th>KPI</th><th>strategy</th><th>mean difference</th><th>95% CI</th><th>p10</th><th>p50</th><th>p90</th></tr>"]
+    rows = [_head(_("KPI"), _("strategy"), _("mean difference (95% CI)"), "p10", "p50", "p90")]
     for kpi, by_strategy in diffs.items():
         for strategy, d in by_strategy.items():
-            lo, hi = d["ci95"]
+            few = values.too_few_pairs(d)
+            spread = ["–"] * 3 if few else [values.difference(kpi, d[p]) for p in ("p10", "p50", "p90")]
             rows.append(
-                f"<tr><td>{_esc(KPI_LABELS.get(kpi, kpi))}</td><td>{_esc(label(strategy))}</td>"
-                f"<td>{fmt(d['mean'])}</td><td>{fmt(lo)} to {fmt(hi)}</td><td>{fmt(d['p10'])}</td>"
-                f"<td>{fmt(d['p50'])}</td><td>{fmt(d['p90'])}</td></tr>"
+                f"<tr><td>{_esc(values.label(kpi))}</td><td>{_esc(label(strategy))}</td>"
+                f"<td>{_esc(values.difference_text(kpi, d))}</td>"
+                + "".join(f"<td>{_esc(c)}</td>" for c in spread) + "</tr>"
             )
     return "<table>" + "".join(rows) + "</table>"
 
@@ -87,32 +94,34 @@ def html_report(
     def label(s: str) -> str:
         return charts.strategy_label(sc, s)
 
-    figures = [("The scenario", charts.dependency_graph(sc)), ("", charts.incident_timeline(sc))]
+    figures = [(_("The scenario"), charts.dependency_graph(sc)), ("", charts.incident_timeline(sc))]
     results = charts.result_figures(exp, strategy)
-    figures += [("Results", results.pop("cancelled-visits"))] + [("", f) for f in results.values()]
+    figures += [(_("Results"), results.pop("cancelled-visits"))] + [("", f) for f in results.values()]
     diffs: dict[str, dict[str, Any]] = {}
     if len(strategies) > 1:
-        figures.append(("Strategies compared", charts.kpi_comparison(summary, COMPARED_KPIS, sc)))
+        figures.append((_("Strategies compared"), charts.kpi_comparison(summary, COMPARED_KPIS, sc)))
         diffs = paired_differences(exp, baseline)
         figures += [("", charts.paired_difference_chart(d, k, baseline, sc)) for k, d in diffs.items()]
 
-    when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    when = clock(generated or datetime.now()) + f" {(generated or datetime.now()).year}"
     wall = summary.get("performance", {}).get("wall_s")
+    meta = _("scenario {name}; {n} replications per strategy, seed {seed}; strategies: {strategies}; "
+             "report made {when}").format(
+        name=f"<code>{_esc(sc.name)}</code>" + (f" ({_esc(summary['file'])})" if summary.get("file") else ""),
+        n=summary["replications"], seed=summary["seed"],
+        strategies=_esc(", ".join(label(s) for s in strategies)), when=when)
+    if isinstance(wall, int | float) and math.isfinite(wall):
+        meta += "; " + _("the run took {seconds} s").format(seconds=number(wall, 1))
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_esc(sc.title)}: simulation report</title>",
+        f'<html lang="{language()}"><head><meta charset="utf-8">',
+        f"<title>{_esc(sc.title)}: {_esc(_('simulation report'))}</title>",
         f"<style>{STYLE}</style></head><body>",
         f"<h1>{_esc(sc.title)}</h1>",
-        f'<p class="meta">scenario <code>{_esc(sc.name)}</code>'
-        + (f" ({_esc(summary['file'])})" if summary.get("file") else "")
-        + f"; {summary['replications']} replications per strategy, seed {summary['seed']}; "
-        f"strategies: {_esc(', '.join(label(s) for s in strategies))}; report made {when}"
-        + (f"; the run took {wall:.1f} s" if isinstance(wall, int | float) and math.isfinite(wall) else "")
-        + "</p>",
+        f'<p class="meta">{meta}</p>',
     ]
     if summary.get("partial"):
-        parts.append("<p><b>The run was stopped early: these results are partial.</b></p>")
+        parts.append(f"<p><b>{_esc(_('The run was stopped early: these results are partial.'))}</b></p>")
     if sc.description:
         parts.append(f"<p>{_esc(sc.description.strip())}</p>")
     first = True
@@ -121,21 +130,25 @@ def html_report(
             parts.append(f"<h2>{_esc(heading)}</h2>")
         parts.append(_figure(fig, first))
         first = False
-    parts.append("<h2>Key figures</h2>")
-    parts.append('<p class="meta">Mean over replications with its 95% confidence interval, and the '
-                 "10th, 50th and 90th percentiles. Times are hours from the start of the scenario "
-                 "or, for the \"time to\" rows, from the failure; \"reached\" is the share of "
-                 "replications in which it happened within the horizon.</p>")
+    parts.append(f"<h2>{_esc(_('Key figures'))}</h2>")
+    parts.append('<p class="meta">' + _esc(_(
+        "Mean over replications with its 95% confidence interval, and the 10th, 50th and 90th "
+        "percentiles. Moments are clock times; durations run from the failure. \"Reached\" is the "
+        "share of replications in which a moment happened within the horizon; a moment reached in "
+        "few of them is marked, since its mean describes only those.")) + "</p>")
     for s in strategies:
         parts.append(f"<h3>{_esc(label(s))}</h3>")
-        parts.append(_kpi_table(summary, s))
+        parts.append(_kpi_table(summary, s, sc.start))
     if diffs:
-        parts.append(f"<h3>Paired differences from {_esc(label(baseline))}</h3>")
-        parts.append('<p class="meta">Each replication of a strategy sees the same failures and '
-                     "arrivals as the same replication of the baseline, so the difference shows the "
-                     "strategy, not the noise.</p>")
+        parts.append(f"<h3>{_esc(_('Paired differences from {baseline}').format(baseline=label(baseline)))}</h3>")
+        parts.append('<p class="meta">' + _esc(_(
+            "Each replication of a strategy sees the same failures and arrivals as the same "
+            "replication of the baseline, so the difference shows the strategy, not the noise. A "
+            "difference resting on fewer than {n} pairs, or on fewer than half of the runs, is shown "
+            "as \"too few runs\".").format(n=values.MIN_PAIRS))
+            + "</p>")
         parts.append(_diff_table(diffs, label))
     if sc.sources:
-        parts.append("<h2>Sources</h2><ul>" + "".join(f"<li>{_esc(s)}</li>" for s in sc.sources) + "</ul>")
+        parts.append(f"<h2>{_esc(_('Sources'))}</h2><ul>" + "".join(f"<li>{_esc(s)}</li>" for s in sc.sources) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from ..experiments.report import KPI_LABELS
+from ..vocabulary import kpi_label
 
 COLUMNS = ("strategy", "kpi", "label", "mean", "ci95_low", "ci95_high", "p10", "p50", "p90", "reached")
 
@@ -17,7 +18,7 @@ def kpi_rows(summary: dict[str, Any], strategies: list[str] | None = None) -> li
     rows = []
     for strategy in strategies or list(summary["strategies"]):
         kpis = summary["strategies"][strategy]["kpis"]
-        for kpi, label in KPI_LABELS.items():
+        for kpi in KPI_LABELS:
             v = kpis.get(kpi)
             if v is None:
                 continue
@@ -25,7 +26,7 @@ def kpi_rows(summary: dict[str, Any], strategies: list[str] | None = None) -> li
             rows.append({
                 "strategy": strategy,
                 "kpi": kpi,
-                "label": label,
+                "label": kpi_label(kpi),
                 "mean": v.get("mean"),
                 "ci95_low": lo,
                 "ci95_high": hi,

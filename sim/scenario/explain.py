@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..graph import DependencyGraph
+from ..i18n import _
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES
 from .model import (
     Dependency,
@@ -67,16 +68,17 @@ def describe_dist(dist: Any) -> str:
     if kind == "fixed":
         return fmt_hours(dist.mean)
     if kind == "triangular":
-        text = f"triangular {fmt_hours(dist.low)} / {fmt_hours(dist.mode)} / {fmt_hours(dist.high)}"
+        text = _("triangular {low} / {mode} / {high}").format(
+            low=fmt_hours(dist.low), mode=fmt_hours(dist.mode), high=fmt_hours(dist.high))
     elif kind == "uniform":
-        text = f"uniform {fmt_hours(dist.low)} to {fmt_hours(dist.high)}"
+        text = _("uniform {low} to {high}").format(low=fmt_hours(dist.low), high=fmt_hours(dist.high))
     elif kind == "lognormal":
-        text = f"lognormal, median {fmt_hours(dist.median)}, p90 {fmt_hours(dist.p90)}"
+        text = _("lognormal, median {median}, p90 {p90}").format(median=fmt_hours(dist.median), p90=fmt_hours(dist.p90))
     elif kind == "exponential":
-        return f"exponential, mean {fmt_hours(dist.mean)}"
+        return _("exponential, mean {mean}").format(mean=fmt_hours(dist.mean))
     else:
         text = dist.describe()
-    return f"{text} (mean {fmt_hours(dist.mean)})"
+    return _("{text} (mean {mean})").format(text=text, mean=fmt_hours(dist.mean))
 
 
 def days_text(days: list[str]) -> str:
@@ -190,21 +192,26 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
             start_repair += inc.vendor_escalation.probability * inc.vendor_escalation.delay.mean
         detected_at.append(det)
         diagnosed_at.append(diag)
-        out.append(Expected(f"incident:{inc.id}:failure", at, f"{inc.id}: failure", ", ".join(f.system for f in inc.failed)))
-        out.append(Expected(f"incident:{inc.id}:detected", det, f"{inc.id}: detected", describe_dist(inc.detection_delay) + " after the failure"))
-        out.append(Expected(f"incident:{inc.id}:diagnosed", diag, f"{inc.id}: diagnosis done", describe_dist(inc.diagnosis) + " after detection"))
+        out.append(Expected(f"incident:{inc.id}:failure", at, _("{incident}: failure").format(incident=inc.id),
+                            ", ".join(f.system for f in inc.failed)))
+        out.append(Expected(f"incident:{inc.id}:detected", det, _("{incident}: detected").format(incident=inc.id),
+                            _("{delay} after the failure").format(delay=describe_dist(inc.detection_delay))))
+        out.append(Expected(f"incident:{inc.id}:diagnosed", diag, _("{incident}: diagnosis done").format(incident=inc.id),
+                            _("{delay} after detection").format(delay=describe_dist(inc.diagnosis))))
         verif = inc.verification.mean
         for f in inc.failed:
             if f.repair is not None:
                 back = start_repair + f.repair.mean + verif
-                how = f"own repair {describe_dist(f.repair)} + verification {fmt_hours(verif)}"
+                how = _("own repair {repair} + verification {verification}").format(
+                    repair=describe_dist(f.repair), verification=fmt_hours(verif))
             elif inc.repair is not None:
                 back = start_repair + inc.repair.mean + verif
-                how = f"repair {describe_dist(inc.repair)} + verification {fmt_hours(verif)}"
+                how = _("repair {repair} + verification {verification}").format(
+                    repair=describe_dist(inc.repair), verification=fmt_hours(verif))
             else:
                 assert inc.restoration is not None
                 back = at + curve_quantile(inc.restoration, 0.5)
-                how = "median of the restoration curve"
+                how = _("median of the restoration curve")
             restored[f.system] = min(back, restored.get(f.system, math.inf))
     detection = min(detected_at, default=math.inf)
     diagnosis = min(diagnosed_at, default=math.inf)
@@ -235,7 +242,7 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
             for sid in a.systems:
                 if sid in restored and t < restored[sid]:
                     restored[sid] = t
-                    restored_by[sid] = f"failover {a.id}, before the repair"
+                    restored_by[sid] = _("failover {action}, before the repair").format(action=a.id)
 
     # Readiness: the first trigger that holds for each level.
     failed_all = [f.system for inc in scenario.incidents for f in inc.failed]
@@ -268,18 +275,20 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
             continue
         s = action_start[a.id]
         eff = s + a.lead_time.mean
-        out.append(Expected(f"action:{a.id}:started", s, f"{a.id}: work starts", _start_text(a.start)))
-        out.append(Expected(f"action:{a.id}:in_effect", eff, f"{a.id}: in effect ({a.kind})", f"lead time {describe_dist(a.lead_time)}"))
+        out.append(Expected(f"action:{a.id}:started", s, _("{action}: work starts").format(action=a.id), _start_text(a.start)))
+        out.append(Expected(f"action:{a.id}:in_effect", eff, _("{action}: in effect").format(action=a.id),
+                            _("lead time {lead}").format(lead=describe_dist(a.lead_time))))
 
     for sid, t in restored.items():
         how = restored_by.get(sid) or _restored_how(scenario, sid)
-        out.append(Expected(f"system:{sid}:restored", t, f"{sid} back", how))
+        out.append(Expected(f"system:{sid}:restored", t, _("{system} back").format(system=sid), how))
     if restored:
         full = max(restored.values())
-        out.append(Expected("full_operation", full, "full operation (every failed system back)"))
+        out.append(Expected("full_operation", full, _("full operation (every failed system back)")))
 
     for lv, t in levels.items():
-        out.append(Expected(f"readiness:{lv}:start", t, f"{READINESS_NAMES[lv]} starts", _trigger_text(scenario, lv, hit)))
+        out.append(Expected(f"readiness:{lv}:start", t, _("{level} starts").format(level=READINESS_NAMES[lv]),
+                            _trigger_text(scenario, lv, hit)))
     if levels:
         op = operational_estimate(scenario, restored, action_start, detection)
         sd = scenario.policies.escalation.stand_down_after
@@ -289,9 +298,10 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
             lowest = min(levels, key=READINESS_LEVELS.index)
             op = max(op, levels[lowest])
             out.append(Expected(
-                f"readiness:{lowest}:end", op + sd.mean, "back to normalläge (rough estimate)",
-                f"every affected service at {pct(scenario.policies.escalation.operational_at)} from about "
-                f"{fmt_time(scenario, op)}, then {describe_dist(sd)}",
+                f"readiness:{lowest}:end", op + sd.mean, _("back to normalläge (rough estimate)"),
+                _("every affected service at {share} from about {time}, then {delay}").format(
+                    share=pct(scenario.policies.escalation.operational_at), time=fmt_time(scenario, op),
+                    delay=describe_dist(sd)),
             ))
     out.sort(key=lambda e: e.hours)
     return out
@@ -302,17 +312,19 @@ def _restored_how(scenario: Scenario, sid: str) -> str:
         for f in inc.failed:
             if f.system == sid:
                 if f.repair is not None:
-                    return f"{inc.id}: own repair {describe_dist(f.repair)} from the start of repair, + verification"
+                    return _("{incident}: own repair {repair} from the start of repair, + verification").format(
+                        incident=inc.id, repair=describe_dist(f.repair))
                 if inc.repair is not None:
-                    return f"{inc.id}: repair {describe_dist(inc.repair)}, + verification"
-                return f"{inc.id}: median of the staged restoration curve"
+                    return _("{incident}: repair {repair}, + verification").format(
+                        incident=inc.id, repair=describe_dist(inc.repair))
+                return _("{incident}: median of the staged restoration curve").format(incident=inc.id)
     return ""
 
 
 def _start_text(start: Any) -> str:
     if start.at is not None:
-        return f"at {start.at}"
-    text = "only by a drill decision" if start.after == "manual" else f"after {start.after}"
+        return _("at {time}").format(time=start.at)
+    text = _("only by a drill decision") if start.after == "manual" else _("after {moment}").format(moment=start.after)
     if start.after != "manual" and start.delay.mean > 0:
         text += f" + {describe_dist(start.delay)}"
     return text
@@ -324,9 +336,9 @@ def _trigger_text(scenario: Scenario, level: str, hit: int) -> str:
         if t.level != level:
             continue
         if t.units_hit is not None:
-            parts.append(f"{hit} units hit (trigger {t.units_hit})")
+            parts.append(_("{hit} units hit (trigger {trigger})").format(hit=hit, trigger=t.units_hit))
         if t.outage_longer_than is not None:
-            parts.append(f"outage longer than {fmt_hours(t.outage_longer_than)}")
+            parts.append(_("outage longer than {duration}").format(duration=fmt_hours(t.outage_longer_than)))
     return "; ".join(parts)
 
 

@@ -1,5 +1,6 @@
-"""Downloads page: the KPI table (CSV), the JSON summary, a self-contained HTML report, and the
-charts as PNG images where this server can export them."""
+"""Downloads page: the KPI table (CSV), the JSON summary, a self-contained HTML report, and every
+chart (the scenario's, the results' and the comparison's) as PNG images where this server can
+export them."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ import json
 
 import streamlit as st
 
-from sim import charts
+from sim.i18n import _
 from sim.reports import kpi_csv
 from sim.reports.html import html_report
 from ui import export, state, view
 
 
 def main() -> None:
-    st.title("Downloads")
+    st.title(_("Downloads"))
     result = state.last_run()
     if result is None:
-        st.info("No results yet: run the scenario first.")
-        st.page_link("ui/pages/run.py", label="Run", icon=":material/play_arrow:")
+        st.info(_("No results yet: run the scenario first."))
+        st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
         return
     exp = result.experiment
     sc = exp.scenario
@@ -26,36 +27,42 @@ def main() -> None:
     stem = sc.name
     strategies = list(exp.runs)
     c1, c2 = st.columns(2)
-    strategy = c1.selectbox("Strategy drawn in the report's recovery curve and timeline", strategies,
-                            format_func=lambda s: charts.strategy_label(sc, s), key="downloads_strategy")
-    baseline = c2.selectbox("Baseline of the report's comparison", strategies,
+    strategy = c1.selectbox(_("Strategy drawn in the report's recovery curve and timeline"), strategies,
+                            format_func=view.strategy_names(sc).get, key="downloads_strategy")
+    baseline = c2.selectbox(_("Baseline of the report's comparison"), strategies,
                             index=strategies.index("baseline") if "baseline" in strategies else 0,
-                            format_func=lambda s: charts.strategy_label(sc, s), key="downloads_baseline")
+                            format_func=view.strategy_names(sc).get, key="downloads_baseline")
 
-    st.download_button("KPI table (CSV)", kpi_csv(result.summary), file_name=f"{stem}-kpis.csv",
+    st.download_button(_("KPI table (CSV)"), kpi_csv(result.summary), file_name=f"{stem}-kpis.csv",
                        mime="text/csv", icon=":material/table:", on_click="ignore", key="dl-csv")
-    st.download_button("JSON summary", json.dumps(result.summary, indent=2, ensure_ascii=False),
+    st.download_button(_("JSON summary"), json.dumps(result.summary, indent=2, ensure_ascii=False),
                        file_name=f"{stem}-summary.json", mime="application/json",
                        icon=":material/data_object:", on_click="ignore", key="dl-json")
     summary = result.summary
+    lang = st.session_state.get("ui_language")
 
     def report() -> str:
-        return html_report(exp, summary, strategy=strategy, baseline=baseline)
+        from sim.i18n import using
 
-    st.download_button("HTML report (works offline)", report, file_name=f"{stem}-report.html",
+        with using(lang):  # the download runs in a thread of its own
+            return html_report(exp, summary, strategy=strategy, baseline=baseline)
+
+    st.download_button(_("HTML report (works offline)"), report, file_name=f"{stem}-report.html",
                        mime="text/html", icon=":material/article:", on_click="ignore", key="dl-html")
     if export.png_available():
         def pngs() -> bytes:
-            figures = charts.result_figures(exp, strategy)
-            figures["dependencies"] = charts.dependency_graph(sc)
-            return export.png_zip(figures)
+            from sim.i18n import using
 
-        st.download_button("Charts as PNG images (zip)", pngs, file_name=f"{stem}-charts.zip",
+            with using(lang):
+                return export.png_zip(export.all_figures(exp, summary, strategy, baseline))
+
+        st.download_button(_("Every chart as a PNG image (zip)"), pngs, file_name=f"{stem}-charts.zip",
                            mime="application/zip", icon=":material/image:", on_click="ignore", key="dl-png")
-        st.caption("Making the images takes a few seconds: a browser draws each chart.")
+        st.caption(_("The scenario's, the results' and the comparison's charts, drawn in one browser "
+                     "session: a dozen charts take some 15 seconds."))
     else:
-        st.caption("PNG export is not set up on this server (it needs the kaleido package and "
-                   "Chromium). Each chart's camera button in the app saves it as a PNG instead.")
+        st.caption(_("PNG export is not set up on this server (it needs the kaleido package and "
+                     "Chromium). Each chart's camera button in the app saves it as a PNG instead."))
 
 
 main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim import charts
+from sim.i18n import _, count, ngettext
 from ui import state, view
 from ui.settings import LIMITS
 
@@ -29,10 +30,9 @@ def take_upload() -> None:
         return
     st.session_state[UPLOAD_SEEN] = upload.file_id
     if upload.size > LIMITS.max_upload_bytes:
-        st.session_state["upload_error"] = (
-            f"{upload.name} is {upload.size:,} bytes; files up to {LIMITS.max_upload_bytes:,} bytes "
-            "can be uploaded here."
-        )
+        st.session_state["upload_error"] = _(
+            "{file} is {size} bytes; files up to {limit} bytes can be uploaded here."
+        ).format(file=upload.name, size=count(upload.size), limit=count(LIMITS.max_upload_bytes))
         return
     st.session_state.pop("upload_error", None)
     raw = upload.getvalue()
@@ -43,10 +43,12 @@ def take_upload() -> None:
 def show_problems(choice: state.ScenarioChoice) -> None:
     lines = choice.text.splitlines()
     shown = choice.problems[:50]
-    st.error(f"{len(choice.problems)} problem(s) in {choice.name}: the scenario cannot be run yet.")
+    st.error(ngettext("{n} problem in {file}: the scenario cannot be run yet.",
+                      "{n} problems in {file}: the scenario cannot be run yet.",
+                      len(choice.problems)).format(n=len(choice.problems), file=choice.name))
     for p in shown:
-        where = f"line {p.line}" if p.line else "file"
-        other = "" if p.file == choice.name else f" (in {p.file})"
+        where = _("line {n}").format(n=p.line) if p.line else _("file")
+        other = "" if p.file == choice.name else " " + _("(in {file})").format(file=p.file)
         st.markdown(f"**{where}**{other} · `{p.path or '-'}`  \n{p.message}")
         if p.line and p.file == choice.name and 0 < p.line <= len(lines):
             lo, hi = max(1, p.line - 1), min(len(lines), p.line + 1)
@@ -55,7 +57,7 @@ def show_problems(choice: state.ScenarioChoice) -> None:
             )
             st.code(excerpt, language=None)
     if len(choice.problems) > len(shown):
-        st.caption(f"and {len(choice.problems) - len(shown)} more")
+        st.caption(_("and {n} more").format(n=len(choice.problems) - len(shown)))
 
 
 def summary(choice: state.ScenarioChoice) -> None:
@@ -66,8 +68,9 @@ def summary(choice: state.ScenarioChoice) -> None:
         st.write(sc.description)
     cols = st.columns(4)
     for col, (label, value) in zip(cols, view.totals(sc).items(), strict=True):
-        col.metric(label, f"{value:,.0f}")
-    tabs = st.tabs(["Units and volumes", "Dependencies", "Incident timeline", "Strategies", "Text summary"])
+        col.metric(label, count(value))
+    tabs = st.tabs([_("Units and volumes"), _("Dependencies"), _("Incident timeline"), _("Strategies"),
+                    _("Text summary")])
     with tabs[0]:
         st.dataframe(view.units_table(sc), hide_index=True, width="stretch")
         if sc.region.phone_lines:
@@ -81,7 +84,7 @@ def summary(choice: state.ScenarioChoice) -> None:
         if sc.strategies:
             st.dataframe(view.strategies_table(sc), hide_index=True, width="stretch")
         else:
-            st.info("This scenario has no strategies; add some under `strategies:` to compare them.")
+            st.info(_("This scenario has no strategies; add some under `strategies:` to compare them."))
     with tabs[4]:
         from sim.scenario.explain import explain
 
@@ -98,24 +101,25 @@ EDITOR_CSS = """<style>
 
 def main() -> None:
     st.markdown(EDITOR_CSS, unsafe_allow_html=True)  # YAML reads best unwrapped, in a fixed font
-    st.title("Scenario")
+    st.title(_("Scenario"))
     st.markdown(view.page_text("scenario"))
     choice = state.current_scenario()
     shipped = list(state.shipped_scenarios())
 
-    source = st.radio("Start from", ["A shipped scenario", "A file of my own"], horizontal=True, key="scenario_source")
-    if source == "A shipped scenario":
+    sources = {"shipped": _("A shipped scenario"), "upload": _("A file of my own")}
+    source = st.radio(_("Start from"), list(sources), format_func=sources.get, horizontal=True, key="scenario_source")
+    if source == "shipped":
         current = choice.name.removeprefix("scenarios/")
         st.selectbox(
-            "Scenario", shipped, index=shipped.index(current) if current in shipped else None,
-            key="scenario_pick", on_change=on_pick, placeholder="Choose a scenario",
+            _("Scenario"), shipped, index=shipped.index(current) if current in shipped else None,
+            key="scenario_pick", on_change=on_pick, placeholder=_("Choose a scenario"),
         )
     else:
         st.file_uploader(
-            "Upload a scenario (YAML)", type=["yaml", "yml"], key="scenario_upload", on_change=take_upload,
+            _("Upload a scenario (YAML)"), type=["yaml", "yml"], key="scenario_upload", on_change=take_upload,
             max_upload_size=LIMITS.max_upload_mb,
-            help=f"At most {LIMITS.max_upload_bytes:,} bytes. A `region:` file path is looked up "
-            "among the shipped region files (scenarios/regions/).",
+            help=_("At most {limit} bytes. A `region:` file path is looked up among the shipped region "
+                   "files (scenarios/regions/).").format(limit=count(LIMITS.max_upload_bytes)),
         )
         take_upload()  # AppTest and a first render give the file without an on_change call
         if st.session_state.get("upload_error"):
@@ -126,26 +130,27 @@ def main() -> None:
     with left:
         version = st.session_state.get(EDITOR_VERSION, 0)
         text = st.text_area(
-            f"{choice.name}", value=choice.text, height=520, key=f"scenario_editor_{version}",
-            help="Edit the YAML here, then press Check and use.",
+            choice.name, value=choice.text, height=520, key=f"scenario_editor_{version}",
+            help=_("Edit the YAML here, then press Check and use."),
         )
-        if st.button("Check and use", key="scenario_check"):
+        if st.button(_("Check and use"), key="scenario_check"):
             if len(text.encode("utf-8")) > LIMITS.max_upload_bytes:
-                st.error(f"The text is over {LIMITS.max_upload_bytes:,} bytes, the limit on this server.")
+                st.error(_("The text is over {limit} bytes, the limit on this server.").format(
+                    limit=count(LIMITS.max_upload_bytes)))
             else:
                 name = choice.name if choice.origin == "edit" else f"{choice.name} (edited)"
                 state.set_scenario(state.validate(text, name, "edit"))
                 st.rerun()
     with right:
         if choice.ok:
-            st.success(f"{choice.name} is valid.")
-            st.page_link("ui/pages/run.py", label="Run it", icon=":material/play_arrow:")
+            st.success(_("{file} is valid.").format(file=choice.name))
+            st.page_link("ui/pages/run.py", label=_("Run it"), icon=":material/play_arrow:")
         else:
             show_problems(choice)
     if choice.ok:
         summary(choice)
     else:
-        st.info("Fix the problems to see the scenario's summary. Runs made earlier stay on the Results page.")
+        st.info(_("Fix the problems to see the scenario's summary. Runs made earlier stay on the Results page."))
 
 
 main()
