@@ -36,7 +36,7 @@ def test_compare_prints_strategies_and_paired_differences(tmp_path: Path) -> Non
     assert comparison["baseline"] == "baseline"
     assert set(comparison["differences"]) == {"fast-failover", "early-staff-mode"}
     d = comparison["differences"]["fast-failover"]["full_operation_at_h"]
-    assert set(d) == {"mean", "ci95", "p10", "p50", "p90"}
+    assert set(d) == {"mean", "ci95", "p10", "p50", "p90", "pairs", "replications"}
     base = doc["strategies"]["baseline"]["kpis"]["full_operation_at_h"]["mean"]
     fast = doc["strategies"]["fast-failover"]["kpis"]["full_operation_at_h"]["mean"]
     assert d["mean"] == pytest.approx(fast - base, abs=1e-5)
