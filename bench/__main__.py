@@ -2,7 +2,8 @@
 
 Targets on a 2-core machine: at least 1,000,000 contacts per second per core on the large
 region, at most 20 ms per replication for Sörmland. The engine runs on one core, so its contacts
-per second are per core. Figures from shared machines are noisy: quote medians.
+per second are per core. Figures from shared machines are noisy: quote medians. Then the cost of
+drawing assumed numbers written as ranges (bench/assumptions.py), then the experiments'.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def engine() -> list[str]:
 def main() -> None:
     print("Engine")
     for line in engine():
+        print("  " + line, flush=True)
+    from bench import assumptions
+
+    print("Assumed numbers as ranges")
+    for line in assumptions.run_all():
         print("  " + line, flush=True)
     try:
         from bench import experiments

@@ -502,12 +502,42 @@ def reference(output: OutputOpt = None) -> None:
 
 
 @app.command()
-def explain(file: FileArg) -> None:
-    """Summarise a scenario in plain text: volumes, dependency tree, expected timeline, strategies."""
+def explain(
+    file: FileArg,
+    replications: Annotated[int, typer.Option(
+        "--replications", "-n",
+        help="Replications of the baseline for the variance shares of the assumed numbers written as "
+        "ranges (0: none). Only scenarios with such ranges are run.")] = 200,
+    seed: SeedOpt = 0,
+    executor: ExecutorOpt = None,
+) -> None:
+    """Summarise a scenario in plain text: volumes, dependency tree, expected timeline, strategies,
+    and its assumed numbers against the evidence; with ranges, which of them drive the spread."""
     from .scenario.explain import explain as explain_text
 
+    if replications:
+        _run_options(replications, seed)
+    executor = _executor_options(executor, None, None)
     scenario = load_or_exit(file)
     typer.echo(explain_text(scenario, file), nl=False)
+    if replications and scenario.assumptions:
+        _explain_spread(file, scenario, replications, seed, executor)
+
+
+def _explain_spread(file: Path, scenario, replications: int, seed: int, executor: str) -> None:
+    """Run the baseline and print each assumed number's share of every KPI's variance."""
+    from .experiments.report import shares_table
+    from .experiments.runner import run_experiment
+    from .experiments.summary import experiment_summary
+
+    exp = _experiment(file, "replications", lambda progress: run_experiment(
+        scenario, ["baseline"], replications, seed, executor=executor, progress=progress, bands=False,
+    ))
+    typer.echo("")
+    typer.echo(shares_table(experiment_summary(exp, str(file)), "baseline"))
+    if exp.partial:
+        typer.echo(_("interrupted: the results above are partial"), err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 # --------------------------------------------------------------------------- drills

@@ -117,3 +117,35 @@ def sweep_table(rows: list[dict[str, Any]], paths: list[str], kpis: list[str]) -
         means = tuple(fmt(r[f"{k}_mean"]) for k in kpis)
         out.append((str(r["point"]), *values, r["strategy"], str(r["replications"]), *means))
     return "\n".join(_table(out))
+
+
+def shares_table(summary: dict[str, Any], strategy: str) -> str:
+    """Which assumptions drive the spread of each KPI: every assumed number's share of the KPI's
+    variance over the replications, with its 90% interval, and what no single one explains. KPIs
+    where no share can be told from none (its interval starts at 0) are only named."""
+    shares = summary["strategies"][strategy].get("assumption_shares") or {}
+    head = _("Which assumptions drive the spread: {strategy}").format(strategy=strategy)
+    lines = [
+        head,
+        "  " + _("Share of each KPI's variance over the replications that each assumed number explains on"),
+        "  " + _("its own (first-order index; 90% interval). The rest is chance and assumptions acting together."),
+    ]
+    quiet = []
+    for k, label in KPI_LABELS.items():
+        v = shares.get(k)
+        if v is None:
+            continue
+        if not any(s["p5"] > 0 for s in v["shares"].values()):
+            quiet.append(_label(k, label))
+            continue
+        rows = [(key, percent(s["share"]), _("({low} to {high})").format(low=percent(s["p5"]), high=percent(s["p95"])))
+                for key, s in v["shares"].items()]
+        rows.append((_("chance and interplay"), percent(v["unexplained"]), ""))
+        lines += ["", "  " + _("{kpi} ({n} replications)").format(kpi=_label(k, label), n=v["replications"])]
+        width = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines += [f"    {a.ljust(width[0])}  {b.rjust(width[1])}  {c}".rstrip() for a, b, c in rows]
+    if quiet:
+        lines += ["", "  " + _("No assumed number has a share that can be told from none in: {kpis}").format(kpis=", ".join(quiet))]
+    if not shares:
+        lines += ["", "  " + _("(no KPI varies, or too few replications to tell)")]
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,8 @@ from .stats import difference_summary, welch_difference
 from .work import ALL_KPIS, ChunkResult, chunk_ranges, plan_tasks
 
 MAX_REPLICATIONS = 100_000
+FIXED = "fixed"
+"""Marks the variant of a strategy run without assumption uncertainty."""
 _KPI_COLUMN = {name: i for i, name in enumerate(ALL_KPIS)}
 
 Progress = Callable[[int, int], None]
@@ -115,6 +117,9 @@ class Experiment:
     partial: bool = False
     executor: str = "serial"
     workers: int | None = None
+    fixed_runs: dict[str, StrategyRuns] = field(default_factory=dict)
+    """The same strategies without assumption uncertainty (`Scenario.fixed()`, the same seeds),
+    for those whose scenario has assumed numbers written as ranges, when the run asked for them."""
 
 
 def outcome(index: int, rep) -> RepOutcome:
@@ -190,6 +195,7 @@ def run_experiment(
     progress: Progress | None = None,
     bands: bool = True,
     stop: StopRequest | None = None,
+    fixed_twin: bool = False,
 ) -> Experiment:
     """Run every strategy `replications` times with common random numbers.
 
@@ -197,17 +203,23 @@ def run_experiment(
     "dask" (the cluster at `address`, or a local cluster of `workers` processes). The numbers are
     identical under every executor. progress(done, total) is called as replications finish.
     A stop request or Ctrl-C ends the run early with what finished, marked `partial`.
+    With `fixed_twin`, every strategy whose scenario has assumed numbers written as ranges also
+    runs without them (`Scenario.fixed()`, the same seeds: common random numbers), into
+    `Experiment.fixed_runs`: the spread that chance alone gives.
     """
     started = time.perf_counter()
     strategies = list(dict.fromkeys(strategies))
     variants: dict[Hashable, Scenario] = {s: apply_strategy(scenario, s) for s in strategies}
+    if fixed_twin:
+        variants.update({(FIXED, s): v.fixed() for s, v in list(variants.items()) if v.assumptions})
     runs, partial = run_variants(
         variants, replications, seed, executor=executor, workers=workers, address=address,
-        progress=progress, bands=bands, stop=stop,
+        progress=progress, bands=bands, stop=stop, labels={k: str(k[1]) for k in variants if isinstance(k, tuple)},
     )
     return Experiment(
-        scenario, seed, replications, {str(k): v for k, v in runs.items()},
+        scenario, seed, replications, {str(k): v for k, v in runs.items() if not isinstance(k, tuple)},
         time.perf_counter() - started, partial, executor, workers,
+        {str(k[1]): v for k, v in runs.items() if isinstance(k, tuple)},
     )
 
 

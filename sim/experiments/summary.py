@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 from ..engine import TIME_KPIS
+from ..scenario.changes import apply_strategy
+from ..vocabulary import TABLE_KPIS
 from .runner import Experiment, StrategyRuns, paired_difference
 from .stats import summarize
 from .work import ALL_KPIS
@@ -37,8 +39,28 @@ def runs_summary(runs: StrategyRuns) -> dict[str, Any]:
     return {"kpis": kpis, "milestones": milestones, "replications": runs.replications}
 
 
+SHARE_KPIS = TABLE_KPIS
+"""The KPIs whose variance shares a summary gives (those of the tables)."""
+
+
+def assumptions_summary(scenario: Any) -> list[dict[str, Any]]:
+    """The scenario's assumed numbers written as ranges: field, range, reference range, line."""
+    return [
+        {"path": a.path, "key": a.key, "range": a.range.as_data(), "evidence": a.evidence,
+         "file": a.file or None, "line": a.line}
+        for a in scenario.assumptions
+    ]
+
+
+def shares_summary(exp: Experiment, strategy: str) -> dict[str, Any]:
+    """Which assumptions drive the spread of each KPI (sim/experiments/shares.py)."""
+    from .shares import experiment_shares
+
+    return {k: s.as_data() for k, s in experiment_shares(exp, strategy, SHARE_KPIS).items()}
+
+
 def experiment_summary(exp: Experiment, file: str | None = None) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         "scenario": exp.scenario.name,
         "file": file,
         "seed": exp.seed,
@@ -50,6 +72,12 @@ def experiment_summary(exp: Experiment, file: str | None = None) -> dict[str, An
             "wall_s": exp.wall_s,
         },
     }
+    if exp.scenario.assumptions or any(apply_strategy(exp.scenario, s).assumptions for s in exp.runs):
+        out["assumptions"] = assumptions_summary(exp.scenario)
+        for s in exp.runs:
+            out["strategies"][s]["assumption_shares"] = shares_summary(exp, s)
+    if exp.fixed_runs:
+        out["without_assumption_uncertainty"] = {s: runs_summary(r) for s, r in exp.fixed_runs.items()}
     if exp.partial:
         out["partial"] = True
     return clean(out)

@@ -17,6 +17,7 @@ from typing import Any
 from ..graph import DependencyGraph
 from ..i18n import _
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES
+from .explain_assumed import assumed_section
 from .model import (
     Dependency,
     RestorationStage,
@@ -761,6 +762,7 @@ def explain(scenario: Scenario, source: str | Path | None = None) -> str:
         _policies(scenario),
         _exercise(scenario),
         _strategies(scenario),
+        assumed_section(scenario),
     ]
     return "\n".join(line for part in parts for line in part) + "\n"
 

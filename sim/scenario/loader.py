@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .against_evidence import field_lines
 from .assumptions import extract_assumptions
 from .checks import check_scenario
 from .model import Scenario
@@ -161,7 +162,7 @@ def _load_checked(
         return None, finish(problems + found, name)
     if problems:
         return None, finish(problems, name)
-    scenario = scenario.with_assumptions(tuple(assumptions))
+    scenario = scenario.with_assumptions(tuple(assumptions)).with_lines(field_lines(scenario, sources))
     return scenario, finish(check_scenario(scenario, sources), name)
 
 

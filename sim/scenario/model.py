@@ -4,6 +4,7 @@ JSON Schema are generated from it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -703,6 +704,21 @@ class Strategy(Model):
 # --------------------------------------------------------------------------- scenario
 
 
+@dataclass(frozen=True, eq=False)
+class FieldLines:
+    """Where a scenario's fields are written (file, line), by path. Not part of what the
+    scenario is: the same scenario read from two files compares equal."""
+
+    lines: dict[str, tuple[str, int | None]]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldLines)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+
 class Scenario(Model):
     """A scenario file: a region, an incident and the responses to it."""
 
@@ -752,6 +768,23 @@ class Scenario(Model):
     def fixed(self) -> Scenario:
         """A copy with every assumption at the value the fields hold (no assumption uncertainty)."""
         return self.with_assumptions(()) if self._assumptions else self
+
+    _lines: FieldLines = PrivateAttr(default_factory=lambda: FieldLines({}))
+
+    def with_lines(self, lines: dict[str, tuple[str, int | None]]) -> Scenario:
+        """A copy that knows where the fields in `lines` are written (file, line), by path; the
+        path "" gives the scenario's own file."""
+        out = self.model_copy()
+        out._lines = FieldLines(dict(lines))
+        return out
+
+    def field_line(self, path: str) -> tuple[str, int | None]:
+        """File and line of a field the loader located (the fields reference ranges are meant
+        for, see sim/scenario/against_evidence.py); the scenario's file and None otherwise."""
+        found = self._lines.lines.get(path)
+        if found is not None:
+            return found
+        return self._lines.lines.get("", ("", None))[0], None
 
     @model_validator(mode="after")
     def _steps_fit(self) -> Scenario:

@@ -54,7 +54,10 @@ class ReferenceRange(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     """What the number is, in words."""
     fields: list[str] = Field(min_length=1)
-    """The scenario fields it is meant for (for people; `*` stands for any id)."""
+    """The scenario fields it is meant for: a path with `*` for any id, and `(affects: SERVICE)`
+    for the service it is about (`backup_routines.*.capacity (affects: planned)`). `sim explain`
+    checks the numbers in these fields against the range; a note in parentheses instead of a
+    path names a number the model does not have yet."""
     unit_kinds: list[str] = Field(default_factory=list)
     """The unit kinds it applies to (left out: any)."""
     prior: RangeSpec
@@ -78,6 +81,19 @@ class ReferenceRangesFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reference_ranges: list[ReferenceRange] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fields_are_paths(self) -> ReferenceRangesFile:
+        from .against_evidence import parse_field
+
+        for r in self.reference_ranges:
+            bad = [f for f in r.fields if r.in_model and parse_field(f) is None]
+            if bad:
+                raise ValueError(
+                    f"{r.name}: fields must be paths such as backup_routines.*.capacity "
+                    f"(affects: planned), not {bad[0]!r}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique(self) -> ReferenceRangesFile:
