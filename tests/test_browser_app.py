@@ -52,6 +52,10 @@ def test_load_run_and_see_the_charts(app_page):
     page.get_by_role("tab", name="Dependencies").click()
     wait_charts(page)  # the dependency graph
     screenshot(page, "scenario", height=1500)
+    # The assumed numbers, each against the evidence; the default scenario has two outside it.
+    page.get_by_role("tab", name="Assumed numbers").click()
+    page.wait_for_selector("text=lie outside the evidence range")
+    assert page.locator('[data-testid="stDataFrame"]').filter(visible=True).count() >= 1
 
     seconds = run_default(page)
     report_timing("run_to_first_chart_s", seconds)

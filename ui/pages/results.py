@@ -10,7 +10,7 @@ from sim import charts, values
 from sim.i18n import _, count, ngettext, number
 from sim.reports import kpi_rows
 from sim.vocabulary import kind_label
-from ui import state, view
+from ui import assumed, state, view
 
 
 def run_caption(result: state.RunResult) -> str:
@@ -79,6 +79,7 @@ def main() -> None:
     view.chart(charts.recovery_time_distribution(exp), "results-recovery-time")
     view.chart(charts.backlog_burndown(exp, kind), "results-backlog")
     view.chart(charts.timeline_gantt(exp, strategy), "results-timeline")
+    assumed.results_section(result, strategy, kind)
     st.subheader(_("Key figures"))
     kpi_table(result)
     if result.summary.get("partial"):

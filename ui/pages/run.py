@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim import charts, values
-from sim.i18n import _, count, number, pgettext
+from sim.i18n import _, count, ngettext, number, pgettext
 from ui import runs, state, view
 from ui.settings import LIMITS
 
@@ -51,6 +51,13 @@ def main() -> None:
     sc = choice.scenario
     st.markdown(view.page_text("run"))
     st.caption(f"{sc.title} ({choice.name})")
+    if sc.assumptions:
+        st.caption(ngettext(
+            "This scenario writes {n} number as a range: each strategy also runs with it at its central value, "
+            "on the same seeds, to show what the range adds to chance (twice the replications).",
+            "This scenario writes {n} numbers as ranges: each strategy also runs with every one at its central "
+            "value, on the same seeds, to show what the ranges add to chance (twice the replications).",
+            len(sc.assumptions)).format(n=len(sc.assumptions)))
 
     options = ["baseline", *(s.id for s in sc.strategies)]
     saved: state.RunSettings | None = st.session_state.get(SETTINGS)

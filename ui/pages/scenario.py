@@ -7,7 +7,7 @@ import streamlit as st
 
 from sim import charts
 from sim.i18n import _, count, ngettext
-from ui import state, view
+from ui import assumed, state, view
 from ui.settings import LIMITS
 
 EDITOR_VERSION = "scenario_editor_version"
@@ -70,7 +70,7 @@ def summary(choice: state.ScenarioChoice) -> None:
     for col, (label, value) in zip(cols, view.totals(sc).items(), strict=True):
         col.metric(label, count(value))
     tabs = st.tabs([_("Units and volumes"), _("Dependencies"), _("Incident timeline"), _("Strategies"),
-                    _("Text summary")])
+                    _("Assumed numbers"), _("Text summary")])
     with tabs[0]:
         st.dataframe(view.units_table(sc), hide_index=True, width="stretch")
         if sc.region.phone_lines:
@@ -86,6 +86,8 @@ def summary(choice: state.ScenarioChoice) -> None:
         else:
             st.info(_("This scenario has no strategies; add some under `strategies:` to compare them."))
     with tabs[4]:
+        assumed.scenario_tab(sc)
+    with tabs[5]:
         from sim.scenario.explain import explain
 
         st.code(explain(sc, choice.name), language=None)
