@@ -26,6 +26,7 @@ validation: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 # Collect the texts of sim/, ui/ and app.py into the .po catalogues and compile the .mo files
 # (both are committed; tests/test_i18n.py fails when a text has no translation or a .mo is stale).

@@ -136,7 +136,7 @@ def _total(bands: Any, metric: str, kind: str | None = None) -> tuple[dict[str, 
         return {k: np.asarray(v, dtype=float) for k, v in bands.get(names[0]).items()}, True
     if not names:
         return {}, False
-    mean = sum(np.asarray(bands.get(n)["mean"], dtype=float) for n in names)
+    mean = np.sum([np.asarray(bands.get(n)["mean"], dtype=float) for n in names], axis=0)
     if len(names) == 1:
         return {k: np.asarray(v, dtype=float) for k, v in bands.get(names[0]).items()}, True
     return {"mean": mean}, False
@@ -540,7 +540,7 @@ def recovery_curve(exp: Any, strategy: str = "baseline") -> go.Figure:
     order = [k for k in KIND_COLOURS if k in kinds] + [k for k in kinds if k not in KIND_COLOURS]
     for kind in order:
         band = {k: np.asarray(v, dtype=float) * 100 for k, v in bands.get(series_key("capacity", kind)).items()}
-        _band_traces(fig, x, band, kind_label(kind), KIND_COLOURS.get(kind, "#555555"),
+        _band_traces(fig, x, band, kind_label(kind), KIND_COLOURS.get(kind) or "#555555",
                      hover_format=".0f")
 
     def shade(h0: float, h1: float, fill: str, y0: float, y1: float, name: str, legend: str) -> None:

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TypeGuard
 
 DOMAIN = "sim"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -143,7 +144,7 @@ def babel_locale(lang: str | None = None) -> str:
     return BABEL_LOCALES[lang or _current.get()]
 
 
-def _finite(x: float | None) -> bool:
+def _finite(x: float | None) -> TypeGuard[float]:
     return x is not None and isinstance(x, int | float) and math.isfinite(x)
 
 

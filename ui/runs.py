@@ -79,6 +79,8 @@ def execute(
 ) -> RunResult:
     """Run the scenario under the settings; raises RunRefused with a message for the person."""
     check_settings(choice, settings, limits)
+    scenario = choice.scenario
+    assert scenario is not None  # check_settings refuses a choice without one
     stop = StopRequest()
     deadline = time.monotonic() + limits.run_budget_s
 
@@ -100,7 +102,7 @@ def execute(
     with heavy_run_slot(on_wait, limits):
         try:
             exp = run_experiment(
-                choice.scenario, list(settings.strategies), settings.replications, settings.seed, **kwargs
+                scenario, list(settings.strategies), settings.replications, settings.seed, **kwargs
             )
         except BudgetExceeded as exc:
             raise RunRefused(_("The scenario is too large to run here: {problem}").format(problem=exc)) from None

@@ -84,7 +84,7 @@ def board(drill: Drill) -> Board:
             detail = ""
         systems.append(Row(s.id, s.name, s.kind, _status(h), h, detail, covering))
 
-    entity_names = {u.id: (u.name, u.kind, u.count) for u in sc.region.units}
+    entity_names: dict[str, tuple[str, str, int]] = {u.id: (u.name, u.kind, u.count) for u in sc.region.units}
     entity_names.update({p.id: (p.name, "phone", p.count) for p in sc.region.phone_lines})
     entity_names.update({c.id: (c.name, "supplies", 1) for c in sc.region.consumables})
     units = []

@@ -135,8 +135,8 @@ def html_comparison(c: Comparison) -> str:
         "<table><tr><th>KPI</th><th>A played</th><th>B played</th>"
         f"<th>A, {c.replications} runs</th><th>B, {c.replications} runs</th><th>B − A</th></tr>",
     ]
-    for r in md_rows:
-        parts.append("<tr><td>" + e(r[0]) + "</td>" + "".join(f'<td class="num">{e(v)}</td>' for v in r[1:]) + "</tr>")
+    for cells in md_rows:
+        parts.append("<tr><td>" + e(cells[0]) + "</td>" + "".join(f'<td class="num">{e(v)}</td>' for v in cells[1:]) + "</tr>")
     parts.append("</table>")
     parts.append('<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}) + "</div>")
     parts.append("<h2>Expected actions</h2><table><tr><th>Expected action</th><th>A</th><th>B</th></tr>")

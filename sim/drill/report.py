@@ -185,8 +185,8 @@ def markdown(report: Report) -> str:
     hot = [n for n in d.notes if n.hot_wash and not n.struck]
     out += [f"- {_md(n.text)}" + (f" ({_md(n.by)})" if n.by else "") for n in hot] or ["No hot wash notes were taken."]
     out += ["", "## Improvement plan", "", "| Finding | Action | Owner | Due date |", "|---|---|---|---|"]
-    for r in d.improvements:
-        out.append(f"| {_md(r.finding)} | {_md(r.action)} | {_md(r.owner)} | {_md(r.due)} |")
+    for imp in d.improvements:
+        out.append(f"| {_md(imp.finding)} | {_md(imp.action)} | {_md(imp.owner)} | {_md(imp.due)} |")
     if not d.improvements:
         out.append("| | | | |")
     return "\n".join(out) + "\n"
@@ -283,8 +283,8 @@ def html_report(report: Report) -> str:
     )
     parts.append("<h2>Improvement plan</h2>")
     parts.append("<table><tr><th>Finding</th><th>Action</th><th>Owner</th><th>Due date</th></tr>")
-    for r in d.improvements:
-        parts.append(f"<tr><td>{e(r.finding)}</td><td>{e(r.action)}</td><td>{e(r.owner)}</td><td>{e(r.due)}</td></tr>")
+    for imp in d.improvements:
+        parts.append(f"<tr><td>{e(imp.finding)}</td><td>{e(imp.action)}</td><td>{e(imp.owner)}</td><td>{e(imp.due)}</td></tr>")
     if not d.improvements:
         parts.append("<tr><td>&nbsp;</td><td></td><td></td><td></td></tr>")
     parts.append("</table>")

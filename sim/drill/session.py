@@ -342,7 +342,11 @@ class Drill:
         milestones = self.played().milestones
         out: dict[str, float | None] = {}
         for dp in sc.exercise.decisions:
-            out[dp.id] = sc.hours(dp.at) if dp.at is not None else condition_time(sc, dp.when, milestones)
+            if dp.at is not None:
+                out[dp.id] = sc.hours(dp.at)
+            else:
+                assert dp.when is not None  # the model requires at or when
+                out[dp.id] = condition_time(sc, dp.when, milestones)
         return out
 
     def answered(self) -> dict[str, Entry]:
@@ -355,7 +359,7 @@ class Drill:
         return [
             dp
             for dp in self.scenario.exercise.decisions
-            if dp.id not in done and times[dp.id] is not None and ceil_minute(times[dp.id]) <= self.clock_h + EPS
+            if dp.id not in done and _due(times[dp.id], self.clock_h)
         ]
 
     def upcoming(self) -> list[Upcoming]:
@@ -367,7 +371,7 @@ class Drill:
         for inj in sc.exercise.injects:
             if inj.id in delivered:
                 continue
-            cond = str(inj.at) if inj.at is not None else condition_text(sc, inj.when)
+            cond = str(inj.at) if inj.at is not None else condition_text(sc, _when(inj))
             out.append(Upcoming("inject", inj.id, inj.title, played_at.get(inj.id), cond))
         times = self.decision_times()
         done = self.answered()
@@ -375,7 +379,7 @@ class Drill:
             t = times[dp.id]
             if dp.id in done or (t is not None and ceil_minute(t) <= self.clock_h + EPS):
                 continue
-            cond = str(dp.at) if dp.at is not None else condition_text(sc, dp.when)
+            cond = str(dp.at) if dp.at is not None else condition_text(sc, _when(dp))
             out.append(Upcoming("decision", dp.id, dp.question, t, cond))
         out.sort(key=lambda u: (u.t_h is None, u.t_h or 0.0))
         return out
@@ -689,3 +693,13 @@ class Band:
                 p10, p50, p90 = np.percentile(stack, [10, 50, 90], axis=0)
                 band.series[key] = {"p10": p10, "p50": p50, "p90": p90}
         return band
+
+
+def _due(t_h: float | None, clock_h: float) -> bool:
+    """Whether a moment (None: not on this course) has come by the clock."""
+    return t_h is not None and ceil_minute(t_h) <= clock_h + EPS
+
+
+def _when(item: Inject | DecisionPoint) -> Condition:
+    assert item.when is not None  # the model requires at or when
+    return item.when

@@ -20,6 +20,7 @@ browsers read while one writes.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
@@ -537,7 +538,7 @@ class DrillStore:
 
     def _write_drill(
         self, con: sqlite3.Connection, drill_id: str, revision: int, drill: Drill,
-        delivered: list[tuple[str, float]], now: str,
+        delivered: builtins.list[tuple[str, float]], now: str,
     ) -> None:
         self._check_revision(con, drill_id, revision)
         stored = self._load(con, drill_id).drill

@@ -151,7 +151,10 @@ class CapacityModel:
     def _deps(self, deps: list[Dependency]) -> tuple[tuple[int, float], ...]:
         return tuple((self.sys_index[d.system], d.remaining) for d in deps)
 
-    def _add_standin(self, key, systems, covers, capacity, compliance, f_after, f_loss, f_floor, rollout) -> None:
+    def _add_standin(
+        self, key: str, systems: list[str], covers: list[str] | None, capacity: float, compliance: float,
+        f_after: float | None, f_loss: float, f_floor: float, rollout: float,
+    ) -> None:
         sys_set = frozenset(self.sys_index[s] for s in systems)
         if covers is None:
             slot_set = frozenset(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 import numpy as np
 
@@ -75,14 +75,17 @@ class FlowRun:
         return [u for u in self.scenario.region.units if getattr(u, part) is not None]
 
 
-class Collector(Protocol):
-    kpis: ClassVar[tuple[str, ...]]
-    series: ClassVar[tuple[str, ...]]
+class Collector:
+    """One flow: the KPIs and series it owns, and how it fills them in."""
 
-    def collect(self, run: FlowRun) -> None: ...
+    kpis: ClassVar[tuple[str, ...]] = ()
+    series: ClassVar[tuple[str, ...]] = ()
+
+    def collect(self, run: FlowRun) -> None:
+        raise NotImplementedError
 
 
-class Supplies:
+class Supplies(Collector):
     """Stock of each consumable; a stock-out lowers planned capacity at the units that use it."""
 
     kpis = ("stockout_unit_hours",)
@@ -111,7 +114,7 @@ class Supplies:
         run.kpis["stockout_unit_hours"] = unit_hours
 
 
-class Beds:
+class Beds(Collector):
     """Beds blocked by delayed discharges, and elective admissions postponed for want of a bed."""
 
     kpis = ("blocked_bed_days", "postponed_admissions")
@@ -132,7 +135,7 @@ class Beds:
         run.kpis["postponed_admissions"] = postponed
 
 
-class Acute:
+class Acute(Collector):
     """Acute patients: arrivals, the queue, treatment starts and diversions."""
 
     kpis = ("cancelled_acute", "acute_arrivals", "acute_wait_mean_h")
@@ -158,7 +161,7 @@ class Acute:
         run.kpis["acute_wait_mean_h"] = wait_sum / led["served"] if led["served"] else math.nan
 
 
-class Planned:
+class Planned(Collector):
     """Planned visits: booked, held, cancelled ahead or at the door, rebooked, the backlog."""
 
     kpis = ("cancelled_planned", "rebooked", "backlog_at_end", "planned_booked", "cancelled_ahead",
@@ -204,7 +207,7 @@ class Planned:
         )
 
 
-class Calls:
+class Calls(Collector):
     """Phone lines: fewer calls once patients are informed, until full operation."""
 
     kpis = ("calls_unanswered", "calls_gave_up")
@@ -239,7 +242,7 @@ class Calls:
         run.kpis["calls_gave_up"] = float(led["gave_up"])
 
 
-class Debt:
+class Debt(Collector):
     """Administrative debt: records kept on paper while backup routines run, entered afterwards."""
 
     kpis = ("admin_debt_peak_h",)
@@ -272,7 +275,7 @@ class Debt:
         run.kpis["admin_debt_peak_h"] = float(total.max()) if n else 0.0
 
 
-class Recovery:
+class Recovery(Collector):
     """The whole region: capacity by kind, the readiness level, lost capacity, the moments of
     detection, full operation and back to normal, time in staff mode, and contacts."""
 

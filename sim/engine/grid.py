@@ -59,7 +59,7 @@ class TimeGrid:
         if days is not None:
             open_days = np.array([d in days for d in WEEKDAYS])
             frac = frac * open_days[self.weekday]
-        return frac
+        return np.asarray(frac, dtype=float)
 
     def hourly_weights(self, weights: list[float] | None) -> np.ndarray:
         """Per-step share of a day's volume under an hourly profile (flat when None)."""
@@ -69,7 +69,7 @@ class TimeGrid:
         w = w / w.sum()
         # Steps shorter than an hour take their hour's share pro rata; longer steps sum hours.
         if self.step_h <= 1:
-            return w[np.floor(self.clock_h).astype(int) % 24] * self.step_h
+            return np.asarray(w[np.floor(self.clock_h).astype(int) % 24] * self.step_h, dtype=float)
         per_hour = np.concatenate([w, w])
         out = np.empty(self.n)
         span = int(round(self.step_h))

@@ -13,19 +13,30 @@ timed actions and switches the automatic escalation and cancellation policies of
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
-from ..scenario.model import Action, Scenario
+from ..scenario.model import (
+    Action,
+    DecisionPoint,
+    Incident,
+    Inject,
+    RecoveryAction,
+    RestorationStage,
+    Scenario,
+)
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .budget import Budget
 from .capacity import CapacityModel, CapacityState
 from .readiness import WATCHES_TRIGGERS, Effect, Ladder, Phase, Signal
 from .streams import Streams
+
+Proc = Generator[simpy.Event, Any, None]
+"""A SimPy process of the incident machinery."""
 
 
 @dataclass(frozen=True)
@@ -176,9 +187,9 @@ class IncidentRun:
             if now_slots != slots:
                 self.standin_use.setdefault(self.model.standins[k].key, []).append((since, t, slots))
                 del self._standin_open[k]
-        for k, slots in used.items():
-            if k not in self._standin_open and slots:
-                self._standin_open[k] = (t, frozenset(slots))
+        for k, now_used in used.items():
+            if k not in self._standin_open and now_used:
+                self._standin_open[k] = (t, frozenset(now_used))
 
     def close(self) -> None:
         end = self.horizon
@@ -210,7 +221,7 @@ class IncidentRun:
         return sum(self.model.unit_counts[e] for e in hit)
 
     # ------------------------------------------------------------------ incidents
-    def incident(self, inc) -> Iterable[simpy.Event]:
+    def incident(self, inc: Incident) -> Proc:
         at = self.sc.hours(inc.at)
         if at > 0:
             yield self.env.timeout(at)
@@ -258,6 +269,7 @@ class IncidentRun:
             elif shared_repair is not None:
                 back = repair_start + shared_repair + verification
             else:
+                assert inc.restoration is not None  # the model requires repair or restoration
                 back = at + _from_curve(inc.restoration, float(curve_rng.random()))
             if math.isfinite(back):
                 self.env.process(self.restore_at(s, name, max(back, self.now())))
@@ -267,7 +279,7 @@ class IncidentRun:
                 guess = repair_start + dist.mean + inc.verification.mean
                 self.estimate[s] = min(self.estimate.get(s, math.inf), guess)
 
-    def restore_at(self, s: int, incident: str, t: float) -> Iterable[simpy.Event]:
+    def restore_at(self, s: int, incident: str, t: float) -> Proc:
         yield self.env.timeout(t - self.now())
         self.release(s, incident, "repaired")
 
@@ -298,7 +310,7 @@ class IncidentRun:
                 self.env.process(self.activate_backup(k, delay))
         self.check_readiness()
 
-    def activate_backup(self, k: int, delay: float, source: str = "policy") -> Iterable[simpy.Event]:
+    def activate_backup(self, k: int, delay: float, source: str = "policy") -> Proc:
         if delay > 0:
             yield self.env.timeout(delay)
         self._backup_scheduled.discard(k)
@@ -310,7 +322,7 @@ class IncidentRun:
         self.reach(f"{st.key}:active")
         self.changed()
 
-    def recovery(self, action) -> Iterable[simpy.Event]:
+    def recovery(self, action: RecoveryAction) -> Proc:
         key = f"action:{action.id}"
         manual = self.milestone_event(f"{key}:ordered")
         start = action.start
@@ -359,7 +371,7 @@ class IncidentRun:
         for frac in np.linspace(0.05, 1.0, 20):
             self.env.process(self._check_later(rollout * float(frac)))
 
-    def _check_later(self, delay: float) -> Iterable[simpy.Event]:
+    def _check_later(self, delay: float) -> Proc:
         yield self.env.timeout(delay)
         self._check_full_operation()
         self.check_readiness()
@@ -448,14 +460,14 @@ class IncidentRun:
         self._hit_mask |= self.base < 1
         return self._hit_mask
 
-    def _raise_after(self, i: int, level: int, trig: Any) -> Iterable[simpy.Event]:
+    def _raise_after(self, i: int, level: int, trig: Any) -> Proc:
         delay = self.sample(trig.decision_delay, f"escalation:{trig.level}:{i}")
         yield self.env.timeout(delay)
         if self.level < level and self._outage:
             self.raise_to(level, "trigger")
         self._pending_levels.discard(i)
 
-    def _stand_down_after(self, timer: int, delay: float) -> Iterable[simpy.Event]:
+    def _stand_down_after(self, timer: int, delay: float) -> Proc:
         yield self.env.timeout(delay)
         if self.ladder.timer == timer and self.ladder.fire(Signal.STAND_DOWN_DUE) is Effect.STAND_DOWN:
             self.set_level(0, "stood down")
@@ -467,7 +479,7 @@ class IncidentRun:
         self._cancelling = True
         self.env.process(self._cancellation_loop())
 
-    def _cancellation_loop(self) -> Iterable[simpy.Event]:
+    def _cancellation_loop(self) -> Proc:
         pol = self.sc.policies.cancellation
         yield self.env.timeout(self.sample(pol.decision_delay, "cancellation:decision"))
         while True:
@@ -532,7 +544,7 @@ class IncidentRun:
         return shortest
 
     # ------------------------------------------------------------------ decisions and injects
-    def take(self, ta: TimedAction) -> Iterable[simpy.Event]:
+    def take(self, ta: TimedAction) -> Proc:
         if ta.t_h > self.now():
             yield self.env.timeout(ta.t_h - self.now())
         a = ta.action
@@ -558,13 +570,14 @@ class IncidentRun:
             self.log("informed", "patients", f"patients informed ({who})")
         self.log("decision", a.do, f"{a.do}{' ' + a.target if a.target else ''} ({who})")
 
-    def inject(self, inj) -> Iterable[simpy.Event]:
+    def inject(self, inj: Inject) -> Proc:
         if inj.at is not None:
             t = self.sc.hours(inj.at)
             if t > 0:
                 yield self.env.timeout(t)
         else:
             cond = inj.when
+            assert cond is not None  # the model requires at or when
             if cond.reached:
                 yield self.milestone_event(cond.milestone)
             else:
@@ -578,12 +591,13 @@ class IncidentRun:
         self.log("inject", inj.id, inj.title)
         self.reach(f"inject:{inj.id}")
 
-    def decision_point(self, dp) -> Iterable[simpy.Event]:
+    def decision_point(self, dp: DecisionPoint) -> Proc:
         if dp.at is not None:
             t = self.sc.hours(dp.at)
             if t > 0:
                 yield self.env.timeout(t)
         else:
+            assert dp.when is not None  # the model requires at or when
             yield self.milestone_event(dp.when.milestone)
             if dp.when.delay > 0:
                 yield self.env.timeout(dp.when.delay)
@@ -634,12 +648,12 @@ class IncidentRun:
             decisions=self.decisions,
         )
 
-    def _cancel_on_detection(self) -> Iterable[simpy.Event]:
+    def _cancel_on_detection(self) -> Proc:
         yield self.milestone_event("detected")
         self._start_cancellations()
 
 
-def _from_curve(stages, u: float) -> float:
+def _from_curve(stages: list[RestorationStage], u: float) -> float:
     """Inverse of a staged restoration curve (fraction restored by time after failure)."""
     times = [0.0] + [s.after for s in stages]
     fracs = [0.0] + [s.fraction for s in stages]
@@ -648,6 +662,6 @@ def _from_curve(stages, u: float) -> float:
     for (t0, f0), (t1, f1) in zip(zip(times, fracs, strict=True), zip(times[1:], fracs[1:], strict=True), strict=True):
         if u <= f1:
             if f1 == f0:
-                return t1
-            return t0 + (u - f0) / (f1 - f0) * (t1 - t0)
+                return float(t1)
+            return float(t0 + (u - f0) / (f1 - f0) * (t1 - t0))
     return math.inf

@@ -101,7 +101,7 @@ class Bands:
         self._replications = replications  # no room is set aside for more samples than this
         self.names: list[str] = []
         self.step_h = 0.0
-        self.times_h = np.zeros(0)
+        self.times_h: np.ndarray = np.zeros(0)
         """Start of every step, hours from the scenario's start."""
         self._index: dict[str, int] = {}
         self._total: np.ndarray | None = None
@@ -119,7 +119,7 @@ class Bands:
             self.names = list(part.names)
             self._index = {n: i for i, n in enumerate(self.names)}
             self.step_h = part.step_h
-            self.times_h = np.arange(part.total.shape[1]) * part.step_h
+            self.times_h = np.arange(part.total.shape[1], dtype=float) * part.step_h
             cap = sample_cap(*part.total.shape)
             if self._replications is not None:
                 cap = min(cap, self._replications)

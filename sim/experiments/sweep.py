@@ -148,7 +148,7 @@ def run_sweep(
     parameters = list(parameters)
     strategies = list(dict.fromkeys(strategies))
     variants = sweep_variants(scenario, parameters, strategies)
-    keyed: dict[Hashable, Scenario] = dict(variants)
+    keyed: dict[Hashable, Scenario] = {k: v for k, v in variants.items()}
     runs, partial = run_variants(
         keyed, replications, seed, executor=executor, workers=workers, address=address,
         progress=progress, bands=bands, stop=stop, labels={k: k[1] for k in variants},

@@ -88,8 +88,8 @@ def html_report(
     timeline (default: the first); with several strategies, each is compared with `baseline`."""
     sc = exp.scenario
     strategies = list(exp.runs)
-    strategy = strategy if strategy in exp.runs else strategies[0]
-    baseline = baseline if baseline in exp.runs else strategies[0]
+    strategy = strategy if strategy is not None and strategy in exp.runs else strategies[0]
+    baseline = baseline if baseline is not None and baseline in exp.runs else strategies[0]
 
     def label(s: str) -> str:
         return charts.strategy_label(sc, s)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +17,7 @@ from ..graph import DependencyGraph
 from ..vocabulary import MILESTONE_FORM, MILESTONE_FORMS, READINESS_LEVELS, SINGLE_MILESTONES
 from .assumptions import extract_assumptions
 from .changes import ChangeError, scenario_data, set_path
-from .model import Action, Condition, Scenario
+from .model import Action, BackupRoutine, Condition, RecoveryAction, Scenario
 from .problems import Problem, Sources, display_path, problems_from_validation, suggest
 from .yamlsafe import Path_
 
@@ -97,14 +97,14 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
         else:
             yield path, f"unknown system {sid!r}{suggest(sid, systems)}"
 
-    parts = [
+    parts: list[tuple[str, Sequence[Any]]] = [
         ("units", region.units),
         ("phone_lines", region.phone_lines),
         ("consumables", region.consumables),
         ("systems", region.systems),
     ]
-    for key, items in parts:
-        for i, item in enumerate(items):
+    for key, group in parts:
+        for i, item in enumerate(group):
             for j, dep in enumerate(item.depends_on):
                 yield from unknown_system(r + (key, i, "depends_on", j, "system"), dep.system)
     for i, inc in enumerate(s.incidents):
@@ -124,11 +124,12 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
 
     # Units, lines and consumables named in covers, serves and a unit's consumables.
     coverable = units | lines | consumables
-    for key, items in (
+    covering: tuple[tuple[str, Sequence[BackupRoutine | RecoveryAction]], ...] = (
         ("backup_routines", s.backup_routines),
         ("recovery_actions", s.recovery_actions),
-    ):
-        for i, x in enumerate(items):
+    )
+    for key, coverers in covering:
+        for i, x in enumerate(coverers):
             for j, target in enumerate(x.covers or []):
                 if target not in coverable:
                     yield (

@@ -208,7 +208,7 @@ class Empirical(_Dist):
         if self.weights is None:
             return None
         w = np.asarray(self.weights, dtype=float)
-        return w / w.sum()
+        return np.asarray(w / w.sum(), dtype=float)
 
     def sample(self, rng: np.random.Generator) -> float:
         import numpy as np
@@ -236,9 +236,10 @@ def _which(value: Any) -> str | None:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return "text"
     if isinstance(value, dict):
-        return value.get("dist") if isinstance(value.get("dist"), str) else "missing"
+        dist = value.get("dist")
+        return dist if isinstance(dist, str) else "missing"
     if isinstance(value, _Dist):
-        return value.dist
+        return str(getattr(value, "dist", ""))
     return None
 
 
@@ -253,25 +254,29 @@ def _serialize(d: Any) -> Any:
     return d.model_dump(mode="json", by_alias=True)
 
 
-DurationDist = Annotated[
-    Annotated[Duration, Tag("text")]
-    | Annotated[Fixed, Tag("fixed")]
-    | Annotated[Uniform, Tag("uniform")]
-    | Annotated[Triangular, Tag("triangular")]
-    | Annotated[LogNormal, Tag("lognormal")]
-    | Annotated[Exponential, Tag("exponential")]
-    | Annotated[Empirical, Tag("empirical")],
-    Discriminator(
-        _which,
-        custom_error_type="distribution",
-        custom_error_message=(
-            "expected a duration (2h) or a mapping with dist: fixed, uniform, triangular, "
-            "lognormal, exponential or empirical"
-        ),
-    ),
-    AfterValidator(_to_dist),
-    PlainSerializer(_serialize),
-]
-"""A duration that may be uncertain: `2h`, or `{dist: lognormal, median: 2h, p90: 6h}`."""
-
 Distribution = Fixed | Uniform | Triangular | LogNormal | Exponential | Empirical
+
+if TYPE_CHECKING:
+    DurationDist = Distribution  # what the validators leave: text becomes Fixed
+else:
+    DurationDist = Annotated[
+        Annotated[Duration, Tag("text")]
+        | Annotated[Fixed, Tag("fixed")]
+        | Annotated[Uniform, Tag("uniform")]
+        | Annotated[Triangular, Tag("triangular")]
+        | Annotated[LogNormal, Tag("lognormal")]
+        | Annotated[Exponential, Tag("exponential")]
+        | Annotated[Empirical, Tag("empirical")],
+        Discriminator(
+            _which,
+            custom_error_type="distribution",
+            custom_error_message=(
+                "expected a duration (2h) or a mapping with dist: fixed, uniform, triangular, "
+                "lognormal, exponential or empirical"
+            ),
+        ),
+        AfterValidator(_to_dist),
+        PlainSerializer(_serialize),
+    ]
+    """A duration that may be uncertain: `2h`, or `{dist: lognormal, median: 2h, p90: 6h}`."""
+

@@ -8,7 +8,7 @@ are a reading aid, not a simulation: `sim run` gives the spread.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,11 +18,7 @@ from ..graph import DependencyGraph
 from ..i18n import _
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES
 from .explain_assumed import assumed_section
-from .model import (
-    Dependency,
-    RestorationStage,
-    Scenario,
-)
+from .model import Dependency, FailedSystem, RecoveryAction, RestorationStage, Scenario
 
 INDENT = "  "
 WIDTH = 100
@@ -82,8 +78,8 @@ def describe_dist(dist: Any) -> str:
     return _("{text} (mean {mean})").format(text=text, mean=fmt_hours(dist.mean))
 
 
-def days_text(days: list[str]) -> str:
-    if days == ["mon", "tue", "wed", "thu", "fri"]:
+def days_text(days: Sequence[str]) -> str:
+    if list(days) == ["mon", "tue", "wed", "thu", "fri"]:
         return "weekdays"
     if len(days) == 7:
         return "every day"
@@ -222,15 +218,16 @@ def expected_timeline(scenario: Scenario) -> list[Expected]:
     actions = [a for a in scenario.recovery_actions if a.enabled]
     action_start: dict[str, float] = {}
 
-    def start_of(a: Any, levels: dict[str, float]) -> float | None:
+    def start_of(a: RecoveryAction, levels: dict[str, float]) -> float | None:
         if a.start.at is not None:
             return scenario.hours(a.start.at)
-        base = {"detection": detection, "diagnosis": diagnosis}.get(a.start.after)
+        after = a.start.after or ""
+        base = {"detection": detection, "diagnosis": diagnosis}.get(after)
         if base is None:
-            base = levels.get(a.start.after) if a.start.after in levels else None
+            base = levels.get(after)
         if base is None:
             return None
-        return base + a.start.delay.mean
+        return float(base + a.start.delay.mean)
 
     for a in actions:
         s = start_of(a, {})
@@ -571,7 +568,7 @@ def _incidents(sc: Scenario) -> list[str]:
     return lines
 
 
-def _failed_text(f: Any) -> str:
+def _failed_text(f: FailedSystem) -> str:
     return f.system + (f" (own repair {describe_dist(f.repair)})" if f.repair is not None else "")
 
 
@@ -716,9 +713,9 @@ def _exercise(sc: Scenario) -> list[str]:
         lines.append(f"{INDENT}inject {i.id} ({_when(i)}): {i.title}")
     for d in ex.decisions:
         lines += _wrap(d.question, WIDTH, INDENT * 3, first=f"{INDENT}decision {d.id} ({_when(d)}): ")
-        for o in d.options:
-            mark = " (default)" if o.id == d.default else ""
-            lines.append(f"{INDENT * 3}- {o.id}: {o.label}{mark}")
+        for opt in d.options:
+            mark = " (default)" if opt.id == d.default else ""
+            lines.append(f"{INDENT * 3}- {opt.id}: {opt.label}{mark}")
     for e in ex.expected_actions:
         target = f" {e.action.target}" if e.action.target else ""
         lines.append(f"{INDENT}expected {e.id}: {e.action.do}{target} within {fmt_hours(e.within)} of {e.after}")

@@ -180,7 +180,7 @@ def _references_despite(exc: ValidationError, data: dict[str, Any], sources: Sou
             path, _, _ = _walk_loc(trial, tuple(err["loc"]), False)
             if not path:
                 return []
-            parent = trial
+            parent: Any = trial
             for step in path[:-1]:
                 parent = parent[step]
             key = path[-1]

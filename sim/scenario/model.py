@@ -50,6 +50,11 @@ ReadinessLevel = ReadinessId
 UnitKind = UnitKindId
 CareService = Literal["acute", "planned", "discharge"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _weekdays() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
 
 
 class Model(BaseModel):
@@ -137,9 +142,7 @@ class PlannedCare(Model):
     """Booked visits per unit on an open day."""
     opening_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("08:00-16:00"))
     """Hours in which the visits take place."""
-    open_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
-    )
+    open_days: list[Weekday] = Field(default_factory=_weekdays, min_length=1)
     """Weekdays with planned visits."""
     utilisation: Annotated[float, Field(ge=0.5, le=1), UNCERTAIN] = 0.9
     """Share of the unit's normal planned capacity that its booked visits use; the rest is slack
@@ -794,4 +797,4 @@ class Scenario(Model):
 
     def hours(self, point: Any) -> float:
         """Hours from `start` of a TimePoint."""
-        return point.hours_from(self.start)
+        return float(point.hours_from(self.start))

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from .yamlsafe import Path_, YamlDocument
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 MAX_PROBLEMS = 100
 """Most problems reported for one file; the rest are counted in a last line."""
@@ -169,7 +173,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def suggest(word: Any, choices: list[str] | set[str], *, list_them: int = 12) -> str:
+def suggest(word: Any, choices: Collection[str], *, list_them: int = 12) -> str:
     """` (did you mean 'x'?)`, or the choices when few and none is close, or ``."""
     options = sorted(choices)
     if isinstance(word, str):
@@ -234,7 +238,7 @@ def _literal_options(expected: str) -> list[str]:
     return re.findall(r"'([^']*)'", expected)
 
 
-def _message(err: dict[str, Any], known_fields: set[str]) -> str:
+def _message(err: ErrorDetails | dict[str, Any], known_fields: set[str]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
@@ -322,7 +326,7 @@ def _walk_loc(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Path_, An
             and 0 <= step < len(node)
         ):
             path.append(step)
-            node = node[step]
+            node = node[step]  # type: ignore[index]  # a str key of a dict or an int of a list
         elif missing and i == last:
             break
         elif step == "[key]":

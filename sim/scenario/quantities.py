@@ -98,7 +98,8 @@ class TimePoint:
         if self.kind == "clock":
             midnight = datetime(start.year, start.month, start.day)
             return (midnight - start).total_seconds() / 3600 + float(self.value)  # type: ignore[arg-type]
-        return (self.value - start).total_seconds() / 3600  # type: ignore[operator]
+        assert isinstance(self.value, datetime)
+        return (self.value - start).total_seconds() / 3600
 
     def __str__(self) -> str:
         return self.text

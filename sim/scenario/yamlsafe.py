@@ -58,6 +58,11 @@ class YamlError(Exception):
         """The data read in spite of the issues (duplicate keys, tags), when all was read."""
 
 
+def _mark_line(mark: Any) -> int | None:
+    """The 1-based line of a YAML mark, if it has one."""
+    return mark.line + 1 if mark is not None else None
+
+
 def _fatal(message: str, line: int | None = None, path: Path_ = ()) -> YamlError:
     return YamlError([YamlIssue(line, path, message)])
 
@@ -395,7 +400,7 @@ def parse_yaml(text: str) -> YamlDocument:
                 raise _fatal(
                     f"the file holds too many values (more than {MAX_NODES:,} keys, values and "
                     "lists)",
-                    ev.start_mark.line + 1,
+                    _mark_line(ev.start_mark),
                 )
             if isinstance(ev, yaml.ScalarEvent):
                 builder.scalar(ev)
@@ -413,7 +418,7 @@ def parse_yaml(text: str) -> YamlDocument:
                     raise _fatal(
                         "the file holds more than one YAML document (a second one starts here); "
                         "a scenario is a single document",
-                        ev.start_mark.line + 1,
+                        _mark_line(ev.start_mark),
                     )
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, text) from None

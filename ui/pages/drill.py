@@ -177,7 +177,7 @@ def organiser_section(store: DrillStore) -> None:
 
 def new_drill_form(store: DrillStore) -> None:
     shipped = state.shipped_scenarios()
-    choices: dict[str, state.ScenarioChoice] = {}
+    choices: dict[str, state.ScenarioChoice | None] = {}
     current = state.current_scenario()
     if current.ok and current.origin != "shipped":
         choices[f"The scenario on the Scenario page ({current.name})"] = current
@@ -191,6 +191,7 @@ def new_drill_form(store: DrillStore) -> None:
         st.error("This scenario has problems; fix them on the Scenario page first.")
         return
     sc = choice.scenario
+    assert sc is not None  # a choice that is ok has its scenario
     ex = sc.exercise
     st.caption(
         f"{sc.title}: {len(ex.injects)} injects, {len(ex.decisions)} decision points, "

@@ -49,6 +49,7 @@ def main() -> None:
         st.page_link("ui/pages/scenario.py", label=_("Scenario"), icon=":material/description:")
         return
     sc = choice.scenario
+    assert sc is not None  # a choice that is ok has its scenario
     st.markdown(view.page_text("run"))
     st.caption(f"{sc.title} ({choice.name})")
     if sc.assumptions:
@@ -116,10 +117,10 @@ def main() -> None:
             st.success(_("Done: {n} replications in {seconds} s.").format(
                 n=count(settings.replications * len(settings.strategies)), seconds=number(result.wall_s, 1)))
 
-    result = state.last_run()
-    if result is not None and result.key[0] == choice.digest:
-        headline(result)
-    elif result is not None:
+    last = state.last_run()
+    if last is not None and last.key[0] == choice.digest:
+        headline(last)
+    elif last is not None:
         st.info(_("The results on the other pages are from an earlier version of the scenario."))
 
 

@@ -15,7 +15,7 @@ from .queues import lindley
 def overlap_hours(grid: TimeGrid, start: float, end: float) -> np.ndarray:
     a = grid.t0
     b = a + grid.step_h
-    return np.clip(np.minimum(b, end) - np.maximum(a, start), 0, None)
+    return np.asarray(np.clip(np.minimum(b, end) - np.maximum(a, start), 0, None), dtype=float)
 
 
 def debt_flow(grid: TimeGrid, added_h: np.ndarray, on_backup: np.ndarray, work_per_day_h: float) -> np.ndarray:

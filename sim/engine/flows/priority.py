@@ -7,7 +7,12 @@ needs first (up to full capacity); planned care gets the rest.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..capacity import CapacityModel
 
 
 def reallocate(acute: np.ndarray, planned: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -17,7 +22,7 @@ def reallocate(acute: np.ndarray, planned: np.ndarray, share: float) -> tuple[np
     return new_acute, new_planned
 
 
-def planned_capacity_now(model, cap: np.ndarray, entity: str, acute_priority: bool) -> float:
+def planned_capacity_now(model: CapacityModel, cap: np.ndarray, entity: str, acute_priority: bool) -> float:
     """Planned capacity of a unit right now, after acute priority."""
     p_i = model.slot_index.get((entity, "planned"))
     if p_i is None:
