@@ -149,3 +149,20 @@ def test_curve_quantile_is_linear_between_stages():
     stages = [RestorationStage(after="1d", fraction=0.0), RestorationStage(after="3d", fraction=0.8)]
     assert curve_quantile(stages, 0.4) == 48
     assert curve_quantile(stages, 0.9) == float("inf")
+
+
+def test_the_expected_timeline_is_a_run_of_the_engine():
+    """Every moment explain expects is one the engine reaches, at the time of the engine's typical
+    run: there is no second copy of the rules to drift."""
+    from pathlib import Path
+
+    from sim.engine.typical import typical_timeline
+    from sim.scenario.loader import load_scenario
+    from sim.vocabulary import is_milestone
+
+    for file in sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml")):
+        sc = load_scenario(file)
+        reached = typical_timeline(sc).milestones
+        for e in expected_timeline(sc):
+            assert is_milestone(e.key), e.key
+            assert reached[e.key] == e.hours, (file.name, e.key)

@@ -1,5 +1,5 @@
-"""The shipped incident scenarios land on their published times from the distribution means
-alone, without simulating (tests/test_incidents.py checks the simulated medians)."""
+"""The shipped incident scenarios land on their published times in the typical run (every
+duration at its mean; tests/test_incidents.py checks the simulated medians)."""
 
 from __future__ import annotations
 

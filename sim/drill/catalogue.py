@@ -28,66 +28,37 @@ RECOVERY_VERBS = {
 }
 
 
+def _item(do: str, target: str | None, group: str, label: str, needs_period: bool = False) -> CatalogueItem:
+    action = Action.model_validate({"do": do, "target": target})
+    return CatalogueItem(f"{do}:{target or ''}", group, label, action, needs_period)
+
+
 def catalogue(scenario: Scenario) -> list[CatalogueItem]:
     """Every action the group can take in a drill of `scenario`."""
-    items: list[CatalogueItem] = []
-    for level in READINESS_LEVELS[1:]:
-        items.append(
-            CatalogueItem(
-                f"raise_readiness:{level}", "Readiness",
-                f"Raise the readiness level to {READINESS_NAMES[level]}",
-                Action(do="raise_readiness", target=level),
-            )
-        )
-    for level in READINESS_LEVELS[:-1]:
-        items.append(
-            CatalogueItem(
-                f"lower_readiness:{level}", "Readiness",
-                f"Lower the readiness level to {READINESS_NAMES[level]}",
-                Action(do="lower_readiness", target=level),
-            )
-        )
-    for b in scenario.backup_routines:
-        if b.enabled:
-            items.append(
-                CatalogueItem(
-                    f"activate_backup:{b.id}", "Backup routines",
-                    f"Activate the backup routine now: {b.name}",
-                    Action(do="activate_backup", target=b.id),
-                )
-            )
-    items.append(
-        CatalogueItem(
-            "cancel_planned:", "Planned care",
-            "Cancel planned visits ahead at every unit that has lost capacity",
-            Action(do="cancel_planned"), needs_period=True,
-        )
-    )
-    for u in scenario.region.units:
-        if u.planned is not None:
-            items.append(
-                CatalogueItem(
-                    f"cancel_planned:{u.id}", "Planned care",
-                    f"Cancel planned visits ahead: {u.name}",
-                    Action(do="cancel_planned", target=u.id), needs_period=True,
-                )
-            )
-    for a in scenario.recovery_actions:
-        if a.enabled:
-            items.append(
-                CatalogueItem(
-                    f"start_recovery:{a.id}", "Recovery",
-                    f"{RECOVERY_VERBS[a.kind]}: {a.name}",
-                    Action(do="start_recovery", target=a.id),
-                )
-            )
-    items.append(
-        CatalogueItem(
-            "inform_patients:", "Communication",
-            "Inform patients (1177, the web, text messages)",
-            Action(do="inform_patients"),
-        )
-    )
+    names = READINESS_NAMES
+    items = [
+        _item("raise_readiness", lv, "Readiness", f"Raise the readiness level to {names[lv]}")
+        for lv in READINESS_LEVELS[1:]
+    ]
+    items += [
+        _item("lower_readiness", lv, "Readiness", f"Lower the readiness level to {names[lv]}")
+        for lv in READINESS_LEVELS[:-1]
+    ]
+    items += [
+        _item("activate_backup", b.id, "Backup routines", f"Activate the backup routine now: {b.name}")
+        for b in scenario.backup_routines if b.enabled
+    ]
+    items.append(_item("cancel_planned", None, "Planned care",
+                       "Cancel planned visits ahead at every unit that has lost capacity", True))
+    items += [
+        _item("cancel_planned", u.id, "Planned care", f"Cancel planned visits ahead: {u.name}", True)
+        for u in scenario.region.units if u.planned is not None
+    ]
+    items += [
+        _item("start_recovery", a.id, "Recovery", f"{RECOVERY_VERBS[a.kind]}: {a.name}")
+        for a in scenario.recovery_actions if a.enabled
+    ]
+    items.append(_item("inform_patients", None, "Communication", "Inform patients (1177, the web, text messages)"))
     return items
 
 

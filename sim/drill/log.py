@@ -25,13 +25,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from ..scenario.model import Action, Scenario
-from ..scenario.problems import Problem, suggest
-from ..scenario.quantities import parse_duration_h, parse_time_point
+from ..scenario.problems import Problem, Sources, problems_from_validation, suggest
+from ..scenario.quantities import Duration, TimePointField, parse_time_point
 from ..scenario.yamlsafe import YamlDocument, YamlError, decode_utf8, parse_yaml, read_capped
 from .session import (
     MAX_NAME_CHARS,
@@ -42,23 +50,13 @@ from .session import (
     Improvement,
     Note,
     ceil_minute,
-    check_length,
     to_minute,
 )
 
-TOP_KEYS = ("scenario", "seed", "team", "start", "until", "decisions", "notes", "improvements")
-DECISION_KEYS = ("at", "decide", "option", "skip", "do", "target", "period", "by", "note")
-NOTE_KEYS = ("at", "text", "by", "hot_wash", "struck")
-STRUCK_KEYS = ("by", "at")
 IMPROVEMENT_KEYS = ("finding", "action", "owner", "due")
-ACTIONS = (
-    "raise_readiness",
-    "lower_readiness",
-    "activate_backup",
-    "cancel_planned",
-    "start_recovery",
-    "inform_patients",
-)
+ActionName = Literal[
+    "raise_readiness", "lower_readiness", "activate_backup", "cancel_planned", "start_recovery", "inform_patients"
+]
 
 
 class DrillLogError(ValueError):
@@ -110,6 +108,83 @@ def read_log(path: str | os.PathLike[str]) -> DecisionLog:
     return parse_log(text, name, path.parent)
 
 
+# --------------------------------------------------------------------------- the file's model
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LogEntry(_Part):
+    """One decision: `decide:` a decision point (an `option:` or `skip: true`), or `do:` an action."""
+
+    at: TimePointField | None = None
+    decide: str | None = None
+    option: str | None = None
+    skip: bool = False
+    do: ActionName | None = None
+    target: str | None = None
+    period: Duration | None = None
+    by: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LogEntry:
+        if self.at is None:
+            raise ValueError("give the time of the decision (at: 07:15)")
+        if (self.decide is None) == (self.do is None):
+            raise ValueError("give either decide: (a decision point) or do: (an action), not both or neither")
+        if self.decide is not None:
+            if self.skip and self.option is not None:
+                raise ValueError("give option: or skip: true, not both")
+            if not self.skip and self.option is None:
+                raise ValueError("give the option chosen (option: id), or skip: true to leave it open")
+            if self.target is not None or self.period is not None:
+                raise ValueError("target and period belong to do: entries")
+        elif self.option is not None or self.skip:
+            raise ValueError("option and skip belong to decide: entries")
+        return self
+
+
+class LogStruck(_Part):
+    """Who struck a note out, and when."""
+
+    at: TimePointField
+    by: Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)] | None = None
+
+
+class LogNote(_Part):
+    """A note taken during the drill; `hot_wash: true` for the hot wash, `struck:` when struck out."""
+
+    at: TimePointField | None = None
+    text: Annotated[str, StringConstraints(max_length=MAX_NOTE_CHARS)]
+    by: Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)] | None = None
+    hot_wash: bool = False
+    struck: LogStruck | None = None
+
+
+class LogImprovement(_Part):
+    """One row of the improvement plan (any of its cells may be left out)."""
+
+    finding: str | int | float | None = None
+    action: str | int | float | None = None
+    owner: str | int | float | None = None
+    due: str | int | float | None = None
+
+
+class LogFile(_Part):
+    """A decision log file: checked field by field, each problem with its line."""
+
+    scenario: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0
+    team: str | None = None
+    start: TimePointField | None = None
+    until: TimePointField | None = None
+    decisions: list[LogEntry] | None = None
+    notes: list[LogNote] | None = None
+    improvements: list[LogImprovement] | None = None
+
+
 def parse_log(text: str, name: str = "<log>", base_dir: Path | None = None) -> DecisionLog:
     """Check the structure of a decision log given as text. Raises DrillLogError when the text is
     not YAML or not a mapping; other problems are kept in `problems` for play_log to report."""
@@ -119,258 +194,157 @@ def parse_log(text: str, name: str = "<log>", base_dir: Path | None = None) -> D
         raise DrillLogError(
             [Problem(name, i.line, ".".join(str(p) for p in i.path), i.message) for i in exc.issues]
         ) from None
-    log = DecisionLog(name, doc=doc)
-    problems: list[Problem] = []
-
-    def bad(path: tuple[Any, ...], message: str) -> None:
-        problems.append(Problem(name, doc.line_of(path), ".".join(str(p) for p in path), message))
-
     data = doc.data
     if not isinstance(data, dict):
         raise DrillLogError([Problem(name, 1, "", "a decision log is a mapping (seed:, decisions:, ...)")])
-    for key in data:
-        if key not in TOP_KEYS:
-            bad((key,), f"unknown field {key!r}{suggest(key, list(TOP_KEYS))}")
-    if "scenario" in data:
-        if not isinstance(data["scenario"], str) or not data["scenario"].strip():
-            bad(("scenario",), "write the scenario file's path, relative to this log")
-        else:
-            log.scenario_path = (base_dir or Path(".")) / data["scenario"]
-    seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        bad(("seed",), f"the seed is a whole number, zero or more, not {seed!r}")
-    else:
-        log.seed = seed
+    log = DecisionLog(name, doc=doc)
+    try:
+        LogFile.model_validate(data)
+    except ValidationError as exc:
+        log.problems = problems_from_validation(exc, data, Sources(name, doc, data=data), LogFile)
+    bad = {p.path for p in log.problems}
+
+    def fine(*path: Any) -> bool:
+        text = ".".join(str(x) for x in path)
+        return not any(b == text or b.startswith(text + ".") for b in bad)
+
+    if fine("scenario") and data.get("scenario"):
+        log.scenario_path = (base_dir or Path(".")) / str(data["scenario"]).strip()
+    log.seed = int(data.get("seed") or 0) if fine("seed") else 0
     log.team = str(data.get("team") or "")
     for key in ("start", "until"):
-        if data.get(key) is not None:
-            try:
-                setattr(log, key, parse_time_point(data[key]))
-            except ValueError as exc:
-                bad((key,), str(exc))
-
-    steps = data.get("decisions", [])
-    if steps is None:
-        steps = []
-    if not isinstance(steps, list):
-        bad(("decisions",), "decisions is a list of entries (- at: ..., decide: ... or do: ...)")
-        steps = []
-    for i, spec in enumerate(steps):
-        where = ("decisions", i)
-        if not isinstance(spec, dict):
-            bad(where, "each entry is a mapping with at: and decide: or do:")
-            continue
-        for key in spec:
-            if key not in DECISION_KEYS:
-                bad((*where, key), f"unknown field {key!r}{suggest(key, list(DECISION_KEYS))}")
-        at = None
-        if "at" not in spec:
-            bad(where, "give the time of the decision (at: 07:15)")
-        else:
-            try:
-                at = parse_time_point(spec["at"])
-            except ValueError as exc:
-                bad((*where, "at"), str(exc))
-        has_decide, has_do = "decide" in spec, "do" in spec
-        if has_decide == has_do:
-            bad(where, "give either decide: (a decision point) or do: (an action), not both or neither")
-        elif has_decide:
-            if not isinstance(spec["decide"], str):
-                bad((*where, "decide"), "write the decision point's id")
-            skip = spec.get("skip", False)
-            if not isinstance(skip, bool):
-                bad((*where, "skip"), "skip is true or false")
-            elif skip and "option" in spec:
-                bad(where, "give option: or skip: true, not both")
-            elif not skip and not isinstance(spec.get("option"), str):
-                bad(where, "give the option chosen (option: id), or skip: true to leave it open")
-            for key in ("target", "period"):
-                if key in spec:
-                    bad((*where, key), f"{key} belongs to do: entries")
-        else:
-            if spec["do"] not in ACTIONS:
-                bad((*where, "do"), f"unknown action {spec['do']!r}{suggest(spec['do'], list(ACTIONS))}")
-            if "period" in spec:
-                try:
-                    parse_duration_h(spec["period"])
-                except ValueError as exc:
-                    bad((*where, "period"), str(exc))
-            for key in ("option", "skip"):
-                if key in spec:
-                    bad((*where, key), f"{key} belongs to decide: entries")
-        for key in ("by", "note"):
-            if key in spec and not isinstance(spec[key], str):
-                bad((*where, key), f"{key} is text")
-        if at is not None:
-            log.steps.append(LoggedStep(doc.line_of(where), i, at, spec))
-
-    notes = data.get("notes") or []
-    if not isinstance(notes, list):
-        bad(("notes",), "notes is a list of {at:, text:, by:}")
-        notes = []
-    for i, spec in enumerate(notes):
-        where = ("notes", i)
-        if not isinstance(spec, dict) or not isinstance(spec.get("text"), str):
-            bad(where, "each note is a mapping with text: (and at:, by:, hot_wash: if wanted)")
-            continue
-        for key in spec:
-            if key not in NOTE_KEYS:
-                bad((*where, key), f"unknown field {key!r}{suggest(key, list(NOTE_KEYS))}")
-        at = None
-        if spec.get("at") is not None:
-            try:
-                at = parse_time_point(spec["at"])
-            except ValueError as exc:
-                bad((*where, "at"), str(exc))
-        for key, limit in (("text", MAX_NOTE_CHARS), ("by", MAX_NAME_CHARS)):
-            try:
-                check_length(str(spec.get(key) or ""), key, limit)
-            except DrillError as exc:
-                bad((*where, key), str(exc))
-        struck = spec.get("struck")
-        if struck is not None and not (
-            isinstance(struck, dict) and set(struck) <= set(STRUCK_KEYS) and struck.get("at") is not None
-        ):
-            bad((*where, "struck"), "struck is a mapping {by:, at:}: who struck the note, and when")
-        elif struck is not None:
-            try:
-                parse_time_point(struck["at"])
-            except ValueError as exc:
-                bad((*where, "struck", "at"), str(exc))
-        log.notes.append((doc.line_of(where), at, spec))
-
-    rows = data.get("improvements") or []
-    if not isinstance(rows, list):
-        bad(("improvements",), "improvements is a list of {finding:, action:, owner:, due:}")
-        rows = []
-    for i, spec in enumerate(rows):
-        where = ("improvements", i)
-        if not isinstance(spec, dict):
-            bad(where, "each row is a mapping with finding:, action:, owner:, due:")
-            continue
-        for key in spec:
-            if key not in IMPROVEMENT_KEYS:
-                bad((*where, key), f"unknown field {key!r}{suggest(key, list(IMPROVEMENT_KEYS))}")
-        log.improvements.append(Improvement(*(str(spec.get(k) or "") for k in IMPROVEMENT_KEYS)))
-    log.problems = problems
+        if fine(key) and data.get(key) is not None:
+            setattr(log, key, parse_time_point(data[key]))
+    for i, spec in enumerate(_items(data, "decisions")):
+        if fine("decisions", i):
+            log.steps.append(LoggedStep(doc.line_of(("decisions", i)), i, LogEntry.model_validate(spec).at, spec))
+    for i, spec in enumerate(_items(data, "notes")):
+        if fine("notes", i):
+            log.notes.append((doc.line_of(("notes", i)), LogNote.model_validate(spec).at, spec))
+    for i, spec in enumerate(_items(data, "improvements")):
+        if fine("improvements", i):
+            log.improvements.append(Improvement(*(str(spec.get(k) or "") for k in IMPROVEMENT_KEYS)))
     return log
+
+
+def _items(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
 
 
 def play_log(log: DecisionLog, scenario: Scenario, seed: int | None = None) -> Drill:
     """Play a drill of `scenario` from a decision log; raises DrillLogError naming the line of the
     first entry that does not fit the scenario or the drill's course."""
-    name = log.file
     problems: list[Problem] = list(log.problems)
-    bad_steps = {p.path.split(".")[1] for p in problems if p.path.startswith("decisions.") and p.path.count(".") >= 1}
-
-    def problem(line: int | None, path: str, message: str) -> Problem:
-        return Problem(name, line, path, message)
-
     horizon = scenario.horizon
-    end_text = f"{scenario.start:%Y-%m-%d %H:%M} + {horizon:g} h"
-    decisions = {d.id: d for d in scenario.exercise.decisions}
-
-    def when(point: Any) -> float:
-        return to_minute(scenario.hours(point))
-
     start_h = None
     if log.start is not None:
-        start_h = when(log.start)
+        start_h = to_minute(scenario.hours(log.start))
         if not 0 <= start_h < horizon:
-            problems.append(problem(log.line("start"), "start", f"{log.start} is outside the scenario ({end_text})"))
+            end_text = f"{scenario.start:%Y-%m-%d %H:%M} + {horizon:g} h"
+            problems.append(Problem(log.file, log.line("start"), "start", f"{log.start} is outside the scenario ({end_text})"))
+            start_h = None
     try:
-        drill = Drill.new(scenario, log.seed if seed is None else seed, start_h if start_h is not None and 0 <= start_h < horizon else None)
+        drill = Drill.new(scenario, log.seed if seed is None else seed, start_h)
     except DrillError as exc:
-        raise DrillLogError([problem(log.line("seed"), "seed", str(exc))]) from None
-
-    planned: list[tuple[float, LoggedStep, Entry]] = []
-    for step in log.steps:
-        spec, path = step.spec, f"decisions.{step.index}"
-        if str(step.index) in bad_steps:
-            continue
-        t = when(step.at)
-        if t < drill.start_h - 1e-9 or t > horizon + 1e-9:
-            problems.append(problem(
-                step.line, f"{path}.at",
-                f"{step.at} is outside the drill (from {drill.clock_text(drill.start_h)} to the end of the "
-                f"scenario, {drill.clock_text(horizon)})",
-            ))
-            continue
-        by, note = str(spec.get("by") or ""), str(spec.get("note") or "")
-        if "decide" in spec:
-            dp = decisions.get(spec["decide"])
-            if dp is None:
-                problems.append(problem(
-                    step.line, f"{path}.decide",
-                    f"unknown decision point {spec['decide']!r}{suggest(spec['decide'], list(decisions))}",
-                ))
-                continue
-            if spec.get("skip"):
-                planned.append((t, step, Entry(t, "skip", dp.id, None, None, by, note)))
-                continue
-            ids = [o.id for o in dp.options]
-            if spec["option"] not in ids:
-                problems.append(problem(
-                    step.line, f"{path}.option",
-                    f"decision point {dp.id!r} has no option {spec['option']!r}{suggest(spec['option'], ids)}",
-                ))
-                continue
-            planned.append((t, step, Entry(t, "option", dp.id, spec["option"], None, by, note)))
-        else:
-            try:
-                action = Action(
-                    do=spec["do"],
-                    target=spec.get("target"),
-                    period=spec.get("period"),
-                )
-                drill._check_action(action)
-            except (ValueError, DrillError) as exc:
-                problems.append(problem(step.line, path, _first_line(exc)))
-                continue
-            planned.append((t, step, Entry(t, "action", None, None, action, by, note)))
-    until_h = horizon
-    if log.until is not None:
-        until_h = when(log.until)
-        if not drill.start_h < until_h <= horizon + 1e-9:
-            problems.append(problem(
-                log.line("until"), "until",
-                f"{log.until} is outside the drill (after {drill.clock_text(drill.start_h)}, by {drill.clock_text(horizon)})",
-            ))
-        elif planned and max(t for t, _s, _e in planned) > until_h + 1e-9:
-            problems.append(problem(log.line("until"), "until", f"{log.until} is before the log's last decision"))
+        raise DrillLogError([Problem(log.file, log.line("seed"), "seed", str(exc))]) from None
+    planned = [p for step in log.steps if (p := _plan(log, drill, step, problems)) is not None]
+    until_h = _until(log, drill, planned, problems)
     if problems:
         raise DrillLogError(sorted(problems, key=lambda p: p.line or 0))
-
-    planned.sort(key=lambda p: p[0])
-    for t, step, entry in planned:
-        while drill.clock_h < t - 1e-9:
-            drill, _message = drill.advance(t)
-        try:
-            if entry.kind == "action":
-                drill = drill.act(entry.action, entry.by, entry.note)  # type: ignore[arg-type]
-            elif entry.kind == "skip":
-                drill = drill.skip(entry.decision or "", entry.by, entry.note)
-            else:
-                drill = drill.choose(entry.decision or "", entry.option or "", entry.by, entry.note)
-        except DrillError as exc:
-            raise DrillLogError([problem(step.line, f"decisions.{step.index}", f"{exc} (seed {drill.seed})")]) from None
-    while drill.clock_h < until_h - 1e-9:
-        drill, _message = drill.advance(until_h)
+    drill = _replay(log, drill, sorted(planned, key=lambda p: p[0]), until_h)
     notes = []
     for line, at, spec in log.notes:
-        t = when(at) if at is not None else drill.clock_h
+        t = to_minute(scenario.hours(at)) if at is not None else drill.clock_h
         if not drill.start_h - 1e-9 <= t <= horizon + 1e-9:
-            raise DrillLogError([problem(line, "notes", f"{at} is outside the drill")])
+            raise DrillLogError([Problem(log.file, line, "notes", f"{at} is outside the drill")])
         note = Note(t, spec["text"], str(spec.get("by") or ""), bool(spec.get("hot_wash", False)))
         struck = spec.get("struck")
         if struck is not None:
-            struck_h = when(parse_time_point(struck["at"]))
+            struck_h = to_minute(scenario.hours(parse_time_point(struck["at"])))
             note = Note(note.t_h, note.text, note.by, note.hot_wash, str(struck.get("by") or ""), struck_h)
         notes.append(note)
     return drill.__class__(
         drill.scenario, drill.seed, drill.start_h, drill.clock_h, drill.entries,
         tuple(sorted(notes, key=lambda n: n.t_h)), tuple(log.improvements),
     )
+
+
+Planned = tuple[float, LoggedStep, Entry]
+
+
+def _plan(log: DecisionLog, drill: Drill, step: LoggedStep, problems: list[Problem]) -> Planned | None:
+    """The entry a logged step makes on the drill, or None (with its problem) when it does not
+    fit the scenario."""
+    scenario, horizon = drill.scenario, drill.horizon_h
+    spec, path = step.spec, f"decisions.{step.index}"
+
+    def bad(where: str, message: str) -> None:
+        problems.append(Problem(log.file, step.line, where, message))
+
+    t = to_minute(scenario.hours(step.at))
+    if t < drill.start_h - 1e-9 or t > horizon + 1e-9:
+        bad(f"{path}.at", f"{step.at} is outside the drill (from {drill.clock_text(drill.start_h)} to the end "
+            f"of the scenario, {drill.clock_text(horizon)})")
+        return None
+    by, note = str(spec.get("by") or ""), str(spec.get("note") or "")
+    if "decide" not in spec:
+        try:
+            action = Action(do=spec["do"], target=spec.get("target"), period=spec.get("period"))
+            drill._check_action(action)
+        except (ValueError, DrillError) as exc:
+            bad(path, _first_line(exc))
+            return None
+        return t, step, Entry(t, "action", None, None, action, by, note)
+    decisions = {d.id: d for d in scenario.exercise.decisions}
+    dp = decisions.get(spec["decide"])
+    if dp is None:
+        bad(f"{path}.decide", f"unknown decision point {spec['decide']!r}{suggest(spec['decide'], list(decisions))}")
+        return None
+    if spec.get("skip"):
+        return t, step, Entry(t, "skip", dp.id, None, None, by, note)
+    ids = [o.id for o in dp.options]
+    if spec["option"] not in ids:
+        bad(f"{path}.option", f"decision point {dp.id!r} has no option {spec['option']!r}{suggest(spec['option'], ids)}")
+        return None
+    return t, step, Entry(t, "option", dp.id, spec["option"], None, by, note)
+
+
+def _until(log: DecisionLog, drill: Drill, planned: list[Planned], problems: list[Problem]) -> float:
+    """Where the clock stops: the log's `until`, or the end of the scenario."""
+    horizon = drill.horizon_h
+    if log.until is None:
+        return horizon
+    until_h = to_minute(drill.scenario.hours(log.until))
+    line = log.line("until")
+    if not drill.start_h < until_h <= horizon + 1e-9:
+        problems.append(Problem(
+            log.file, line, "until",
+            f"{log.until} is outside the drill (after {drill.clock_text(drill.start_h)}, by {drill.clock_text(horizon)})",
+        ))
+    elif planned and max(t for t, _s, _e in planned) > until_h + 1e-9:
+        problems.append(Problem(log.file, line, "until", f"{log.until} is before the log's last decision"))
+    return until_h
+
+
+def _replay(log: DecisionLog, drill: Drill, planned: list[Planned], until_h: float) -> Drill:
+    """The drill with the planned entries taken in time order and the clock run to `until_h`."""
+    for t, step, entry in planned:
+        while drill.clock_h < t - 1e-9:
+            drill, _message = drill.advance(t)
+        try:
+            if entry.action is not None:
+                drill = drill.act(entry.action, entry.by, entry.note)
+            elif entry.kind == "skip":
+                drill = drill.skip(entry.decision or "", entry.by, entry.note)
+            else:
+                drill = drill.choose(entry.decision or "", entry.option or "", entry.by, entry.note)
+        except DrillError as exc:
+            message = f"{exc} (seed {drill.seed})"
+            raise DrillLogError([Problem(log.file, step.line, f"decisions.{step.index}", message)]) from None
+    while drill.clock_h < until_h - 1e-9:
+        drill, _message = drill.advance(until_h)
+    return drill
 
 
 def _first_line(exc: Exception) -> str:

@@ -207,6 +207,37 @@ dt { font-weight: 600; } .Inject { background: #fff8e1; } .Decision, .Action, .L
 """
 
 
+def _html_follow_up(report: Report) -> list[str]:
+    """Expected actions, hot wash notes and the improvement plan, as HTML."""
+    d = report.drill
+    e = html.escape
+    parts: list[str] = []
+    parts.append("<h2>Expected actions</h2>")
+    parts.append("<table><tr><th>Expected action</th><th>Result</th><th>Detail</th></tr>")
+    for c in report.checks:
+        parts.append(
+            f"<tr><td>{e(c.expected.description)}</td><td class=\"{c.status}\">{e(c.status_text)}</td>"
+            f"<td>{e(c.detail)}</td></tr>"
+        )
+    if not report.checks:
+        parts.append('<tr><td colspan="3">No expected actions are written in the scenario.</td></tr>')
+    parts.append("</table>")
+    parts.append("<h2>Hot wash notes</h2>")
+    hot = [n for n in d.notes if n.hot_wash and not n.struck]
+    parts.append(
+        "<ul>" + "".join(f"<li>{e(n.text)}" + (f" <em>({e(n.by)})</em>" if n.by else "") + "</li>" for n in hot) + "</ul>"
+        if hot else "<p>No hot wash notes were taken.</p>"
+    )
+    parts.append("<h2>Improvement plan</h2>")
+    parts.append("<table><tr><th>Finding</th><th>Action</th><th>Owner</th><th>Due date</th></tr>")
+    for imp in d.improvements:
+        parts.append(f"<tr><td>{e(imp.finding)}</td><td>{e(imp.action)}</td><td>{e(imp.owner)}</td><td>{e(imp.due)}</td></tr>")
+    if not d.improvements:
+        parts.append("<tr><td>&nbsp;</td><td></td><td></td><td></td></tr>")
+    parts.append("</table>")
+    return parts
+
+
 def html_report(report: Report) -> str:
     """The report as one HTML file with everything inlined (no network needed to open it)."""
     from plotly.offline import get_plotlyjs
@@ -265,28 +296,6 @@ def html_report(report: Report) -> str:
         )
     parts.append("</table>")
     parts.append(chart(outcome_fig))
-    parts.append("<h2>Expected actions</h2>")
-    parts.append("<table><tr><th>Expected action</th><th>Result</th><th>Detail</th></tr>")
-    for c in report.checks:
-        parts.append(
-            f"<tr><td>{e(c.expected.description)}</td><td class=\"{c.status}\">{e(c.status_text)}</td>"
-            f"<td>{e(c.detail)}</td></tr>"
-        )
-    if not report.checks:
-        parts.append('<tr><td colspan="3">No expected actions are written in the scenario.</td></tr>')
-    parts.append("</table>")
-    parts.append("<h2>Hot wash notes</h2>")
-    hot = [n for n in d.notes if n.hot_wash and not n.struck]
-    parts.append(
-        "<ul>" + "".join(f"<li>{e(n.text)}" + (f" <em>({e(n.by)})</em>" if n.by else "") + "</li>" for n in hot) + "</ul>"
-        if hot else "<p>No hot wash notes were taken.</p>"
-    )
-    parts.append("<h2>Improvement plan</h2>")
-    parts.append("<table><tr><th>Finding</th><th>Action</th><th>Owner</th><th>Due date</th></tr>")
-    for imp in d.improvements:
-        parts.append(f"<tr><td>{e(imp.finding)}</td><td>{e(imp.action)}</td><td>{e(imp.owner)}</td><td>{e(imp.due)}</td></tr>")
-    if not d.improvements:
-        parts.append("<tr><td>&nbsp;</td><td></td><td></td><td></td></tr>")
-    parts.append("</table>")
+    parts += _html_follow_up(report)
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..graph import DependencyGraph
-from ..scenario.model import Dependency, Scenario
+from ..scenario.model import CareUnit, Dependency, Scenario
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,38 @@ class CapacityModel:
         self.sys_deps = [
             tuple((self.sys_index[d.system], d.remaining) for d in s.depends_on) for s in region.systems
         ]
+        self.slots = self._slots(scenario)
+        slots = self.slots
+        self.slot_index = {(s.entity, s.service): i for i, s in enumerate(slots)}
+        self.entity_slots: dict[str, list[int]] = {}
+        for i, s in enumerate(slots):
+            self.entity_slots.setdefault(s.entity, []).append(i)
+        self.unit_counts = {u.id: u.count for u in region.units}
+        self.acute_share = {u.id: u.acute.staff_share for u in region.units if u.acute}
+        self._add_standins(scenario)
+
+        # Dependency arrays for fast evaluation
+        self._dep_slot = np.array([i for i, s in enumerate(slots) for _ in s.deps], dtype=int)
+        self._dep_sys = np.array([d[0] for s in slots for d in s.deps], dtype=int)
+        self._dep_rem = np.array([d[1] for s in slots for d in s.deps], dtype=float)
+        # Which stand-ins apply to each dependency row
+        self._dep_standins: list[list[int]] = [
+            [k for k, st in enumerate(self.standins) if sys_i in st.systems and slot_i in st.slots]
+            for slot_i, sys_i in zip(self._dep_slot, self._dep_sys, strict=True)
+        ]
+        self.kinds = sorted({s.kind for s in slots}, key=_kind_order)
+        # Every system each slot depends on, directly or through other systems.
+        self.slot_roots: list[frozenset[int]] = [
+            frozenset(self.sys_index[sid] for sid in graph.upstream(self.system_ids[j] for j, _ in s.deps))
+            for s in slots
+        ]
+
+    def _slots(self, scenario: Scenario) -> list[Slot]:
+        """A slot for every service of every unit, every phone line and every consumable."""
+        region = scenario.region
         slots: list[Slot] = []
         for u in region.units:
-            services = []
-            if u.acute is not None:
-                services.append(("acute", u.acute.arrivals_per_day / 24))
-            if u.planned is not None:
-                services.append(("planned", u.planned.visits_per_day * len(u.planned.open_days) / 7 / 24))
-            if u.beds is not None:
-                services.append(("discharge", u.beds.beds * u.beds.occupancy / u.beds.length_of_stay))
-            for service, per_h in services:
+            for service, per_h in _services(u):
                 deps = tuple(
                     (self.sys_index[d.system], d.remaining)
                     for d in u.depends_on
@@ -100,14 +122,10 @@ class CapacityModel:
         for c in region.consumables:
             deps = self._deps(c.depends_on)
             slots.append(Slot(c.id, "ordering", "supplies", 1, deps, 0.0))
-        self.slots = slots
-        self.slot_index = {(s.entity, s.service): i for i, s in enumerate(slots)}
-        self.entity_slots: dict[str, list[int]] = {}
-        for i, s in enumerate(slots):
-            self.entity_slots.setdefault(s.entity, []).append(i)
-        self.unit_counts = {u.id: u.count for u in region.units}
-        self.acute_share = {u.id: u.acute.staff_share for u in region.units if u.acute}
+        return slots
 
+    def _add_standins(self, scenario: Scenario) -> None:
+        """Backup routines and alternative systems stand in for systems; mutual aid adds capacity."""
         self.standins: list[Standin] = []
         self.standin_index: dict[str, int] = {}
         for b in scenario.backup_routines:
@@ -130,22 +148,6 @@ class CapacityModel:
                 covered = frozenset(i for e in (a.covers or []) for i in self.entity_slots.get(e, []))
                 self.aid_index[f"action:{a.id}"] = len(self.aids)
                 self.aids.append((f"action:{a.id}", covered, a.capacity, a.rollout))
-
-        # Dependency arrays for fast evaluation
-        self._dep_slot = np.array([i for i, s in enumerate(slots) for _ in s.deps], dtype=int)
-        self._dep_sys = np.array([d[0] for s in slots for d in s.deps], dtype=int)
-        self._dep_rem = np.array([d[1] for s in slots for d in s.deps], dtype=float)
-        # Which stand-ins apply to each dependency row
-        self._dep_standins: list[list[int]] = [
-            [k for k, st in enumerate(self.standins) if sys_i in st.systems and slot_i in st.slots]
-            for slot_i, sys_i in zip(self._dep_slot, self._dep_sys, strict=True)
-        ]
-        self.kinds = sorted({s.kind for s in slots}, key=_kind_order)
-        # Every system each slot depends on, directly or through other systems.
-        self.slot_roots: list[frozenset[int]] = [
-            frozenset(self.sys_index[sid] for sid in graph.upstream(self.system_ids[j] for j, _ in s.deps))
-            for s in slots
-        ]
 
     # ------------------------------------------------------------------ structure
     def _deps(self, deps: list[Dependency]) -> tuple[tuple[int, float], ...]:
@@ -233,3 +235,15 @@ class CapacityModel:
 def _kind_order(kind: str) -> int:
     order = ["hospital", "primary_care", "dental", "other", "phone", "supplies"]
     return order.index(kind) if kind in order else len(order)
+
+
+def _services(u: CareUnit) -> list[tuple[str, float]]:
+    """The unit's services and their normal volume per hour (one unit of the group)."""
+    services = []
+    if u.acute is not None:
+        services.append(("acute", u.acute.arrivals_per_day / 24))
+    if u.planned is not None:
+        services.append(("planned", u.planned.visits_per_day * len(u.planned.open_days) / 7 / 24))
+    if u.beds is not None:
+        services.append(("discharge", u.beds.beds * u.beds.occupancy / u.beds.length_of_stay))
+    return services

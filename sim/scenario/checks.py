@@ -42,19 +42,34 @@ def check_scenario(scenario: Scenario, sources: Sources | None = None) -> list[P
 
 
 def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
+    yield from _duplicate_ids(s, sources)
+    yield from _unknown_systems(s, sources)
+    yield from _unknown_members(s)
+    yield from _cycles(s)
+    yield from _times(s)
+    yield from _exercise_references(s)
+
+
+def _names(s: Scenario) -> dict[str, set[str]]:
+    """The ids a reference may name, by what they are."""
+    region = s.region
+    return {
+        "systems": {x.id for x in region.systems},
+        "units": {x.id for x in region.units},
+        "lines": {x.id for x in region.phone_lines},
+        "consumables": {x.id for x in region.consumables},
+        "backups": {x.id for x in s.backup_routines},
+        "actions": {x.id for x in s.recovery_actions},
+        "injects": {x.id for x in s.exercise.injects},
+        "incidents": {x.id for x in s.incidents},
+    }
+
+
+def _duplicate_ids(s: Scenario, sources: Sources) -> Iterator[Finding]:
+    """Ids used twice, in one list and across units, phone lines and consumables (covers: names
+    any of them)."""
     region = s.region
     r: Path_ = ("region",)
-    systems = {x.id for x in region.systems}
-    units = {x.id for x in region.units}
-    lines = {x.id for x in region.phone_lines}
-    consumables = {x.id for x in region.consumables}
-    backups = {x.id for x in s.backup_routines}
-    actions = {x.id for x in s.recovery_actions}
-    injects = {x.id for x in s.exercise.injects}
-    incidents = {x.id for x in s.incidents}
-
-    # Ids used twice, in one list and across units, phone lines and consumables (covers: names
-    # any of them).
     lists: list[tuple[Path_, list[Any]]] = [
         (r + ("systems",), region.systems),
         (("incidents",), s.incidents),
@@ -79,24 +94,25 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
         across="units, phone lines and consumables",
     )
 
-    # Systems named anywhere must exist.
-    def unknown_system(path: Path_, sid: str) -> Iterator[Finding]:
-        if sid in systems:
-            return
-        other = (
-            "a care unit"
-            if sid in units
-            else "a phone line"
-            if sid in lines
-            else "a consumable"
-            if sid in consumables
-            else None
-        )
-        if other:
-            yield path, f"{sid!r} is {other}, not a system; name a system from region.systems"
-        else:
-            yield path, f"unknown system {sid!r}{suggest(sid, systems)}"
 
+def _unknown_system(names: dict[str, set[str]], path: Path_, sid: str) -> Iterator[Finding]:
+    if sid in names["systems"]:
+        return
+    other = next(
+        (what for what, key in (("a care unit", "units"), ("a phone line", "lines"), ("a consumable", "consumables"))
+         if sid in names[key]),
+        None,
+    )
+    if other:
+        yield path, f"{sid!r} is {other}, not a system; name a system from region.systems"
+    else:
+        yield path, f"unknown system {sid!r}{suggest(sid, names['systems'])}"
+
+
+def _unknown_systems(s: Scenario, sources: Sources) -> Iterator[Finding]:
+    """Systems named anywhere must exist."""
+    region, names = s.region, _names(s)
+    r: Path_ = ("region",)
     parts: list[tuple[str, Sequence[Any]]] = [
         ("units", region.units),
         ("phone_lines", region.phone_lines),
@@ -106,24 +122,27 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
     for key, group in parts:
         for i, item in enumerate(group):
             for j, dep in enumerate(item.depends_on):
-                yield from unknown_system(r + (key, i, "depends_on", j, "system"), dep.system)
+                yield from _unknown_system(names, r + (key, i, "depends_on", j, "system"), dep.system)
     for i, inc in enumerate(s.incidents):
         for j, failed in enumerate(inc.failed):
             # A plain id in the file is a string there; point at the list item either way.
             path: Path_ = ("incidents", i, "fails", j)
             raw = _get(sources.data, path)
-            yield from unknown_system(
-                path + (("system",) if isinstance(raw, dict) else ()), failed.system
-            )
+            yield from _unknown_system(names, path + (("system",) if isinstance(raw, dict) else ()), failed.system)
     for i, b in enumerate(s.backup_routines):
         for j, sid in enumerate(b.replaces):
-            yield from unknown_system(("backup_routines", i, "replaces", j), sid)
+            yield from _unknown_system(names, ("backup_routines", i, "replaces", j), sid)
     for i, a in enumerate(s.recovery_actions):
         for j, sid in enumerate(a.systems):
-            yield from unknown_system(("recovery_actions", i, "systems", j), sid)
+            yield from _unknown_system(names, ("recovery_actions", i, "systems", j), sid)
 
-    # Units, lines and consumables named in covers, serves and a unit's consumables.
-    coverable = units | lines | consumables
+
+def _unknown_members(s: Scenario) -> Iterator[Finding]:
+    """Units, lines and consumables named in covers, serves and a unit's consumables."""
+    region, names = s.region, _names(s)
+    r: Path_ = ("region",)
+    units, consumables = names["units"], names["consumables"]
+    coverable = units | names["lines"] | consumables
     covering: tuple[tuple[str, Sequence[BackupRoutine | RecoveryAction]], ...] = (
         ("backup_routines", s.backup_routines),
         ("recovery_actions", s.recovery_actions),
@@ -134,63 +153,49 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
                 if target not in coverable:
                     yield (
                         (key, i, "covers", j),
-                        (
-                            f"unknown unit, phone line or consumable {target!r}{suggest(target, coverable)}"
-                        ),
+                        f"unknown unit, phone line or consumable {target!r}{suggest(target, coverable)}",
                     )
     for i, line in enumerate(region.phone_lines):
         for j, uid in enumerate(line.serves):
             if uid not in units:
-                yield (
-                    r + ("phone_lines", i, "serves", j),
-                    f"unknown care unit {uid!r}{suggest(uid, units)}",
-                )
+                yield r + ("phone_lines", i, "serves", j), f"unknown care unit {uid!r}{suggest(uid, units)}"
     for i, unit in enumerate(region.units):
         for j, cid in enumerate(unit.consumables):
             if cid not in consumables:
-                yield (
-                    r + ("units", i, "consumables", j),
-                    (f"unknown consumable {cid!r}{suggest(cid, consumables)}"),
-                )
+                yield r + ("units", i, "consumables", j), f"unknown consumable {cid!r}{suggest(cid, consumables)}"
 
-    yield from _cycles(s)
 
-    # Times inside the simulated period.
-    def in_period(path: Path_, point: Any) -> Iterator[Finding]:
-        if point is None:
-            return
-        hours = point.hours_from(s.start)
-        if hours < 0:
-            yield path, f"{point} is before the start of the scenario ({s.start:%Y-%m-%d %H:%M})"
-        elif hours > s.horizon + 1e-9:
-            end = s.start + _hours(s.horizon)
-            yield (
-                path,
-                (
-                    f"{point} is after the end of the simulated period ({end:%Y-%m-%d %H:%M}, "
-                    "start + horizon)"
-                ),
-            )
+def _in_period(s: Scenario, path: Path_, point: Any) -> Iterator[Finding]:
+    """A time inside the simulated period."""
+    if point is None:
+        return
+    hours = point.hours_from(s.start)
+    if hours < 0:
+        yield path, f"{point} is before the start of the scenario ({s.start:%Y-%m-%d %H:%M})"
+    elif hours > s.horizon + 1e-9:
+        end = s.start + _hours(s.horizon)
+        yield (
+            path,
+            f"{point} is after the end of the simulated period ({end:%Y-%m-%d %H:%M}, start + horizon)",
+        )
 
+
+def _times(s: Scenario) -> Iterator[Finding]:
     for i, inc in enumerate(s.incidents):
-        yield from in_period(("incidents", i, "at"), inc.at)
+        yield from _in_period(s, ("incidents", i, "at"), inc.at)
     for i, a in enumerate(s.recovery_actions):
-        yield from in_period(("recovery_actions", i, "start", "at"), a.start.at)
+        yield from _in_period(s, ("recovery_actions", i, "start", "at"), a.start.at)
     ex: Path_ = ("exercise",)
     for i, inj in enumerate(s.exercise.injects):
-        yield from in_period(ex + ("injects", i, "at"), inj.at)
+        yield from _in_period(s, ex + ("injects", i, "at"), inj.at)
     for i, d in enumerate(s.exercise.decisions):
-        yield from in_period(ex + ("decisions", i, "at"), d.at)
+        yield from _in_period(s, ex + ("decisions", i, "at"), d.at)
 
-    # Decision points: the default is an option; actions name things that exist.
-    names = {
-        "systems": systems,
-        "units": units,
-        "backups": backups,
-        "actions": actions,
-        "injects": injects,
-        "incidents": incidents,
-    }
+
+def _exercise_references(s: Scenario) -> Iterator[Finding]:
+    """Decision points: the default is an option; actions and conditions name things that exist."""
+    names = _names(s)
+    ex: Path_ = ("exercise",)
     for i, d in enumerate(s.exercise.decisions):
         options = [o.id for o in d.options]
         if d.default not in options:
@@ -209,8 +214,6 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
         problem = milestone_problem(e.after, names)
         if problem:
             yield ex + ("expected_actions", i, "after"), problem
-
-    # Conditions on the played timeline.
     conditions: list[tuple[Path_, Condition | None]] = [
         (ex + ("injects", i, "when"), x.when) for i, x in enumerate(s.exercise.injects)
     ] + [(ex + ("decisions", i, "when"), x.when) for i, x in enumerate(s.exercise.decisions)]
@@ -222,7 +225,7 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
             yield path + ("milestone",), problem
         if not cond.reached and cond.by is None:
             yield path, "reached: false needs by (the time by which the milestone is expected)"
-        yield from in_period(path + ("by",), cond.by)
+        yield from _in_period(s, path + ("by",), cond.by)
 
 
 def _hours(h: float) -> Any:

@@ -16,9 +16,16 @@ from typing import Any
 
 from ..graph import DependencyGraph
 from ..i18n import _
-from ..vocabulary import READINESS_LEVELS, READINESS_NAMES, UNIT_KIND_NAMES
+from ..vocabulary import (
+    FULL_OPERATION,
+    MILESTONE_FORM,
+    READINESS_LEVELS,
+    READINESS_NAMES,
+    UNIT_KIND_NAMES,
+    readiness_rank,
+)
 from .explain_assumed import assumed_section
-from .model import Dependency, FailedSystem, RecoveryAction, RestorationStage, Scenario
+from .model import CareUnit, Dependency, FailedSystem, RestorationStage, Scenario
 
 INDENT = "  "
 WIDTH = 100
@@ -173,139 +180,76 @@ def units_hit(scenario: Scenario, failed: Iterable[str]) -> int:
     return sum(u.count for u in scenario.region.units if any(d.system in down for d in u.depends_on))
 
 
+EXPECTED_FORMS = ("incident", "action", "system", "readiness")
+"""Milestones of the typical run that the expected timeline lists (with full operation)."""
+
+
 def expected_timeline(scenario: Scenario) -> list[Expected]:
-    """The incidents, responses and readiness changes at their expected times, in order."""
-    out: list[Expected] = []
-    restored: dict[str, float] = {}
-    detected_at: list[float] = []
-    diagnosed_at: list[float] = []
-    outage_end = 0.0
-    for inc in scenario.incidents:
-        at = scenario.hours(inc.at)
-        det = at + inc.detection_delay.mean
-        diag = det + inc.diagnosis.mean
-        start_repair = diag
-        if inc.vendor_escalation is not None:
-            start_repair += inc.vendor_escalation.probability * inc.vendor_escalation.delay.mean
-        detected_at.append(det)
-        diagnosed_at.append(diag)
-        out.append(Expected(f"incident:{inc.id}:failure", at, _("{incident}: failure").format(incident=inc.id),
-                            ", ".join(f.system for f in inc.failed)))
-        out.append(Expected(f"incident:{inc.id}:detected", det, _("{incident}: detected").format(incident=inc.id),
-                            _("{delay} after the failure").format(delay=describe_dist(inc.detection_delay))))
-        out.append(Expected(f"incident:{inc.id}:diagnosed", diag, _("{incident}: diagnosis done").format(incident=inc.id),
-                            _("{delay} after detection").format(delay=describe_dist(inc.diagnosis))))
-        verif = inc.verification.mean
-        for f in inc.failed:
-            if f.repair is not None:
-                back = start_repair + f.repair.mean + verif
-                how = _("own repair {repair} + verification {verification}").format(
-                    repair=describe_dist(f.repair), verification=fmt_hours(verif))
-            elif inc.repair is not None:
-                back = start_repair + inc.repair.mean + verif
-                how = _("repair {repair} + verification {verification}").format(
-                    repair=describe_dist(inc.repair), verification=fmt_hours(verif))
-            else:
-                assert inc.restoration is not None
-                back = at + curve_quantile(inc.restoration, 0.5)
-                how = _("median of the restoration curve")
-            restored[f.system] = min(back, restored.get(f.system, math.inf))
-    detection = min(detected_at, default=math.inf)
-    diagnosis = min(diagnosed_at, default=math.inf)
+    """The incidents, responses and readiness changes of a typical run of the engine (every
+    duration at its mean, every chance the likelier way), in order."""
+    from ..engine.typical import typical_timeline
 
-    # Responses that depend only on detection, diagnosis or a set time come first; a failover may
-    # bring a system back before its repair.
-    actions = [a for a in scenario.recovery_actions if a.enabled]
-    action_start: dict[str, float] = {}
-
-    def start_of(a: RecoveryAction, levels: dict[str, float]) -> float | None:
-        if a.start.at is not None:
-            return scenario.hours(a.start.at)
-        after = a.start.after or ""
-        base = {"detection": detection, "diagnosis": diagnosis}.get(after)
-        if base is None:
-            base = levels.get(after)
-        if base is None:
-            return None
-        return float(base + a.start.delay.mean)
-
-    for a in actions:
-        s = start_of(a, {})
-        if s is not None:
-            action_start[a.id] = s
-    restored_by: dict[str, str] = {}
-    for a in actions:
-        if a.kind == "failover" and a.id in action_start:
-            t = action_start[a.id] + a.lead_time.mean
-            for sid in a.systems:
-                if sid in restored and t < restored[sid]:
-                    restored[sid] = t
-                    restored_by[sid] = _("failover {action}, before the repair").format(action=a.id)
-
-    # Readiness: the first trigger that holds for each level.
-    failed_all = [f.system for inc in scenario.incidents for f in inc.failed]
-    hit = units_hit(scenario, failed_all)
-    outage_end = max(restored.values(), default=0.0)
-    levels: dict[str, float] = {}
-    for trig in scenario.policies.escalation.triggers:
-        cands = []
-        if trig.units_hit is not None and hit >= trig.units_hit:
-            cands.append(detection)
-        if trig.outage_longer_than is not None and detection + trig.outage_longer_than < outage_end:
-            cands.append(detection + trig.outage_longer_than)
-        if cands:
-            t = min(cands) + trig.decision_delay.mean
-            levels[trig.level] = min(t, levels.get(trig.level, math.inf))
-    # A raised level implies the levels below it.
-    for i in range(len(READINESS_LEVELS) - 1, 1, -1):
-        hi, lo = READINESS_LEVELS[i], READINESS_LEVELS[i - 1]
-        if hi in levels:
-            levels[lo] = min(levels.get(lo, math.inf), levels[hi])
-
-    for a in actions:
-        if a.id not in action_start:
-            s = start_of(a, levels)
-            if s is not None:
-                action_start[a.id] = s
-
-    for a in actions:
-        if a.id not in action_start:
-            continue
-        s = action_start[a.id]
-        eff = s + a.lead_time.mean
-        out.append(Expected(f"action:{a.id}:started", s, _("{action}: work starts").format(action=a.id), _start_text(a.start)))
-        out.append(Expected(f"action:{a.id}:in_effect", eff, _("{action}: in effect").format(action=a.id),
-                            _("lead time {lead}").format(lead=describe_dist(a.lead_time))))
-
-    for sid, t in restored.items():
-        how = restored_by.get(sid) or _restored_how(scenario, sid)
-        out.append(Expected(f"system:{sid}:restored", t, _("{system} back").format(system=sid), how))
-    if restored:
-        full = max(restored.values())
-        out.append(Expected("full_operation", full, _("full operation (every failed system back)")))
-
-    for lv, t in levels.items():
-        out.append(Expected(f"readiness:{lv}:start", t, _("{level} starts").format(level=READINESS_NAMES[lv]),
-                            _trigger_text(scenario, lv, hit)))
-    if levels:
-        op = operational_estimate(scenario, restored, action_start, detection)
-        sd = scenario.policies.escalation.stand_down_after
-        if math.isfinite(op):
-            # Standing down ends every raised level at once; the engine marks it as the end of the
-            # lowest one (readiness:stabslage:end).
-            lowest = min(levels, key=READINESS_LEVELS.index)
-            op = max(op, levels[lowest])
-            out.append(Expected(
-                f"readiness:{lowest}:end", op + sd.mean, _("back to normalläge (rough estimate)"),
-                _("every affected service at {share} from about {time}, then {delay}").format(
-                    share=pct(scenario.policies.escalation.operational_at), time=fmt_time(scenario, op),
-                    delay=describe_dist(sd)),
-            ))
+    reached = typical_timeline(scenario).milestones
+    out = []
+    for key, t in reached.items():
+        if _expected(key, reached):
+            label, how = _describe_milestone(scenario, key, reached)
+            out.append(Expected(key, t, label, how))
     out.sort(key=lambda e: e.hours)
     return out
 
 
-def _restored_how(scenario: Scenario, sid: str) -> str:
+def _expected(key: str, reached: dict[str, float]) -> bool:
+    """Whether the expected timeline lists `key`: the forms a scenario names, without the
+    engine's internal moments; a stand-down that ends several levels at once is told once, as
+    the end of the lowest."""
+    if key == FULL_OPERATION:
+        return True
+    parts = key.split(":")
+    form = MILESTONE_FORM.get(parts[0])
+    if parts[0] not in EXPECTED_FORMS or form is None or len(parts) != 3 or parts[2] not in form.events:
+        return False
+    if parts[0] == "readiness" and parts[2] == "end":
+        below = READINESS_LEVELS[max(1, readiness_rank(parts[1]) - 1)]
+        return below == parts[1] or reached.get(f"readiness:{below}:end") != reached[key]
+    return True
+
+
+def _describe_milestone(scenario: Scenario, key: str, reached: dict[str, float]) -> tuple[str, str]:
+    """What a milestone of the typical run is, for people, and how it comes about."""
+    if key == FULL_OPERATION:
+        return "full operation (every affected service back at full capacity)", ""
+    head, ident, event = key.split(":")
+    if head == "incident":
+        inc = next(i for i in scenario.incidents if i.id == ident)
+        return {
+            "failure": (_("{incident}: failure").format(incident=ident), ", ".join(f.system for f in inc.failed)),
+            "detected": (_("{incident}: detected").format(incident=ident), _("{delay} after the failure").format(delay=describe_dist(inc.detection_delay))),
+            "diagnosed": (_("{incident}: diagnosis done").format(incident=ident), _("{delay} after detection").format(delay=describe_dist(inc.diagnosis))),
+        }[event]
+    if head == "action":
+        a = next(x for x in scenario.recovery_actions if x.id == ident)
+        if event == "started":
+            ordered = reached.get(f"action:{ident}:ordered")
+            how = "ordered at a decision point" if ordered == reached[key] else _start_text(a.start)
+            return _("{action}: work starts").format(action=ident), how
+        return _("{action}: in effect").format(action=ident), _("lead time {lead}").format(lead=describe_dist(a.lead_time))
+    if head == "system":
+        return _("{system} back").format(system=ident), _restored_how(scenario, ident, reached)
+    pol = scenario.policies.escalation
+    if event == "start":
+        hit = units_hit(scenario, [f.system for inc in scenario.incidents for f in inc.failed])
+        return _("{level} starts").format(level=READINESS_NAMES[ident]), _trigger_text(scenario, ident, hit)
+    return f"back to {READINESS_NAMES['normallage']}", (
+        f"every affected service at {pct(pol.operational_at)}, then {describe_dist(pol.stand_down_after)}"
+    )
+
+
+def _restored_how(scenario: Scenario, sid: str, reached: dict[str, float]) -> str:
+    t = reached.get(f"system:{sid}:restored")
+    for a in scenario.recovery_actions:
+        if a.kind == "failover" and sid in a.systems and reached.get(f"action:{a.id}:in_effect") == t:
+            return _("failover {action}, before the repair").format(action=a.id)
     for inc in scenario.incidents:
         for f in inc.failed:
             if f.system == sid:
@@ -338,41 +282,6 @@ def _trigger_text(scenario: Scenario, level: str, hit: int) -> str:
         if t.outage_longer_than is not None:
             parts.append(_("outage longer than {duration}").format(duration=fmt_hours(t.outage_longer_than)))
     return "; ".join(parts)
-
-
-def operational_estimate(
-    scenario: Scenario, restored: dict[str, float], action_start: dict[str, float], detection: float
-) -> float:
-    """Rough time at which every affected service is back at `operational_at` capacity: for each
-    failed system whose loss takes some service below it, the earliest of its return, an
-    alternative system ramped up far enough, or a backup routine good enough on its own."""
-    op = scenario.policies.escalation.operational_at
-    worst = 0.0
-    for sid, back in restored.items():
-        down = systems_down(scenario, [sid])
-        deps = [d for part in _dependents(scenario) for d in part.depends_on if d.system in down]
-        if not any(d.remaining < op for d in deps):
-            continue
-        t = back
-        for a in scenario.recovery_actions:
-            if not a.enabled or a.kind != "alternative_system" or a.id not in action_start:
-                continue
-            if set(a.systems) & down and a.capacity >= op:
-                ramp = a.rollout * (op / a.capacity) if a.rollout > 0 else 0.0
-                t = min(t, action_start[a.id] + a.lead_time.mean + ramp)
-        for b in scenario.backup_routines:
-            if b.enabled and set(b.replaces) & down and b.capacity * b.compliance >= op and b.fatigue is None:
-                t = min(t, detection + b.activation_delay.mean)
-        worst = max(worst, t)
-    return worst
-
-
-def _dependents(scenario: Scenario) -> list[Any]:
-    r = scenario.region
-    return [*r.units, *r.phone_lines, *r.consumables]
-
-
-# --------------------------------------------------------------------------- sections
 
 
 def _header(sc: Scenario, source: Path | None) -> list[str]:
@@ -414,10 +323,27 @@ def _region(sc: Scenario) -> list[str]:
     if r.description:
         lines += _wrap(r.description.strip(), WIDTH, INDENT)
     lines += ["", f"{INDENT}Units and daily volumes (planned visits on an open day; totals count every unit)"]
+    lines += [INDENT * 2 + x for x in table(_volume_rows(sc), {1, 2, 3, 4, 5})]
+    lines += ["", f"{INDENT}Units"]
+    for u in r.units:
+        lines += _unit_lines(u)
+    calls = float(sum(p.count * p.calls_per_day for p in r.phone_lines))
+    lines += _phone_lines(sc) + _consumable_lines(sc)
+    acute = sum(u.count * u.acute.arrivals_per_day for u in r.units if u.acute)
+    visits = sum(u.count * u.planned.visits_per_day for u in r.units if u.planned)
+    lines += [
+        "",
+        f"{INDENT}Contacts on a weekday: {number(acute)} acute + {number(visits)} planned + "
+        f"{number(calls)} calls = {number(acute + visits + calls)}",
+    ]
+    return lines
+
+
+def _volume_rows(sc: Scenario) -> list[list[str]]:
     rows = [["kind", "groups", "units", "visits/day", "acute/day", "beds"]]
     totals = [0, 0, 0.0, 0.0, 0]
     for kind, label in UNIT_KIND_NAMES.items():
-        us = [u for u in r.units if u.kind == kind]
+        us = [u for u in sc.region.units if u.kind == kind]
         if not us:
             continue
         n = sum(u.count for u in us)
@@ -427,53 +353,54 @@ def _region(sc: Scenario) -> list[str]:
         rows.append([label, str(len(us)), number(n), number(visits), number(acute), number(beds)])
         totals = [totals[0] + len(us), totals[1] + n, totals[2] + visits, totals[3] + acute, totals[4] + beds]
     rows.append(["total", str(totals[0]), number(totals[1]), number(totals[2]), number(totals[3]), number(totals[4])])
-    lines += [INDENT * 2 + x for x in table(rows, {1, 2, 3, 4, 5})]
+    return rows
 
-    lines += ["", f"{INDENT}Units"]
-    for u in r.units:
-        per = []
-        if u.planned:
-            per.append(f"{number(u.planned.visits_per_day)} visits ({u.planned.opening_hours}, {days_text(u.planned.open_days)})")
-        if u.acute:
-            per.append(f"{number(u.acute.arrivals_per_day)} acute, {u.acute.servers} in parallel")
-        if u.beds:
-            per.append(f"{number(u.beds.beds)} beds")
-        count = f" x{u.count}" if u.count > 1 else ""
-        owner = ", private" if u.ownership == "private" else ""
-        lines.append(f"{INDENT * 2}{u.id}{count}: {u.name} [{u.kind}{owner}]")
-        if per:
-            lines.append(f"{INDENT * 3}per unit and day: " + "; ".join(per))
 
-    calls = 0.0
-    if r.phone_lines:
-        lines += ["", f"{INDENT}Phone lines"]
-        for p in r.phone_lines:
-            total = p.count * p.calls_per_day
-            calls += total
-            count = f" x{p.count}" if p.count > 1 else ""
-            lines.append(f"{INDENT * 2}{p.id}{count}: {p.name}")
-            volume = f"{number(p.calls_per_day)} calls a day"
-            if p.count > 1:
-                volume += f" each ({number(total)} in all)"
-            lines.append(f"{INDENT * 3}{volume}, {p.agents} answering at a time, {p.opening_hours}")
-    if r.consumables:
-        lines += ["", f"{INDENT}Consumables"]
-        for c in r.consumables:
-            users = [u.id for u in r.units if c.id in u.consumables]
-            lines.append(f"{INDENT * 2}{c.id}: {c.name}")
-            lines += _wrap(
-                f"{number(c.stock_days)} days of stock, delivery {fmt_hours(c.lead_time)} after ordering, "
-                f"planned care at {pct(c.stockout_capacity)} when out; used by {', '.join(users) or 'no unit'}",
-                WIDTH,
-                INDENT * 3,
-            )
-    acute = sum(u.count * u.acute.arrivals_per_day for u in r.units if u.acute)
-    visits = sum(u.count * u.planned.visits_per_day for u in r.units if u.planned)
-    lines += [
-        "",
-        f"{INDENT}Contacts on a weekday: {number(acute)} acute + {number(visits)} planned + "
-        f"{number(calls)} calls = {number(acute + visits + calls)}",
-    ]
+def _unit_lines(u: CareUnit) -> list[str]:
+    per = []
+    if u.planned:
+        per.append(f"{number(u.planned.visits_per_day)} visits ({u.planned.opening_hours}, {days_text(u.planned.open_days)})")
+    if u.acute:
+        per.append(f"{number(u.acute.arrivals_per_day)} acute, {u.acute.servers} in parallel")
+    if u.beds:
+        per.append(f"{number(u.beds.beds)} beds")
+    count = f" x{u.count}" if u.count > 1 else ""
+    owner = ", private" if u.ownership == "private" else ""
+    lines = [f"{INDENT * 2}{u.id}{count}: {u.name} [{u.kind}{owner}]"]
+    if per:
+        lines.append(f"{INDENT * 3}per unit and day: " + "; ".join(per))
+    return lines
+
+
+def _phone_lines(sc: Scenario) -> list[str]:
+    if not sc.region.phone_lines:
+        return []
+    lines = ["", f"{INDENT}Phone lines"]
+    for p in sc.region.phone_lines:
+        total = p.count * p.calls_per_day
+        count = f" x{p.count}" if p.count > 1 else ""
+        lines.append(f"{INDENT * 2}{p.id}{count}: {p.name}")
+        volume = f"{number(p.calls_per_day)} calls a day"
+        if p.count > 1:
+            volume += f" each ({number(total)} in all)"
+        lines.append(f"{INDENT * 3}{volume}, {p.agents} answering at a time, {p.opening_hours}")
+    return lines
+
+
+def _consumable_lines(sc: Scenario) -> list[str]:
+    r = sc.region
+    if not r.consumables:
+        return []
+    lines = ["", f"{INDENT}Consumables"]
+    for c in r.consumables:
+        users = [u.id for u in r.units if c.id in u.consumables]
+        lines.append(f"{INDENT * 2}{c.id}: {c.name}")
+        lines += _wrap(
+            f"{number(c.stock_days)} days of stock, delivery {fmt_hours(c.lead_time)} after ordering, "
+            f"planned care at {pct(c.stockout_capacity)} when out; used by {', '.join(users) or 'no unit'}",
+            WIDTH,
+            INDENT * 3,
+        )
     return lines
 
 
@@ -487,12 +414,47 @@ def _tree(sc: Scenario) -> list[str]:
     for inc in sc.incidents:
         for f in inc.failed:
             failing.setdefault(f.system, []).append(inc.id)
+    needs, effects, leaves = _tree_nodes(sc)
+    lines = [
+        "",
+        "Dependencies (a system that is down stops or reduces everything below it; systems are",
+        "applications unless marked platform or supplier)",
+    ]
+    graph = DependencyGraph(needs)
     by_id = {s.id: s for s in r.systems}
+    for t in graph.tree(TREE_WIDTH):
+        deeper = t.depth > len(t.lasts)  # levels beyond the width are folded into one mark
+        prefix = INDENT + ("┆  " if deeper else "") + "".join("   " if last else "│  " for last in t.lasts[:-1])
+        branch = prefix + ("└─ " if t.lasts and t.lasts[-1] else "├─ ")
+        effect = effects.get((t.parent, t.node)) if t.parent is not None else None
+        if t.node in leaves:
+            lines.append(f"{branch}{leaves[t.node]} - {effect}")
+            continue
+        s = by_id[t.node]
+        fails = ""
+        if t.node in failing:
+            fails = "  << fails" + (f" ({', '.join(failing[t.node])})" if len(sc.incidents) > 1 else "")
+        kind = "" if s.kind == "application" else f" [{s.kind}]"
+        head = f"{t.node}: {s.name}{kind}" + (f" - {effect}" if effect else "")
+        lines.append(f"{branch if t.lasts else INDENT}{head}{fails}")
+        if t.repeated and graph.feeds[t.node]:
+            lines.append(f"{prefix}{'   ' if t.lasts[-1] else '│  '}└─ (see above)")
+    unused = [u.id for u in r.units if not u.depends_on]
+    if unused:
+        lines.append(f"{INDENT}No IT dependencies: {', '.join(unused)}")
+    return lines
+
+
+def _tree_nodes(sc: Scenario) -> tuple[dict[str, list[str]], dict[tuple[str, str], str], dict[str, str]]:
+    """The dependency graph with units, phone lines and consumables as leaves: what each node
+    needs, the effect of every edge, and each leaf's text."""
+    r = sc.region
+    by_id = {s.id for s in r.systems}
     needs: dict[str, list[str]] = {s.id: [d.system for d in s.depends_on] for s in r.systems}
     effects: dict[tuple[str, str], str] = {}
     leaves: dict[str, str] = {}
 
-    def leaf(key: str, text: str, deps: list[Any]) -> None:
+    def leaf(key: str, text: str, deps: Sequence[Dependency]) -> None:
         known = [d for d in deps if d.system in by_id]
         if known:
             needs[key], leaves[key] = [d.system for d in known], text
@@ -501,43 +463,14 @@ def _tree(sc: Scenario) -> list[str]:
     for s in r.systems:
         effects.update({(d.system, s.id): effect_text(d) for d in s.depends_on})
     for u in r.units:
-        leaf(f"unit:{u.id}", f"unit {u.id}" + (f" x{u.count}" if u.count > 1 else ""), list(u.depends_on))
+        leaf(f"unit:{u.id}", f"unit {u.id}" + (f" x{u.count}" if u.count > 1 else ""), u.depends_on)
     for p in r.phone_lines:
-        leaf(f"phone:{p.id}", f"phone line {p.id}" + (f" x{p.count}" if p.count > 1 else ""), list(p.depends_on))
+        leaf(f"phone:{p.id}", f"phone line {p.id}" + (f" x{p.count}" if p.count > 1 else ""), p.depends_on)
     for c in r.consumables:
         users = [f"{u.id}" for u in r.units if c.id in u.consumables]
         leaf(f"ordering:{c.id}", f"ordering of {c.id}" + (f" (used by {', '.join(users)})" if users else ""),
-             list(c.depends_on))
-
-    lines = [
-        "",
-        "Dependencies (a system that is down stops or reduces everything below it; systems are",
-        "applications unless marked platform or supplier)",
-    ]
-    graph = DependencyGraph(needs)
-    for t in graph.tree(TREE_WIDTH):
-        deeper = t.depth > len(t.lasts)  # levels beyond the width are folded into one mark
-        prefix = INDENT + ("┆  " if deeper else "") + "".join("   " if last else "│  " for last in t.lasts[:-1])
-        effect = effects.get((t.parent, t.node)) if t.parent is not None else None
-        if t.node in leaves:
-            lines.append(f"{prefix}{'└─ ' if t.lasts[-1] else '├─ '}{leaves[t.node]} - {effect}")
-            continue
-        s = by_id[t.node]
-        fails = ""
-        if t.node in failing:
-            fails = "  << fails" + (f" ({', '.join(failing[t.node])})" if len(sc.incidents) > 1 else "")
-        kind = "" if s.kind == "application" else f" [{s.kind}]"
-        head = f"{t.node}: {s.name}{kind}" + (f" - {effect}" if effect else "")
-        if not t.lasts:
-            lines.append(f"{INDENT}{head}{fails}")
-        else:
-            lines.append(f"{prefix}{'└─ ' if t.lasts[-1] else '├─ '}{head}{fails}")
-        if t.repeated and graph.feeds[t.node]:
-            lines.append(f"{prefix}{'   ' if t.lasts[-1] else '│  '}└─ (see above)" if t.lasts else f"{INDENT}└─ (see above)")
-    unused = [u.id for u in r.units if not u.depends_on]
-    if unused:
-        lines.append(f"{INDENT}No IT dependencies: {', '.join(unused)}")
-    return lines
+             c.depends_on)
+    return needs, effects, leaves
 
 
 def _incidents(sc: Scenario) -> list[str]:
@@ -575,7 +508,7 @@ def _failed_text(f: FailedSystem) -> str:
 def _timeline(sc: Scenario) -> list[str]:
     if not sc.incidents:
         return []
-    lines = ["", "Expected timeline (distribution means; a curve's median; `sim run` gives the spread)"]
+    lines = ["", "Expected timeline (a run of the model at the distributions' means; `sim run` gives the spread)"]
     timeline = expected_timeline(sc)
     for e in timeline:
         when = fmt_time(sc, e.hours) if math.isfinite(e.hours) else "not within reach"

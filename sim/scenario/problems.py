@@ -242,20 +242,44 @@ def _message(err: ErrorDetails | dict[str, Any], known_fields: set[str]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    got = f" (got {_show(value)})"
     if kind == "missing":
         return f"missing required field {err['loc'][-1]!r}"
     if kind == "extra_forbidden":
         key = err["loc"][-1]
         return f"unknown field {_show(str(key))}{suggest(str(key), known_fields)}"
-    if kind == "greater_than_equal":
-        return f"must be at least {_number(ctx['ge'])}{got}"
-    if kind == "greater_than":
-        return f"must be above {_number(ctx['gt'])}{got}"
-    if kind == "less_than_equal":
-        return f"must be at most {_number(ctx['le'])}{got}"
-    if kind == "less_than":
-        return f"must be below {_number(ctx['lt'])}{got}"
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == ID_PATTERN:
+            return (
+                f"{_show(value)} is not a valid id: use lower-case letters, digits, '-' and '_', "
+                "starting with a letter or digit"
+            )
+        return f"{_show(value)} does not have the expected form ({ctx.get('pattern')})"
+    if kind == "literal_error":
+        options = _literal_options(str(ctx.get("expected", "")))
+        return f"{_show(value)} is not one of {', '.join(options)}{suggest(value, options, list_them=0)}"
+    if kind == "distribution" and isinstance(value, dict):
+        dist = value.get("dist")
+        if dist is None:
+            return f"a distribution needs dist: one of {', '.join(DIST_NAMES)}"
+        return f"unknown distribution {_show(dist)}{suggest(dist, DIST_NAMES, list_them=0)}; dist is one of {', '.join(DIST_NAMES)}"
+    told = _range_message(kind, ctx, value) or _type_message(kind, value)
+    if told is not None:
+        return told
+    message = str(err.get("msg", "not valid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    return message
+
+
+def _range_message(kind: str, ctx: dict[str, Any], value: Any) -> str | None:
+    """A value or a length out of its range, or None for another kind of error."""
+    got = f" (got {_show(value)})"
+    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("above", "gt"),
+              "less_than_equal": ("at most", "le"), "less_than": ("below", "lt")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {_number(ctx[key])}{got}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         what = "change" if isinstance(value, dict) else "item"
@@ -267,16 +291,12 @@ def _message(err: ErrorDetails | dict[str, Any], known_fields: set[str]) -> str:
         return "must not be empty" if n == 1 else f"must be at least {n} characters long"
     if kind == "string_too_long":
         return f"may be at most {ctx.get('max_length')} characters long"
-    if kind == "string_pattern_mismatch":
-        if ctx.get("pattern") == ID_PATTERN:
-            return (
-                f"{_show(value)} is not a valid id: use lower-case letters, digits, '-' and '_', "
-                "starting with a letter or digit"
-            )
-        return f"{_show(value)} does not have the expected form ({ctx.get('pattern')})"
-    if kind == "literal_error":
-        options = _literal_options(str(ctx.get("expected", "")))
-        return f"{_show(value)} is not one of {', '.join(options)}{suggest(value, options, list_them=0)}"
+    return None
+
+
+def _type_message(kind: str, value: Any) -> str | None:
+    """A value of the wrong type, or None for another kind of error."""
+    got = f" (got {_show(value)})"
     if kind.startswith("int_"):
         return f"must be a whole number{got}"
     if kind.startswith("float_"):
@@ -296,16 +316,7 @@ def _message(err: ErrorDetails | dict[str, Any], known_fields: set[str]) -> str:
             else ""
         )
         return f"must be a list (one '- item' per line, or [a, b]), not {_kind(value)}{hint}"
-    if kind == "distribution" and isinstance(value, dict):
-        dist = value.get("dist")
-        if dist is None:
-            return f"a distribution needs dist: one of {', '.join(DIST_NAMES)}"
-        return f"unknown distribution {_show(dist)}{suggest(dist, DIST_NAMES, list_them=0)}; dist is one of {', '.join(DIST_NAMES)}"
-    message = str(err.get("msg", "not valid"))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-    return message
+    return None
 
 
 def _walk_loc(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Path_, Any, Any]:

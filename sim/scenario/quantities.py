@@ -59,7 +59,11 @@ def format_duration(hours: float) -> str:
         if minutes % 60 == 0:
             return f"{minutes // 60}h"
         return f"{minutes}min"
-    return f"{hours:g}h"
+    # Every significant digit: a strategy's changes re-read the scenario from this text.
+    text = f"{hours:.15g}"
+    if "e" in text:
+        text = f"{hours:.12f}".rstrip("0").rstrip(".")
+    return f"{text}h"
 
 
 def parse_clock_h(value: str) -> float:

@@ -185,31 +185,10 @@ def _type_words(p: dict[str, Any]) -> str:
     if "enum" in p:
         return "one of " + ", ".join(f"`{v}`" for v in p["enum"])
     kind = p.get("type")
-    pattern = p.get("pattern", "")
     if kind == "string":
-        if pattern == r"\.ya?ml$":
-            return "path of a region file"
-        if pattern == ID_PATTERN:
-            return "id"
-        if pattern == DATETIME_PATTERN:
-            return "date and time"
-        if CLOCK_PATTERN in pattern and "+" in pattern:
-            return "time point"
-        if pattern.startswith(r"^\d{1,2}:\d{2}"):
-            return "opening hours"
-        return "text"
+        return _string_words(p.get("pattern", ""))
     if kind in ("integer", "number"):
-        if kind == "number" and p.get("minimum") == 0 and p.get("maximum") == 1:
-            return "fraction 0-1"
-        word = "whole number" if kind == "integer" else "number"
-        bounds = []
-        if "minimum" in p:
-            bounds.append(f"≥ {_num(p['minimum'])}")
-        if "exclusiveMinimum" in p:
-            bounds.append(f"> {_num(p['exclusiveMinimum'])}")
-        if "maximum" in p:
-            bounds.append(f"≤ {_num(p['maximum'])}")
-        return f"{word} {', '.join(bounds)}".strip()
+        return _number_words(p)
     if kind == "boolean":
         return "true/false"
     if kind == "array":
@@ -223,6 +202,35 @@ def _type_words(p: dict[str, Any]) -> str:
     if kind == "object":
         return "mapping of `path.to.field: value`"
     return "any"
+
+
+def _string_words(pattern: str) -> str:
+    if pattern == r"\.ya?ml$":
+        return "path of a region file"
+    if pattern == ID_PATTERN:
+        return "id"
+    if pattern == DATETIME_PATTERN:
+        return "date and time"
+    if CLOCK_PATTERN in pattern and "+" in pattern:
+        return "time point"
+    if pattern.startswith(r"^\d{1,2}:\d{2}"):
+        return "opening hours"
+    return "text"
+
+
+def _number_words(p: dict[str, Any]) -> str:
+    kind = p.get("type")
+    if kind == "number" and p.get("minimum") == 0 and p.get("maximum") == 1:
+        return "fraction 0-1"
+    word = "whole number" if kind == "integer" else "number"
+    bounds = []
+    if "minimum" in p:
+        bounds.append(f"≥ {_num(p['minimum'])}")
+    if "exclusiveMinimum" in p:
+        bounds.append(f"> {_num(p['exclusiveMinimum'])}")
+    if "maximum" in p:
+        bounds.append(f"≤ {_num(p['maximum'])}")
+    return f"{word} {', '.join(bounds)}".strip()
 
 
 def _num(x: Any) -> str:

@@ -75,40 +75,9 @@ def acute_flow(
     processed = 0
     for j in range(unit.count):
         idx = order[bounds[j] : bounds[j + 1]]
-        t_list = times_all[idx].tolist()
-        s_list = service_all[idx].tolist()
         d_list = diverted_mask[idx].tolist()
-        out = [np.inf] * len(idx)
-        heap = [0.0] * servers
-        waiting: list[float] = []
-        for i, t in enumerate(t_list):
-            if d_list[i]:
-                continue
-            if limit is not None:
-                while waiting and waiting[0] <= t:
-                    heapq.heappop(waiting)
-                if len(waiting) >= limit:
-                    d_list[i] = True
-                    continue
-            f = heap[0]
-            s = t if t > f else f
-            k = int(s / step)
-            if k >= n:
-                out[i] = s
-                heapq.heapreplace(heap, s)
-                continue
-            c = cap_list[k]
-            if c <= 0:
-                s = next_up_list[k]
-                if s == np.inf:
-                    continue
-                k = int(s / step)
-                c = cap_list[k] if k < n else 1.0
-            heapq.heapreplace(heap, s + s_list[i] / c)
-            out[i] = s
-            if limit is not None and s > t:
-                heapq.heappush(waiting, s)
-        starts_all[idx] = out
+        queue_rule = _Queue(servers, limit, step, n, cap_list, next_up_list)
+        starts_all[idx] = queue_rule.serve(times_all[idx].tolist(), service_all[idx].tolist(), d_list)
         diverted_mask[idx] = d_list
         processed += len(idx)
         if processed > 200_000:
@@ -139,3 +108,49 @@ def acute_flow(
         arrivals_by_step=counts.sum(axis=0),
         started_by_step=started_by_step,
     )
+
+
+class _Queue:
+    """One unit's acute queue: first come, first served by `servers` in parallel, at the step's
+    capacity; a patient who finds `limit` waiting is diverted."""
+
+    def __init__(
+        self, servers: int, limit: int | None, step: float, n: int, cap: list[float], next_up: list[float]
+    ) -> None:
+        self.servers, self.limit, self.step, self.n = servers, limit, step, n
+        self.cap, self.next_up = cap, next_up
+
+    def serve(self, t_list: list[float], s_list: list[float], d_list: list[bool]) -> list[float]:
+        """Start of treatment of each patient (inf: not within reach); diverts in `d_list`."""
+        step, n, cap_list, next_up_list, limit = self.step, self.n, self.cap, self.next_up, self.limit
+        out = [np.inf] * len(t_list)
+        heap = [0.0] * self.servers
+        waiting: list[float] = []
+        for i, t in enumerate(t_list):
+            if d_list[i]:
+                continue
+            if limit is not None:
+                while waiting and waiting[0] <= t:
+                    heapq.heappop(waiting)
+                if len(waiting) >= limit:
+                    d_list[i] = True
+                    continue
+            f = heap[0]
+            s = t if t > f else f
+            k = int(s / step)
+            if k >= n:
+                out[i] = s
+                heapq.heapreplace(heap, s)
+                continue
+            c = cap_list[k]
+            if c <= 0:
+                s = next_up_list[k]
+                if s == np.inf:
+                    continue
+                k = int(s / step)
+                c = cap_list[k] if k < n else 1.0
+            heapq.heapreplace(heap, s + s_list[i] / c)
+            out[i] = s
+            if limit is not None and s > t:
+                heapq.heappush(waiting, s)
+        return out

@@ -97,12 +97,7 @@ def call_flow(
             for_good += gone - again
             gave_up[k] = gone - again
             if again:
-                delays = rng.exponential(retry_steps, again)
-                for d in delays.astype(np.int64) + 1:
-                    if k + d < n:
-                        retries[k + d] += 1
-                    else:
-                        retries[n] += 1
+                _retry_later(rng, again, retry_steps, k, retries)
     return CallResult(
         first_attempts=int(new.sum()),
         attempts=attempts,
@@ -114,3 +109,14 @@ def call_flow(
         waiting_at_end=waiting,
         retrying_at_end=retries[n] + retry_lost,
     )
+
+
+def _retry_later(rng: np.random.Generator, callers: int, retry_steps: float, k: int, retries: list[int]) -> None:
+    """Callers who will call again, each after an exponential wait; the last slot of `retries`
+    holds those who would call back after the horizon."""
+    n = len(retries) - 1
+    for d in rng.exponential(retry_steps, callers).astype(np.int64) + 1:
+        if k + d < n:
+            retries[k + d] += 1
+        else:
+            retries[n] += 1
