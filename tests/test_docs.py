@@ -96,28 +96,66 @@ def command_lines(body: str) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_every_block_runs(page: Path, tmp_path: Path) -> None:
+RUNNABLE = ("yaml", "yaml-invalid", "sh", "sh-fails", "python")
+OUTPUTS = ("text", "text-excerpt")
+
+
+def units(page: Path) -> list[tuple[int, list[tuple[str, dict[str, str], str, int]]]]:
+    """The page cut into units that run on their own (so xdist can spread them): a runnable block
+    with the output blocks that follow it, or a yaml block. The int is the unit's first block."""
+    out: list[tuple[int, list[tuple[str, dict[str, str], str, int]]]] = []
+    for i, block in enumerate(blocks(page)):
+        if block[0] in OUTPUTS and out:
+            out[-1][1].append(block)
+        else:
+            out.append((i, [block]))
+    return out
+
+
+def _unit_params() -> list[object]:
+    return [
+        pytest.param(page, first, id=f"{page.name}:{group[0][3]}")
+        for page in PAGES
+        for first, group in units(page)
+        if group[0][0] in RUNNABLE or group[0][0] == "json"
+    ]
+
+
+_PATHLIKE = re.compile(r"^[\w./-]+\.(json|html|md|csv|parquet|yaml|yml|sqlite|xlsx|svg|png)$")
+
+
+def _setup(page: Path, first: int, tmp_path: Path, cmds: list[str]) -> None:
+    """What the unit needs from the blocks before it on its page: their files written, and the
+    earlier commands run again (unchecked) only when the unit names a file none of them wrote."""
+    earlier = blocks(page)[:first]
+    for lang, attrs, body, _line in earlier:
+        if lang in ("yaml", "yaml-invalid") and "file" in attrs:
+            target = tmp_path / attrs["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(body, encoding="utf-8")
+    wanted = {w for cmd in cmds for w in shlex.split(cmd, comments=True) if _PATHLIKE.match(w)}
+    if all((tmp_path / w).exists() for w in wanted):
+        return
+    for lang, _attrs, body, _line in earlier:
+        if lang in ("sh", "sh-fails"):
+            for cmd in command_lines(body):
+                run_line(cmd, tmp_path)
+        if all((tmp_path / w).exists() for w in wanted):
+            return
+
+
+@pytest.mark.parametrize(("page", "first"), _unit_params())
+def test_every_block_runs(page: Path, first: int, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    group = dict(units(page))[first]
+    cmds = [c for lang, _a, body, _l in group if lang in ("sh", "sh-fails") for c in command_lines(body)]
+    _setup(page, first, tmp_path, cmds)
     last_output: str | None = None
     where = page.relative_to(ROOT)
-    for lang, attrs, body, line in blocks(page):
+    for lang, attrs, body, line in group:
         ctx = f"{where} line {line}"
         if lang in ("yaml", "yaml-snippet", "yaml-invalid"):
-            if "file" in attrs:
-                target = tmp_path / attrs["file"]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(body, encoding="utf-8")
-                if not attrs["file"].startswith("regions/"):
-                    res = run_line(f"sim validate {attrs['file']}", tmp_path)
-                    want = 2 if lang == "yaml-invalid" else 0
-                    assert res.returncode == want, f"{ctx}: sim validate gave {res.returncode}\n{res.stdout}{res.stderr}"
-            elif lang == "yaml":
-                try:
-                    parse_yaml(body)
-                except YamlError as exc:
-                    if "empty" not in str(exc):  # a snippet of comments only is fine
-                        raise AssertionError(f"{ctx}: {exc}") from None
+            _yaml_block(lang, attrs, body, ctx, tmp_path)
         elif lang in ("sh", "sh-fails"):
             want = 2 if lang == "sh-fails" else 0
             outputs = []
@@ -139,6 +177,30 @@ def test_every_block_runs(page: Path, tmp_path: Path) -> None:
             last_output = res.stdout + res.stderr
         elif lang == "json":
             json.loads(body)
+
+
+def _yaml_block(lang: str, attrs: dict[str, str], body: str, ctx: str, tmp_path: Path) -> None:
+    if "file" in attrs:
+        target = tmp_path / attrs["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body, encoding="utf-8")
+        if not attrs["file"].startswith("regions/"):
+            res = run_line(f"sim validate {attrs['file']}", tmp_path)
+            want = 2 if lang == "yaml-invalid" else 0
+            assert res.returncode == want, f"{ctx}: sim validate gave {res.returncode}\n{res.stdout}{res.stderr}"
+    elif lang == "yaml":
+        try:
+            parse_yaml(body)
+        except YamlError as exc:
+            if "empty" not in str(exc):  # a snippet of comments only is fine
+                raise AssertionError(f"{ctx}: {exc}") from None
+
+
+def test_every_output_block_follows_a_command() -> None:
+    for page in PAGES:
+        for _first, group in units(page):
+            if group[0][0] in OUTPUTS:
+                raise AssertionError(f"{page.name} line {group[0][3]}: output block with no command before it")
 
 
 def test_the_docs_have_runnable_blocks() -> None:

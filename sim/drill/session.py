@@ -616,22 +616,14 @@ def kpi_columns(*names: str) -> list[tuple[str, str]]:
 
 
 def kpi_stats(kpis: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    """mean, p10, p50, p90 and the share reached of every KPI over replications."""
+    """mean, p10, p50, p90 and the share reached of every KPI over replications (the experiments
+    layer's statistics, as every run reports them)."""
+    from ..experiments.stats import summarize
+
     out: dict[str, dict[str, float]] = {}
     for name in kpis[0]:
-        values = np.array([k[name] for k in kpis], dtype=float)
-        ok = values[np.isfinite(values)]
-        if ok.size == 0:
-            out[name] = {"mean": math.nan, "p10": math.nan, "p50": math.nan, "p90": math.nan, "reached": 0.0}
-            continue
-        p10, p50, p90 = np.percentile(ok, [10, 50, 90])
-        out[name] = {
-            "mean": float(ok.mean()),
-            "p10": float(p10),
-            "p50": float(p50),
-            "p90": float(p90),
-            "reached": ok.size / values.size,
-        }
+        stats = summarize(np.array([k[name] for k in kpis], dtype=float), moment=True)
+        out[name] = {k: float(v) for k, v in stats.items() if not isinstance(v, list)}
     return out
 
 
