@@ -99,7 +99,7 @@ def key_matches(key: object, digest: str | None) -> bool:
     on where they differ (and as long when there is nothing to compare)."""
     ok_key, ok_digest = valid_key(key), isinstance(digest, str)
     given = key_digest(key) if ok_key else _NO_KEY  # type: ignore[arg-type]
-    same = hmac.compare_digest(given, digest if ok_digest else _NO_DIGEST)  # type: ignore[arg-type]
+    same = hmac.compare_digest(given, digest if isinstance(digest, str) else _NO_DIGEST)
     return same and ok_key and ok_digest
 
 

@@ -69,7 +69,7 @@ class FlowRun:
 
     def systems_back(self, entity: str) -> np.ndarray:
         """Steps in which none of the entity's services is short of a system."""
-        return (self.base[self.model.entity_slots[entity]] >= 1 - 1e-9).all(axis=0)
+        return np.asarray((self.base[self.model.entity_slots[entity]] >= 1 - 1e-9).all(axis=0))
 
     def units_with(self, part: str) -> list[CareUnit]:
         return [u for u in self.scenario.region.units if getattr(u, part) is not None]

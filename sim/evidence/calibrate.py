@@ -297,7 +297,7 @@ def _epsilon_with_progress(generations: int, progress: Progress | None) -> Any:
     finished generation: pyabc updates epsilon in this process once a generation is done."""
     import pyabc
 
-    class Epsilon(pyabc.epsilon.QuantileEpsilon):  # type: ignore[misc]
+    class Epsilon(pyabc.epsilon.QuantileEpsilon):
         def update(self, t: int, *args: Any, **kwargs: Any) -> None:
             super().update(t, *args, **kwargs)
             if progress is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .problems import Problem, Sources, _message, display_path, suggest
+from .problems import Problem, Sources, _message, _models_in, display_path, suggest
 
 if TYPE_CHECKING:
     import numpy as np
@@ -263,19 +263,6 @@ def _uncertain_annotation(field: Any) -> Any | None:
             return tp
         stack.extend(a for a in args if not isinstance(a, str | int | float | bool))
     return None
-
-
-def _models_in(tp: Any) -> list[type[BaseModel]]:
-    found: list[type[BaseModel]] = []
-    stack = [tp]
-    while stack:
-        t = stack.pop(0)
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            if t not in found:
-                found.append(t)
-            continue
-        stack.extend(a for a in get_args(t) if not isinstance(a, str | int | float | bool))
-    return found
 
 
 _HAS_UNCERTAIN: dict[type[BaseModel], bool] = {}

@@ -55,7 +55,7 @@ def scenario_schema() -> dict[str, Any]:
                 required.insert(0, "dist")
             props["dist"].pop("default", None)
     schema["$defs"][RANGE_DEF] = copy.deepcopy(RANGE_SCHEMA)  # dist: is optional in a range
-    return schema
+    return dict(schema)
 
 
 def _range_refs(node: Any) -> Any:

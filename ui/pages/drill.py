@@ -112,7 +112,7 @@ def start_screen(store: DrillStore) -> None:
 
 def my_drills(store: DrillStore) -> list[tuple[DrillInfo, str]]:
     """The drills this browser created that still open with their keys."""
-    out = []
+    out: list[tuple[DrillInfo, str]] = []
     for drill_id, key in browser_keys.remembered():
         try:
             info = access.drill_info(store, drill_id, key, "facilitator")
@@ -561,7 +561,7 @@ def open_requested(store: DrillStore) -> tuple[StoredDrill, str | None] | None:
     the same message whatever was wrong."""
     drill_id, key = st.query_params.get("drill"), st.query_params.get("key")
     try:
-        if st.session_state.get(ORGANISER_SESSION) and access.valid_drill_id(drill_id) and not key:
+        if st.session_state.get(ORGANISER_SESSION) and isinstance(drill_id, str) and access.valid_drill_id(drill_id) and not key:
             return store.load(drill_id), None
         return access.open_drill(store, drill_id, key, "facilitator"), key
     except (access.NoSuchDrill, StoreError) as exc:
