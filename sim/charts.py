@@ -9,7 +9,7 @@ the reports, never by the command line's fast paths; it never imports streamlit.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -353,31 +353,27 @@ def dependency_graph(scenario: Scenario, width_px: int = 1100) -> go.Figure:
     fig = go.Figure()
     for effect, style in (("stop", dict(color=OUTAGE_LINE, width=1.6)),
                           ("reduce", dict(color="#ff7f0e", width=1.3, dash="dot"))):
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        mx, my, mt = [], [], []
-        for u, v, d in edges:
-            if d.effect != effect:
-                continue
-            chain = [where[k] for k in paths[(u, v)]]
-            xs += [p[0] for p in chain] + [None]
-            ys += [p[1] for p in chain] + [None]
-            (x0, y0), (x1, y1) = chain[-2], chain[-1]
-            mx.append(x0 + 0.6 * (x1 - x0))
-            my.append(y0 + 0.6 * (y1 - y0))
-            affects = f" ({', '.join(d.affects)})" if getattr(d, "affects", None) else ""
-            if d.effect == "stop":
-                text = _("without {system}, {unit} stops").format(system=nodes[u]["label"], unit=nodes[v]["label"])
-            else:
-                text = _("without {system}, {unit} runs at {share}").format(
-                    system=nodes[u]["label"], unit=nodes[v]["label"], share=percent(d.remaining))
-            mt.append(text + affects)
-        label = _("stops without") if effect == "stop" else _("reduced without")
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=style, hoverinfo="skip", name=label))
-        fig.add_trace(go.Scatter(
-            x=mx, y=my, mode="markers", marker=dict(size=8, color=style["color"], opacity=0.0),
-            hovertext=mt, hoverinfo="text", showlegend=False, name=label,
-        ))
+        _edge_traces(fig, nodes, edges, where, paths, effect, style)
+    _node_traces(fig, nodes, where, last)
+    per_layer: dict[int, int] = {}
+    for lv, _y in where.values():
+        per_layer[lv] = per_layer.get(lv, 0) + 1
+    system_rows = max((per_layer.get(lv, 0) for lv in range(last)), default=1)
+    height = max(420, 80 * system_rows, 34 * per_layer.get(last, 1)) + 170
+    longest = max((len(n["label"]) for n in nodes.values() if n["layer"] == last), default=10)
+    col_px = (width_px - 80) / (last + 1.5)
+    right = last + 0.25 + longest * PX_PER_CHAR * 1.1 / col_px
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=height)
+    fig.update_xaxes(visible=False, range=[-0.6, right])
+    fig.update_yaxes(visible=False, range=[-0.08, 1.16])
+    return _title(fig, _("What depends on what"), _("left: platforms and suppliers; right: care, phones and "
+                  "supplies; red ring: fails in the incident"))
+
+
+def _node_traces(
+    fig: go.Figure, nodes: dict[str, dict[str, Any]], where: Mapping[str, tuple[float, float]], last: int
+) -> None:
+    """One marker trace per group of nodes, and every node's label."""
     symbols = {"platform": "square", "supplier": "diamond", "application": "circle"}
     groups: dict[str, list[str]] = {}
     for key, node in nodes.items():
@@ -406,19 +402,39 @@ def dependency_graph(scenario: Scenario, width_px: int = 1100) -> go.Figure:
         else:
             fig.add_annotation(x=x, y=y, text=wrap_label(node["label"], 20), showarrow=False, yanchor="bottom",
                                yshift=10, font=dict(size=11), bgcolor="rgba(255,255,255,0.85)")
-    per_layer: dict[int, int] = {}
-    for lv, _y in where.values():
-        per_layer[lv] = per_layer.get(lv, 0) + 1
-    system_rows = max((per_layer.get(lv, 0) for lv in range(last)), default=1)
-    height = max(420, 80 * system_rows, 34 * per_layer.get(last, 1)) + 170
-    longest = max((len(n["label"]) for n in nodes.values() if n["layer"] == last), default=10)
-    col_px = (width_px - 80) / (last + 1.5)
-    right = last + 0.25 + longest * PX_PER_CHAR * 1.1 / col_px
-    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, height=height)
-    fig.update_xaxes(visible=False, range=[-0.6, right])
-    fig.update_yaxes(visible=False, range=[-0.08, 1.16])
-    return _title(fig, _("What depends on what"), _("left: platforms and suppliers; right: care, phones and "
-                  "supplies; red ring: fails in the incident"))
+
+
+def _edge_traces(
+    fig: go.Figure, nodes: dict[str, dict[str, Any]], edges: list[tuple[str, str, Any]],
+    where: Mapping[str, tuple[float, float]], paths: Mapping[tuple[str, str], list[str]], effect: str,
+    style: dict[str, Any],
+) -> None:
+    """The dependency edges of one effect (stop or reduce), with hover text near their ends."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    mx, my, mt = [], [], []
+    for src, dst, d in edges:
+        if d.effect != effect:
+            continue
+        chain = [where[k] for k in paths[(src, dst)]]
+        xs += [p[0] for p in chain] + [None]
+        ys += [p[1] for p in chain] + [None]
+        (x0, y0), (x1, y1) = chain[-2], chain[-1]
+        mx.append(x0 + 0.6 * (x1 - x0))
+        my.append(y0 + 0.6 * (y1 - y0))
+        affects = f" ({', '.join(d.affects)})" if getattr(d, "affects", None) else ""
+        if d.effect == "stop":
+            text = _("without {system}, {unit} stops").format(system=nodes[src]["label"], unit=nodes[dst]["label"])
+        else:
+            text = _("without {system}, {unit} runs at {share}").format(
+                system=nodes[src]["label"], unit=nodes[dst]["label"], share=percent(d.remaining))
+        mt.append(text + affects)
+    label = _("stops without") if effect == "stop" else _("reduced without")
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=style, hoverinfo="skip", name=label))
+    fig.add_trace(go.Scatter(
+        x=mx, y=my, mode="markers", marker=dict(size=8, color=style["color"], opacity=0.0),
+        hovertext=mt, hoverinfo="text", showlegend=False, name=label,
+    ))
 
 
 PX_PER_CHAR = 6.6

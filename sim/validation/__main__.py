@@ -190,6 +190,37 @@ def sensitivity_replications(replications: int) -> int:
     return max(20, replications // 2)
 
 
+def _sensitivity_section(sens: Any, charts: Path, replications: int) -> list[str]:
+    """The sensitivity table and its tornado charts (written into `charts`)."""
+    lines: list[str] = []
+    lines += [
+        "## Sensitivity to the most uncertain parameters",
+        "",
+        f"Scenario `{SENSITIVITY_SCENARIO}`: each assumed parameter set to a low and a high plausible",
+        f"value, the rest as in the file; means over {sensitivity_replications(replications)} replications with common random",
+        "numbers, so the differences are the parameter's and not the noise's.",
+        "",
+    ]
+    header = "| Parameter (low / high) | " + " | ".join(KPI_LABELS.get(k, k) for k in SENSITIVITY_KPIS) + " |"
+    lines += [header, "|---|" + "---|" * len(SENSITIVITY_KPIS)]
+    lines.append("| *Baseline* | " + " | ".join(f"{sens.baseline[k]:,.1f}" for k in SENSITIVITY_KPIS) + " |")
+    for label, t_low, t_high, low, high in sens.rows:
+        cells = [f"{low[k]:,.1f} / {high[k]:,.1f}" for k in SENSITIVITY_KPIS]
+        lines.append(f"| {label} ({t_low} / {t_high}) | " + " | ".join(cells) + " |")
+    lines.append("")
+    for kpi in ("cancelled_planned", "lost_capacity_h", "calls_unanswered"):
+        rows = sorted(
+            ((label, low[kpi], high[kpi], t_low, t_high) for label, t_low, t_high, low, high in sens.rows),
+            key=lambda r: -abs(r[2] - r[1]),
+        )
+        (charts / f"tornado-{kpi}.svg").write_text(
+            svg.tornado(f"{KPI_LABELS.get(kpi, kpi)}: sensitivity (Sörmland)", sens.baseline[kpi], rows),
+            encoding="utf-8",
+        )
+        lines += [f"![Tornado chart: {KPI_LABELS.get(kpi, kpi)}](validation/tornado-{kpi}.svg)", ""]
+    return lines
+
+
 def build(out_dir: Path, replications: int, loo_options: dict[str, Any] | None = None) -> Path:
     started = time.perf_counter()
     loo_options = {**LOO_DEFAULTS, **(loo_options or {})}
@@ -257,31 +288,7 @@ def build(out_dir: Path, replications: int, loo_options: dict[str, Any] | None =
         )
         lines += ["", f"![{sc.title}](validation/{name}.svg)", ""]
 
-    lines += [
-        "## Sensitivity to the most uncertain parameters",
-        "",
-        f"Scenario `{SENSITIVITY_SCENARIO}`: each assumed parameter set to a low and a high plausible",
-        f"value, the rest as in the file; means over {sensitivity_replications(replications)} replications with common random",
-        "numbers, so the differences are the parameter's and not the noise's.",
-        "",
-    ]
-    header = "| Parameter (low / high) | " + " | ".join(KPI_LABELS.get(k, k) for k in SENSITIVITY_KPIS) + " |"
-    lines += [header, "|---|" + "---|" * len(SENSITIVITY_KPIS)]
-    lines.append("| *Baseline* | " + " | ".join(f"{sens.baseline[k]:,.1f}" for k in SENSITIVITY_KPIS) + " |")
-    for label, t_low, t_high, low, high in sens.rows:
-        cells = [f"{low[k]:,.1f} / {high[k]:,.1f}" for k in SENSITIVITY_KPIS]
-        lines.append(f"| {label} ({t_low} / {t_high}) | " + " | ".join(cells) + " |")
-    lines.append("")
-    for kpi in ("cancelled_planned", "lost_capacity_h", "calls_unanswered"):
-        rows = sorted(
-            ((label, low[kpi], high[kpi], t_low, t_high) for label, t_low, t_high, low, high in sens.rows),
-            key=lambda r: -abs(r[2] - r[1]),
-        )
-        (charts / f"tornado-{kpi}.svg").write_text(
-            svg.tornado(f"{KPI_LABELS.get(kpi, kpi)}: sensitivity (Sörmland)", sens.baseline[kpi], rows),
-            encoding="utf-8",
-        )
-        lines += [f"![Tornado chart: {KPI_LABELS.get(kpi, kpi)}](validation/tornado-{kpi}.svg)", ""]
+    lines += _sensitivity_section(sens, charts, replications)
     lines += leave_one_out_section(loo, loo_options, write)
     (out_dir / "reference-ranges.md").write_text(reference_ranges_page(), encoding="utf-8")
     lines += ["## What the model cannot say", "", CANNOT_SAY]
