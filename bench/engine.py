@@ -1,9 +1,11 @@
-"""Engine benchmark for one scenario, in its own process so that peak memory is its own.
+"""Engine benchmark for one scenario on one engine, in its own process so that peak memory is its
+own.
 
-    python -m bench.engine SCENARIO [--replications N]
+    python -m bench.engine SCENARIO [--replications N] [--engine fast|reference]
 
-Prints one JSON line: contacts simulated per second on one core, milliseconds per replication
-(median, min, max over the timed replications) and the process's peak memory.
+Prints one JSON line: milliseconds per replication (median, min, max over the timed
+replications), contacts simulated per second on one core, the process's peak memory, and the KPIs
+of every timed replication (replications 1..N of run seed 0), for the agreement of the engines.
 """
 
 from __future__ import annotations
@@ -16,21 +18,25 @@ import sys
 import time
 
 
-def measure(path: str, replications: int) -> dict:
-    from sim.engine import replication_seed, simulate
+def measure(path: str, replications: int, engine: str = "fast") -> dict:
+    from sim.engine import Budget, replication_seed, simulator
     from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(path)
-    simulate(scenario, replication_seed(0, 0))  # warm-up: imports, compiled plan, caches
-    times, contacts = [], 0
+    simulate = simulator(engine)
+    budget = lambda: Budget(max_seconds=3600)  # noqa: E731 - a benchmark measures, it does not stop
+    if engine == "fast":
+        simulate(scenario, replication_seed(0, 0))  # warm-up: imports, compiled plan, caches
+    times, contacts, kpis = [], 0, []
     for k in range(1, replications + 1):
         t = time.perf_counter()
-        rep = simulate(scenario, replication_seed(0, k))
+        rep = simulate(scenario, replication_seed(0, k), budget=budget())
         times.append(time.perf_counter() - t)
         contacts += rep.contacts
-    cpu = time.process_time()
+        kpis.append(rep.kpis)
     return {
         "scenario": path,
+        "engine": engine,
         "replications": replications,
         "contacts_per_replication": contacts // replications,
         "contacts_per_s": contacts / sum(times),
@@ -38,7 +44,8 @@ def measure(path: str, replications: int) -> dict:
         "ms_per_replication_min": min(times) * 1000,
         "ms_per_replication_max": max(times) * 1000,
         "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "process_cpu_s": cpu,
+        "process_cpu_s": time.process_time(),
+        "kpis": kpis,
     }
 
 
@@ -46,8 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.engine")
     ap.add_argument("scenario")
     ap.add_argument("--replications", type=int, default=20)
+    ap.add_argument("--engine", default="fast", choices=("fast", "reference"))
     args = ap.parse_args(argv)
-    json.dump(measure(args.scenario, args.replications), sys.stdout)
+    json.dump(measure(args.scenario, args.replications, args.engine), sys.stdout)
     sys.stdout.write("\n")
 
 

@@ -106,6 +106,22 @@ WorkersOpt = Annotated[
 ReplicationsOpt = Annotated[int, typer.Option("--replications", "-n", help="Replications per strategy.")]
 SeedOpt = Annotated[int, typer.Option(help="Run seed; the same seed gives the same numbers.")]
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write the JSON summary here.")]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="fast (flows on the time grid; the default) or reference (every visit, patient and "
+        "caller one by one, exact to the minute; about a hundred times slower).",
+    ),
+]
+
+
+def _engine_option(engine: str) -> str:
+    from .engine import ENGINES
+
+    if engine not in ENGINES:
+        fail(_("--engine must be one of {engines}, got {value!r}").format(engines=", ".join(ENGINES), value=engine))
+    return engine
 
 
 def _executor_options(executor: str | None, address: str | None, workers: int | None) -> str:
@@ -203,6 +219,7 @@ def run(
     executor: ExecutorOpt = None,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "fast",
 ) -> None:
     """Simulate a scenario and print each strategy's KPIs (mean, 95% CI, p10/p50/p90)."""
     from .experiments.report import kpi_table
@@ -210,11 +227,12 @@ def run(
 
     _run_options(replications, seed)
     executor = _executor_options(executor, address, workers)
+    engine = _engine_option(engine)
     scenario = load_or_exit(file)
     strategies = list(dict.fromkeys(strategy or ["baseline"]))
     _check_strategies(file, scenario, strategies, "--strategy")
     _run_and_report(
-        file, scenario, strategies, replications, seed, (executor, workers, address), json_out,
+        file, scenario, strategies, replications, seed, (executor, workers, address, engine), json_out,
         lambda exp: experiment_summary(exp, str(file)),
         lambda summary: [kpi_table(summary, s) for s in strategies],
     )
@@ -224,10 +242,10 @@ def _run_and_report(file, scenario, names, replications, seed, where, json_out, 
     """Run the strategies, print the rendered tables, write the JSON; exit 130 if interrupted."""
     from .experiments.runner import run_experiment
 
-    executor, workers, address = where
+    executor, workers, address, engine = where
     exp = _experiment(file, "replications", lambda progress: run_experiment(
         scenario, names, replications, seed, executor=executor, workers=workers,
-        address=address, progress=progress, bands=False,
+        address=address, progress=progress, bands=False, engine=engine,
     ))
     summary = summarize(exp)
     for table in render(summary):
@@ -255,6 +273,7 @@ def compare(
     executor: ExecutorOpt = None,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "fast",
 ) -> None:
     """Compare strategies with common random numbers: each strategy's mean KPIs, and the paired
     difference of each from the baseline with its 95% CI."""
@@ -263,6 +282,7 @@ def compare(
 
     _run_options(replications, seed)
     executor = _executor_options(executor, address, workers)
+    engine = _engine_option(engine)
     names = _strategy_list(strategies, "--strategies")
     scenario = load_or_exit(file)
     _check_strategies(file, scenario, names, "--strategies")
@@ -271,7 +291,7 @@ def compare(
         _check_strategies(file, scenario, [base], "--baseline")
         names.insert(0, base)
     _run_and_report(
-        file, scenario, names, replications, seed, (executor, workers, address), json_out,
+        file, scenario, names, replications, seed, (executor, workers, address, engine), json_out,
         lambda exp: comparison_summary(exp, base, str(file)),
         lambda summary: [means_table(summary), differences_table(summary)],
     )
@@ -302,6 +322,7 @@ def sweep(
     executor: ExecutorOpt = None,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "fast",
 ) -> None:
     """Run a grid of values of scenario fields under one or more strategies, and write a tidy
     table (one row per point and strategy) and a JSON summary."""
@@ -319,6 +340,7 @@ def sweep(
 
     _run_options(replications, seed)
     executor = _executor_options(executor, address, workers)
+    engine = _engine_option(engine)
     names = _strategy_list(strategies, "--strategies")
     shown = kpi or list(SWEEP_KPIS)
     for k in shown:
@@ -335,7 +357,7 @@ def sweep(
         fail(_("--out {stem}: the folder {folder} does not exist").format(stem=stem, folder=stem.parent))
     result = _experiment(file, "sweep", lambda progress: run_sweep(
         scenario, parameters, names, replications, seed, executor=executor, workers=workers,
-        address=address, progress=progress,
+        address=address, progress=progress, engine=engine,
     ))
     rows = sweep_rows(result)
     summary = sweep_summary(result, str(file))

@@ -12,6 +12,21 @@ import pytest
 # machine would otherwise change what the command line prints.
 os.environ["SIM_LANG"] = "en"
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow", action="store_true", default=False,
+        help="also run the tests marked slow (the long differential runs `make bench` does)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow (make bench does)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
 MINIMAL_SCENARIO = """\
 name: test-drill
 title: Test drill

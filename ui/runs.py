@@ -93,7 +93,7 @@ def execute(
     # A scenario with assumed numbers written as ranges also runs without them, on the same
     # seeds, so that the Results page can show what the ranges add to chance.
     kwargs: dict[str, Any] = {"executor": settings.executor, "progress": report, "bands": True, "stop": stop,
-                              "fixed_twin": True}
+                              "fixed_twin": True, "engine": settings.engine}
     if settings.executor in ("local", "dask"):
         kwargs["workers"] = settings.workers or limits.max_workers
     if settings.executor == "dask":

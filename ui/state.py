@@ -53,6 +53,7 @@ class RunSettings:
     strategies: tuple[str, ...]
     executor: str
     workers: int | None = None
+    engine: str = "fast"
 
 
 @dataclass
@@ -113,7 +114,7 @@ def set_scenario(choice: ScenarioChoice) -> None:
 def run_key(choice: ScenarioChoice, settings: RunSettings) -> tuple[Any, ...]:
     """What a run's results depend on: the scenario's content and the settings (the executor
     and worker count do not change the numbers, so they are not part of the key)."""
-    return (choice.digest, settings.replications, settings.seed, settings.strategies)
+    return (choice.digest, settings.replications, settings.seed, settings.strategies, settings.engine)
 
 
 def _runs() -> OrderedDict[tuple[Any, ...], RunResult]:

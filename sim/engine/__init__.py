@@ -1,7 +1,9 @@
 """The simulation engine: SimPy for the incident machinery and the decisions, vectorised numpy for
-the flow of contacts between events, per-patient detail for the acute queue."""
+the flow of contacts between events, per-patient detail for the acute queue (the fast engine);
+and a per-entity reference engine (`reference/`) that the fast one is tested against."""
 
 from .budget import Budget, BudgetExceeded
+from .engines import DEFAULT_ENGINE, ENGINES, UnknownEngine, check_engine, simulator
 from .incident import Control, Event, IncidentTimeline, TimedAction
 from .replication import (
     EXTRA_KPI_NAMES,
@@ -15,6 +17,8 @@ from .replication import (
 from .streams import Streams, replication_seed
 
 __all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
     "EXTRA_KPI_NAMES",
     "KPI_NAMES",
     "TIME_KPIS",
@@ -26,8 +30,11 @@ __all__ = [
     "Replication",
     "Streams",
     "TimedAction",
+    "UnknownEngine",
+    "check_engine",
     "compile_plan",
     "replication_seed",
     "simulate",
     "simulate_with_timeline",
+    "simulator",
 ]

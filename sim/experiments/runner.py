@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import replication_seed, simulate
+from ..engine import DEFAULT_ENGINE, check_engine, replication_seed, simulator
 from ..scenario.changes import apply_strategy
 from ..scenario.model import Scenario
 from ..vocabulary import MILESTONE_FORMS, is_milestone
@@ -120,14 +120,18 @@ class Experiment:
     fixed_runs: dict[str, StrategyRuns] = field(default_factory=dict)
     """The same strategies without assumption uncertainty (`Scenario.fixed()`, the same seeds),
     for those whose scenario has assumed numbers written as ranges, when the run asked for them."""
+    engine: str = DEFAULT_ENGINE
 
 
 def outcome(index: int, rep) -> RepOutcome:
     return RepOutcome(index, dict(rep.kpis), dict(rep.milestones), rep.contacts)
 
 
-def run_indices(scenario: Scenario, seed: int, indices: Sequence[int]) -> list[RepOutcome]:
+def run_indices(
+    scenario: Scenario, seed: int, indices: Sequence[int], engine: str = DEFAULT_ENGINE
+) -> list[RepOutcome]:
     """Replications `indices` of an already-changed scenario, in this process."""
+    simulate = simulator(engine)
     return [outcome(k, simulate(scenario, replication_seed(seed, k))) for k in indices]
 
 
@@ -148,10 +152,12 @@ def run_variants(
     bands: bool = True,
     stop: StopRequest | None = None,
     labels: dict[Hashable, str] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[dict[Hashable, StrategyRuns], bool]:
     """Run every variant `replications` times with common random numbers. Returns the runs by
     variant and whether the run was stopped early (partial)."""
     check_replications(replications)
+    check_engine(engine)
     if seed < 0:
         raise ValueError(f"the seed must be zero or positive, got {seed}")
     check_options(executor, workers, address)
@@ -172,7 +178,7 @@ def run_variants(
     if progress is not None:
         progress(0, total)
     stop = stop or StopRequest()
-    tasks = plan_tasks(variants, replications, seed, bands)
+    tasks = plan_tasks(variants, replications, seed, bands, engine)
     try:
         with stop.on_sigint():
             completed = execute(
@@ -196,6 +202,7 @@ def run_experiment(
     bands: bool = True,
     stop: StopRequest | None = None,
     fixed_twin: bool = False,
+    engine: str = DEFAULT_ENGINE,
 ) -> Experiment:
     """Run every strategy `replications` times with common random numbers.
 
@@ -206,6 +213,7 @@ def run_experiment(
     With `fixed_twin`, every strategy whose scenario has assumed numbers written as ranges also
     runs without them (`Scenario.fixed()`, the same seeds: common random numbers), into
     `Experiment.fixed_runs`: the spread that chance alone gives.
+    engine: "fast" (the default) or "reference" (per entity, exact to the minute; slow).
     """
     started = time.perf_counter()
     strategies = list(dict.fromkeys(strategies))
@@ -215,11 +223,12 @@ def run_experiment(
     runs, partial = run_variants(
         variants, replications, seed, executor=executor, workers=workers, address=address,
         progress=progress, bands=bands, stop=stop, labels={k: str(k[1]) for k in variants if isinstance(k, tuple)},
+        engine=engine,
     )
     return Experiment(
         scenario, seed, replications, {str(k): v for k, v in runs.items() if not isinstance(k, tuple)},
         time.perf_counter() - started, partial, executor, workers,
-        {str(k[1]): v for k, v in runs.items() if isinstance(k, tuple)},
+        {str(k[1]): v for k, v in runs.items() if isinstance(k, tuple)}, engine,
     )
 
 

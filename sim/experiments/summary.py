@@ -64,6 +64,7 @@ def experiment_summary(exp: Experiment, file: str | None = None) -> dict[str, An
         "scenario": exp.scenario.name,
         "file": file,
         "seed": exp.seed,
+        "engine": exp.engine,
         "replications": exp.replications,
         "start": exp.scenario.start.strftime("%Y-%m-%dT%H:%M"),
         "strategies": {s: strategy_summary(exp, s) for s in exp.runs},

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine import TIME_KPIS
+from ..engine import DEFAULT_ENGINE, TIME_KPIS
 from ..scenario.changes import ChangeError, apply_changes, apply_strategy
 from ..scenario.model import Scenario
 from .executors import DEFAULT_EXECUTOR, StopRequest
@@ -124,6 +124,7 @@ class Sweep:
     partial: bool = False
     executor: str = DEFAULT_EXECUTOR
     workers: int | None = None
+    engine: str = DEFAULT_ENGINE
 
 
 def run_sweep(
@@ -139,6 +140,7 @@ def run_sweep(
     progress: Progress | None = None,
     bands: bool = False,
     stop: StopRequest | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Sweep:
     """Run every point of the grid under every strategy, `replications` times each, with common
     random numbers across points and strategies."""
@@ -152,10 +154,12 @@ def run_sweep(
     runs, partial = run_variants(
         keyed, replications, seed, executor=executor, workers=workers, address=address,
         progress=progress, bands=bands, stop=stop, labels={k: k[1] for k in variants},
+        engine=engine,
     )
     return Sweep(
         scenario, seed, replications, parameters, grid(parameters), strategies,
         {k: runs[k] for k in variants}, time.perf_counter() - started, partial, executor, workers,
+        engine,
     )
 
 
@@ -258,6 +262,7 @@ def sweep_summary(sweep: Sweep, file: str | None = None) -> dict[str, Any]:
         "scenario": sweep.scenario.name,
         "file": file,
         "seed": sweep.seed,
+        "engine": sweep.engine,
         "replications": sweep.replications,
         "start": sweep.scenario.start.strftime("%Y-%m-%dT%H:%M"),
         "parameters": {p.path: list(p.values) for p in sweep.parameters},

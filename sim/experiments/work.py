@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import EXTRA_KPI_NAMES, KPI_NAMES, replication_seed, simulate
+from ..engine import DEFAULT_ENGINE, EXTRA_KPI_NAMES, KPI_NAMES, replication_seed, simulator
 from ..scenario.model import Scenario
 from .bands import ChunkBands, ChunkBandsBuilder
 
@@ -50,6 +50,7 @@ class Task:
     start: int
     stop: int
     bands: bool = True
+    engine: str = DEFAULT_ENGINE
 
     @property
     def size(self) -> int:
@@ -70,13 +71,14 @@ class ChunkResult:
 
 
 def plan_tasks(
-    variants: dict[Hashable, Scenario], replications: int, seed: int, bands: bool
+    variants: dict[Hashable, Scenario], replications: int, seed: int, bands: bool,
+    engine: str = DEFAULT_ENGINE,
 ) -> Iterator[Task]:
     """Every task of a run, chunk by chunk across the variants, so that a run stopped early has
     about as many replications of each variant."""
     for chunk, (a, b) in enumerate(chunk_ranges(replications)):
         for key, scenario in variants.items():
-            yield Task(key, scenario, seed, chunk, a, b, bands)
+            yield Task(key, scenario, seed, chunk, a, b, bands, engine)
 
 
 def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult | None:
@@ -87,6 +89,7 @@ def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult
     milestones: dict[str, np.ndarray] = {}
     contacts = 0
     builder = ChunkBandsBuilder(task.chunk) if task.bands else None
+    simulate = simulator(task.engine)
     for row, k in enumerate(range(task.start, task.stop)):
         if stop is not None and stop():
             return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim import charts, values
+from sim.engine.engines import ENGINE_HELP, ENGINES
 from sim.i18n import _, count, ngettext, number, pgettext
 from ui import runs, state, view
 from ui.settings import LIMITS
@@ -81,10 +82,15 @@ def main() -> None:
             index=executors.index(saved.executor) if saved and saved.executor in executors else 0,
             format_func={e: f"{e}: {_(runs.EXECUTOR_HELP[e])}" for e in executors}.get,
         )
+        engine = st.selectbox(
+            _("Engine"), ENGINES,
+            index=ENGINES.index(saved.engine) if saved and saved.engine in ENGINES else 0,
+            format_func={e: f"{e}: {_(ENGINE_HELP[e])}" for e in ENGINES}.get, key="run_engine",
+        )
         pressed = st.form_submit_button(pgettext("button", "Run"), type="primary", icon=":material/play_arrow:")
 
     if pressed:
-        settings = state.RunSettings(int(replications), int(seed), tuple(strategies), executor)
+        settings = state.RunSettings(int(replications), int(seed), tuple(strategies), executor, engine=engine)
         st.session_state[SETTINGS] = settings
         st.session_state[SETTINGS_FOR] = sc.name
         key = state.run_key(choice, settings)
@@ -114,8 +120,9 @@ def main() -> None:
             state.keep_run(result, LIMITS.results_kept)
             for note in result.notes:
                 st.warning(note)
-            st.success(_("Done: {n} replications in {seconds} s.").format(
-                n=count(settings.replications * len(settings.strategies)), seconds=number(result.wall_s, 1)))
+            st.success(_("Done: {n} replications in {seconds} s ({engine} engine).").format(
+                n=count(settings.replications * len(settings.strategies)), seconds=number(result.wall_s, 1),
+                engine=settings.engine))
 
     last = state.last_run()
     if last is not None and last.key[0] == choice.digest:

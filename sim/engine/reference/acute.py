@@ -1,0 +1,112 @@
+"""Acute patients, one by one (docs/model.md, "Care delivery", acute patients **finish**).
+
+Each unit of a group has its own queue and `servers` places (a SimPy resource). A patient arriving
+when the unit can treat no one, when the queue has reached `divert_queue_length`, or who needs a
+bed when none is free, is diverted. The others queue first come, first served; treatment takes
+`service_time / capacity` at the capacity when it starts. A patient whose turn comes while the
+unit can treat no one keeps the place and starts when capacity returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+import simpy
+
+from ...scenario.distributions import Distribution
+from ...scenario.model import CareUnit
+from .clock import MinuteCapacity
+from .tally import Tally
+
+
+@dataclass
+class Patient:
+    arrived_h: float
+    service_h: float  # treatment time at full capacity
+    admitted: bool  # needs a bed
+    diverted: bool = False
+    started_h: float | None = None
+
+
+def arrival_times(unit: CareUnit, start_hour: float, horizon_h: float, rng: np.random.Generator) -> list[float]:
+    """A Poisson process whose rate follows the hourly profile, clock hour by clock hour."""
+    a = unit.acute
+    assert a is not None
+    weights = np.asarray(a.profile.weights if a.profile else [1.0] * 24, dtype=float)
+    per_hour = a.arrivals_per_day * weights / weights.sum()
+    # Edges of the clock hours, in hours from the start.
+    first = -(start_hour % 1)
+    edges = np.arange(first, horizon_h + 1, 1.0)
+    lo, hi = np.clip(edges[:-1], 0, horizon_h), np.clip(edges[1:], 0, horizon_h)
+    clock = np.floor(start_hour + edges[:-1] + 1e-9).astype(int) % 24
+    counts = rng.poisson(per_hour[clock] * (hi - lo))
+    times = np.repeat(lo, counts) + rng.random(int(counts.sum())) * np.repeat(hi - lo, counts)
+    out: list[float] = np.sort(times).tolist()
+    return out
+
+
+class AcuteUnit:
+    """One unit's queue (a unit of a group; the group shares capacity and beds)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        unit: CareUnit,
+        slot: int,
+        capacity: MinuteCapacity,
+        free_beds: Callable[[], float] | None,
+        rng: np.random.Generator,
+        tally: Tally,
+    ):
+        assert unit.acute is not None
+        self.env, self.unit, self.slot, self.capacity = env, unit, slot, capacity
+        self.free_beds, self.rng, self.tally = free_beds, rng, tally
+        self.places = simpy.Resource(env, capacity=unit.acute.servers)
+        self.patients: list[Patient] = []
+
+    def arrivals(self, times: list[float]) -> Generator[simpy.Event, None, None]:
+        a = self.unit.acute
+        assert a is not None
+        services = cast(Distribution, a.service_time).sample_n(self.rng, len(times)).tolist()
+        admitted = (self.rng.random(len(times)) < a.admitted_fraction).tolist()
+        for t, service, adm in zip(times, services, admitted, strict=True):
+            yield self.env.timeout(t - self.env.now)
+            patient = Patient(t, max(0.0, float(service)), bool(adm))
+            self.patients.append(patient)
+            self.tally.count("acute_arrived", self.unit.kind, t)
+            if self.must_divert(patient):
+                patient.diverted = True
+                self.tally.count("cancelled_acute", self.unit.kind, t)
+            else:
+                self.env.process(self.treat(patient))
+
+    def must_divert(self, patient: Patient) -> bool:
+        """Diverted (turned away) only when the unit can take no one, when the queue is full, or
+        when the patient needs a bed and none is free."""
+        a = self.unit.acute
+        assert a is not None
+        if self.capacity.at(self.slot, patient.arrived_h) <= 0:
+            return True
+        if a.divert_queue_length is not None and len(self.places.queue) >= a.divert_queue_length:
+            return True
+        return patient.admitted and self.free_beds is not None and self.free_beds() <= 0
+
+    def treat(self, patient: Patient) -> Generator[simpy.Event, None, None]:
+        kind = self.unit.kind
+        self.tally.change("acute_queue", kind, patient.arrived_h, +1)
+        with self.places.request() as place:
+            yield place
+            capacity = self.capacity.at(self.slot, self.env.now)
+            if capacity <= 0:
+                back = self.capacity.next_minute_with(self.slot, self.env.now, 0.0)
+                if back == float("inf"):
+                    return  # never treated within the horizon: still waiting at the end
+                yield self.env.timeout(back - self.env.now)
+                capacity = self.capacity.at(self.slot, self.env.now)
+            patient.started_h = self.env.now
+            self.tally.change("acute_queue", kind, self.env.now, -1)
+            self.tally.count("acute_started", kind, self.env.now)
+            self.tally.count("acute_wait_h", kind, self.env.now, self.env.now - patient.arrived_h)
+            yield self.env.timeout(patient.service_h / capacity)
