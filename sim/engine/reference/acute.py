@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import simpy
 
-from ...scenario.distributions import Distribution
 from ...scenario.model import CareUnit
 from .clock import MinuteCapacity
 from .tally import Tally
@@ -69,7 +67,7 @@ class AcuteUnit:
     def arrivals(self, times: list[float]) -> Generator[simpy.Event, None, None]:
         a = self.unit.acute
         assert a is not None
-        services = cast(Distribution, a.service_time).sample_n(self.rng, len(times)).tolist()
+        services = a.service_time.sample_n(self.rng, len(times)).tolist()
         admitted = (self.rng.random(len(times)) < a.admitted_fraction).tolist()
         for t, service, adm in zip(times, services, admitted, strict=True):
             yield self.env.timeout(t - self.env.now)
