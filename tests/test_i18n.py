@@ -90,6 +90,9 @@ def _bare_literals(tree: ast.AST) -> list[tuple[int, str]]:
         name = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if name not in UI_CALLS:
             continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Name) and receiver.id in ("LOG", "logger", "logging"):
+            continue  # the server's log is read by its administrator, in English
         args = list(node.args[:1]) + [k.value for k in node.keywords if k.arg in ("label", "help", "placeholder")]
         for a in args:
             if (isinstance(a, ast.Constant) and isinstance(a.value, str) and re.search(r"[A-Za-z]{3}", a.value)
@@ -108,6 +111,7 @@ def _bare_literals(tree: ast.AST) -> list[tuple[int, str]]:
 TRANSLATED: tuple[str, ...] = (
     "app.py", "ui/lang.py", "ui/view.py", "ui/runs.py", "ui/export.py", "ui/pages/scenario.py",
     "ui/pages/run.py", "ui/pages/results.py", "ui/pages/compare.py", "ui/pages/downloads.py",
+    "ui/pages/drill.py", "ui/pages/drill_view.py", "ui/pages/participant.py",
 )
 """The app's files whose texts all go through the catalogue."""
 

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import compile_plan
+from ..i18n import N_, _, number, percent
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .play import EPS
 from .session import Drill
 
 SERVICE_NAMES = {
-    "acute": "acute",
-    "planned": "planned",
-    "discharge": "discharge",
-    "calls": "calls",
-    "ordering": "ordering",
+    "acute": N_("acute"),
+    "planned": N_("planned"),
+    "discharge": N_("discharge"),
+    "calls": N_("calls"),
+    "ordering": N_("ordering"),
 }
 
 
@@ -77,9 +78,9 @@ def board(drill: Drill) -> Board:
         )
         own = float(state.own[i])
         if own < 1 and h < 1:
-            detail = "failed"
+            detail = _("failed")
         elif h < 1:
-            detail = "hit by a system it depends on"
+            detail = _("hit by a system it depends on")
         else:
             detail = ""
         systems.append(Row(s.id, s.name, s.kind, _status(h), h, detail, covering))
@@ -95,12 +96,12 @@ def board(drill: Drill) -> Board:
         covering = tuple(
             sorted({names.get(model.standins[k].key, model.standins[k].key) for k, slots in in_use.items() if slots & set(idx)})
         )
-        detail = ", ".join(f"{SERVICE_NAMES[s]} {c:.0%}" for s, c in caps.items())
+        detail = ", ".join(f"{_(SERVICE_NAMES[s])} {percent(c)}" for s, c in caps.items())
         if kind == "supplies":
             stock = played.rep.series.get(f"stock:{entity}")
             if stock is not None:
                 k = min(len(stock) - 1, max(0, int(t / played.rep.step_h)))
-                detail += f"; stock {stock[k]:.1f} days"
+                detail += "; " + _("stock for {days} days").format(days=number(stock[k], 1))
         if count > 1:
             name = f"{name} ({count})"
         units.append(Row(entity, name, kind, _status(low), low, detail, covering))

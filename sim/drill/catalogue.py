@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import N_, _
 from ..scenario.model import Action, Scenario
 from ..scenario.quantities import format_duration
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
@@ -22,10 +23,12 @@ class CatalogueItem:
 
 
 RECOVERY_VERBS = {
-    "failover": "Fail over",
-    "alternative_system": "Start building an alternative system",
-    "mutual_aid": "Ask for help",
+    "failover": N_("Fail over"),
+    "alternative_system": N_("Start building an alternative system"),
+    "mutual_aid": N_("Ask for help"),
 }
+GROUPS = (N_("Readiness"), N_("Backup routines"), N_("Planned care"), N_("Recovery"), N_("Communication"))
+"""The kinds of action, in English (the page shows them in the session's language)."""
 
 
 def _item(do: str, target: str | None, group: str, label: str, needs_period: bool = False) -> CatalogueItem:
@@ -37,28 +40,28 @@ def catalogue(scenario: Scenario) -> list[CatalogueItem]:
     """Every action the group can take in a drill of `scenario`."""
     names = READINESS_NAMES
     items = [
-        _item("raise_readiness", lv, "Readiness", f"Raise the readiness level to {names[lv]}")
+        _item("raise_readiness", lv, "Readiness", _("Raise the readiness level to {level}").format(level=names[lv]))
         for lv in READINESS_LEVELS[1:]
     ]
     items += [
-        _item("lower_readiness", lv, "Readiness", f"Lower the readiness level to {names[lv]}")
+        _item("lower_readiness", lv, "Readiness", _("Lower the readiness level to {level}").format(level=names[lv]))
         for lv in READINESS_LEVELS[:-1]
     ]
     items += [
-        _item("activate_backup", b.id, "Backup routines", f"Activate the backup routine now: {b.name}")
+        _item("activate_backup", b.id, "Backup routines", _("Activate the backup routine now: {name}").format(name=b.name))
         for b in scenario.backup_routines if b.enabled
     ]
     items.append(_item("cancel_planned", None, "Planned care",
-                       "Cancel planned visits ahead at every unit that has lost capacity", True))
+                       _("Cancel planned visits ahead at every unit that has lost capacity"), True))
     items += [
-        _item("cancel_planned", u.id, "Planned care", f"Cancel planned visits ahead: {u.name}", True)
+        _item("cancel_planned", u.id, "Planned care", _("Cancel planned visits ahead: {name}").format(name=u.name), True)
         for u in scenario.region.units if u.planned is not None
     ]
     items += [
-        _item("start_recovery", a.id, "Recovery", f"{RECOVERY_VERBS[a.kind]}: {a.name}")
+        _item("start_recovery", a.id, "Recovery", f"{_(RECOVERY_VERBS[a.kind])}: {a.name}")
         for a in scenario.recovery_actions if a.enabled
     ]
-    items.append(_item("inform_patients", None, "Communication", "Inform patients (1177, the web, text messages)"))
+    items.append(_item("inform_patients", None, "Communication", _("Inform patients (1177, the web, text messages)")))
     return items
 
 
@@ -67,22 +70,24 @@ def describe_action(scenario: Scenario, action: Action) -> str:
     t = action.target
     if action.do in ("raise_readiness", "lower_readiness"):
         level = t or ("stabslage" if action.do == "raise_readiness" else "normallage")
-        verb = "Raise" if action.do == "raise_readiness" else "Lower"
-        return f"{verb} the readiness level to {READINESS_NAMES.get(level, level)}"
+        name = READINESS_NAMES.get(level, level)
+        if action.do == "raise_readiness":
+            return _("Raise the readiness level to {level}").format(level=name)
+        return _("Lower the readiness level to {level}").format(level=name)
     if action.do == "activate_backup":
         name = next((b.name for b in scenario.backup_routines if b.id == t), t)
-        return f"Activate the backup routine: {name}"
+        return _("Activate the backup routine: {name}").format(name=name)
     if action.do == "cancel_planned":
         where = (
             next((u.name for u in scenario.region.units if u.id == t), t)
             if t
-            else "every unit that has lost capacity"
+            else _("every unit that has lost capacity")
         )
         period = action.period if action.period is not None else scenario.policies.cancellation.ahead
-        return f"Cancel planned visits for the next {format_duration(period)}: {where}"
+        return _("Cancel planned visits for the next {period}: {where}").format(period=format_duration(period), where=where)
     if action.do == "start_recovery":
         rec = next((a for a in scenario.recovery_actions if a.id == t), None)
         if rec is None:
-            return f"Start recovery action {t}"
-        return f"{RECOVERY_VERBS[rec.kind]}: {rec.name}"
-    return "Inform patients (1177, the web, text messages)"
+            return _("Start recovery action {id}").format(id=t)
+        return f"{_(RECOVERY_VERBS[rec.kind])}: {rec.name}"
+    return _("Inform patients (1177, the web, text messages)")

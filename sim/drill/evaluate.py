@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..i18n import N_, _
 from ..scenario.model import Action, ExpectedAction
 from ..vocabulary import READINESS_LEVELS
 from .session import EPS, Drill, span_text
 
 Status = Literal["met", "late", "missed", "open", "not_applicable"]
 STATUS_TEXT = {
-    "met": "met",
-    "late": "late",
-    "missed": "not done",
-    "open": "not yet due",
-    "not_applicable": "did not arise",
+    "met": N_("met"),
+    "late": N_("late"),
+    "missed": N_("not done"),
+    "open": N_("not yet due"),
+    "not_applicable": N_("did not arise"),
 }
 
 
@@ -35,7 +36,8 @@ class Check:
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
+        """The status in the current language."""
+        return _(STATUS_TEXT[self.status])
 
 
 def matches(expected: Action, done: Action) -> bool:
@@ -75,27 +77,26 @@ def checklist(drill: Drill) -> list[Check]:
         done = next((t for t, a, _src in actions if matches(exp.action, a)), None)
         if ref is None:
             status: Status = "not_applicable"
-            detail = f"{exp.after} was not reached by {drill.clock_text()}"
+            detail = _("{moment} was not reached by {time}").format(moment=exp.after, time=drill.clock_text())
             if done is not None:
-                detail += f"; done at {drill.clock_text(done)}"
+                detail += "; " + _("done at {time}").format(time=drill.clock_text(done))
             checks.append(Check(exp, status, None, None, done, detail))
             continue
         due = ref + exp.within
         if done is not None and done <= due + EPS:
             status = "met"
             after = max(0.0, done - ref)
-            detail = f"done at {drill.clock_text(done)}, {span_text(after)} after {exp.after}"
+            detail = _("done at {time}, {span} after {moment}").format(
+                time=drill.clock_text(done), span=span_text(after), moment=exp.after)
         elif done is not None:
             status = "late"
-            detail = (
-                f"done at {drill.clock_text(done)}, {span_text(done - due)} after the "
-                f"deadline ({drill.clock_text(due)})"
-            )
+            detail = _("done at {time}, {span} after the deadline ({deadline})").format(
+                time=drill.clock_text(done), span=span_text(done - due), deadline=drill.clock_text(due))
         elif due > drill.clock_h + EPS:
             status = "open"
-            detail = f"due by {drill.clock_text(due)}"
+            detail = _("due by {time}").format(time=drill.clock_text(due))
         else:
             status = "missed"
-            detail = f"not done; it was due by {drill.clock_text(due)}"
+            detail = _("not done; it was due by {time}").format(time=drill.clock_text(due))
         checks.append(Check(exp, status, ref, due, done, detail))
     return checks

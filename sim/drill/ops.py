@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import _
 from ..scenario.model import Action
 from .catalogue import describe_action
 from .session import Drill, DrillError, Improvement
@@ -38,8 +39,8 @@ class Advance(Op):
 
     def describe(self) -> str:
         if self.by_h is not None:
-            return f"clock move (+{self.by_h * 60:g} min)"
-        return "clock move" if self.to_h is not None else "clock move to the next inject or decision"
+            return _("clock move (+{minutes} min)").format(minutes=f"{self.by_h * 60:g}")
+        return _("clock move") if self.to_h is not None else _("clock move to the next inject or decision")
 
     def apply(self, drill: Drill) -> tuple[Drill, str]:
         if self.by_h is not None:
@@ -50,7 +51,7 @@ class Advance(Op):
 
     def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
         if abs(fresh.clock_h - base.clock_h) > 1e-9:
-            return f"the clock was moved there to {fresh.clock_text()}"
+            return _("the clock was moved there to {time}").format(time=fresh.clock_text())
         return None
 
 
@@ -62,7 +63,7 @@ class Choose(Op):
     note: str = ""
 
     def describe(self) -> str:
-        return f"decision on {self.decision!r}"
+        return _("decision on {id!r}").format(id=self.decision)
 
     def apply(self, drill: Drill) -> tuple[Drill, str]:
         if self.option is None:
@@ -79,8 +80,9 @@ class Choose(Op):
     def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
         done = fresh.answered().get(self.decision)
         if done is not None:
-            what = f"option {done.option!r}" if done.kind == "option" else "left open"
-            return f"{self.decision!r} was already decided there ({what} at {fresh.clock_text(done.t_h)})"
+            what = _("option {id!r}").format(id=done.option) if done.kind == "option" else _("left open")
+            return _("{id!r} was already decided there ({what} at {time})").format(
+                id=self.decision, what=what, time=fresh.clock_text(done.t_h))
         return None
 
 
@@ -91,16 +93,16 @@ class Act(Op):
     note: str = ""
 
     def describe(self) -> str:
-        return f"action ({self.action.do})"
+        return _("action ({kind})").format(kind=self.action.do)
 
     def apply(self, drill: Drill) -> tuple[Drill, str]:
         new = drill.act(self.action, self.by, self.note)
-        return new, f"{describe_action(drill.scenario, self.action)} at {new.clock_text()}"
+        return new, _("{action} at {time}").format(action=describe_action(drill.scenario, self.action), time=new.clock_text())
 
     def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
         for e in fresh.entries[len(base.entries):]:
             if e.kind == "action" and e.action == self.action:
-                return f"the same action was already taken there at {fresh.clock_text(e.t_h)}"
+                return _("the same action was already taken there at {time}").format(time=fresh.clock_text(e.t_h))
         return None
 
 
@@ -111,7 +113,7 @@ class AddNote(Op):
     hot_wash: bool = False
 
     def describe(self) -> str:
-        return "hot wash note" if self.hot_wash else "note"
+        return _("hot wash note") if self.hot_wash else _("note")
 
     def apply(self, drill: Drill) -> tuple[Drill, str]:
         return drill.add_note(self.text, self.by, self.hot_wash), "note saved"
@@ -126,7 +128,7 @@ class StrikeNote(Op):
     by: str = ""
 
     def describe(self) -> str:
-        return "strike of a note"
+        return _("strike of a note")
 
     def apply(self, drill: Drill) -> tuple[Drill, str]:
         if not 0 <= self.index < len(drill.notes) or drill.notes[self.index].text != self.text:
@@ -135,7 +137,7 @@ class StrikeNote(Op):
 
     def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
         if 0 <= self.index < len(fresh.notes) and fresh.notes[self.index].struck:
-            return "the note was already struck there"
+            return _("the note was already struck there")
         return None
 
 
@@ -144,14 +146,14 @@ class SetImprovements(Op):
     rows: tuple[Improvement, ...]
 
     def describe(self) -> str:
-        return "improvement plan"
+        return _("improvement plan")
 
     def apply(self, drill: Drill) -> tuple[Drill, str]:
         return drill.with_improvements(list(self.rows)), "improvement plan saved"
 
     def refuse_after(self, base: Drill, fresh: Drill) -> str | None:
         if fresh.improvements != base.improvements:
-            return "the improvement plan was edited there too; your rows are kept in the editor"
+            return _("the improvement plan was edited there too; your rows are kept in the editor")
         return None
 
 

@@ -248,8 +248,9 @@ def html_report(report: Report) -> str:
     e = html.escape
     band = d.band(report.replications)
     figs = [situation_figure(d, name, band) for name in ("capacity", "cancelled_planned", "calls_unanswered")]
-    for f in figs:
-        f.update_layout(xaxis={"range": [d.when(d.start_h), d.when(min(d.horizon_h, max(d.clock_h, d.start_h + 12)))]})
+    lo, hi = d.played_span()
+    for f in figs:  # the span that was played; plotly's autoscale still shows the whole horizon
+        f.update_layout(xaxis={"range": [d.when(lo), d.when(hi)]})
     outcome_fig = compare_figure(
         [(c.name, c.stats) for c in report.outcomes],
         kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "time_to_full_operation_h"),

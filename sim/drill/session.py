@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..engine import Control, TimedAction, replication_seed
+from ..i18n import N_, _, clock, language
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
 from ..scenario.model import Action, Condition, DecisionPoint, Inject, Scenario
 from ..vocabulary import TOTAL, kpi, series, series_key
@@ -125,6 +126,10 @@ def to_minute(t_h: float) -> float:
 def ceil_minute(t_h: float) -> float:
     """The first whole minute at or after `t_h`: when the clock shows something that happens."""
     return math.ceil(t_h * 60 - 1e-6) / 60
+
+
+UPCOMING_KINDS = {"inject": N_("inject"), "decision": N_("decision")}
+"""What is still to come, as a person reads it (translated where shown)."""
 
 
 def span_text(hours: float) -> str:
@@ -252,12 +257,27 @@ class Drill:
         return self.scenario.start + timedelta(hours=t_h)
 
     def clock_text(self, t_h: float | None = None) -> str:
+        """`Tue 06 Dec 06:30`; in Swedish `tis 6 dec 06:30`."""
         t = self.clock_h if t_h is None else t_h
-        return f"{self.when(t):%a %d %b %H:%M}"
+        if language() == "en":
+            return f"{self.when(t):%a %d %b %H:%M}"
+        return clock(self.when(t), weekday=True)
 
     @property
     def horizon_h(self) -> float:
         return float(self.scenario.horizon)
+
+    def played_span(self, margin_h: float = 2.0) -> tuple[float, float]:
+        """From the drill's start to a little after the last thing the group did (a decision, an
+        action, a note; or the last inject, in a drill with none): what a report's charts show
+        first. A clock moved on to the end afterwards does not stretch it."""
+        acted = [*(e.t_h for e in self.entries), *(n.t_h for n in self.notes)]
+        # Injects count only in a drill where the group left no trace: those met while the clock
+        # ran on to the end were never played.
+        times = acted or [t for t, _inject in self.delivered()]
+        last = max([self.start_h, *times])
+        end = min(self.clock_h, self.horizon_h, last + max(margin_h, 0.25 * (last - self.start_h)))
+        return self.start_h, max(end, min(self.clock_h, self.start_h + 1.0))
 
     @property
     def finished(self) -> bool:
@@ -388,7 +408,7 @@ class Drill:
         """The next inject or decision point after the clock on the current course (on the
         minute it shows)."""
         stops = [
-            (ceil_minute(u.t_h), f"{u.kind} {u.id}")
+            (ceil_minute(u.t_h), f"{_(UPCOMING_KINDS.get(u.kind, u.kind))} {u.id}")
             for u in self.upcoming()
             if u.t_h is not None and ceil_minute(u.t_h) > self.clock_h + EPS
         ]
@@ -402,9 +422,9 @@ class Drill:
         target = to_minute(min(float(to_h), self.horizon_h))
         if target <= self.clock_h + EPS:
             if self.finished:
-                raise DrillError("the clock is at the end of the simulated period")
-            raise DrillError(f"the clock is already at {self.clock_text()}; it only moves forward")
-        message = f"clock at {self.clock_text(target)}"
+                raise DrillError(_("the clock is at the end of the simulated period"))
+            raise DrillError(_("the clock is already at {time}; it only moves forward").format(time=self.clock_text()))
+        message = _("clock at {time}").format(time=self.clock_text(target))
         times = self.decision_times()
         done = self.answered()
         due = sorted(
@@ -413,9 +433,9 @@ class Drill:
         )
         if due:
             target = due[0][0]
-            message = f"clock stopped at {self.clock_text(target)}: decision point {due[0][1]!r}"
+            message = _("clock stopped at {time}: decision point {id!r}").format(time=self.clock_text(target), id=due[0][1])
         elif to_h >= self.horizon_h:
-            message = f"clock at the end of the simulated period ({self.clock_text(target)})"
+            message = _("clock at the end of the simulated period ({time})").format(time=self.clock_text(target))
         return replace(self, clock_h=target), message
 
     def advance_by(self, hours: float) -> tuple[Drill, str]:
@@ -538,7 +558,7 @@ class Drill:
         dp = self.decision_point(e.decision or "")
         question = " ".join(dp.question.split())
         if e.kind == "skip":
-            return f"Left open ({dp.id})" if short else f"{question} -> left open"
+            return _("Left open ({id})").format(id=dp.id) if short else f"{question} -> " + _("left open")
         option = next(o for o in dp.options if o.id == e.option)
         return f"{option.label} ({dp.id})" if short else f"{question} -> {option.label}"
 

@@ -38,10 +38,11 @@ from sim.drill.session import (
     kpi_columns,
 )
 from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
+from sim.i18n import _, duration, moment
 from sim.reports.escape import markdown_text as md
 from sim.scenario.model import Action
 from sim.scenario.quantities import parse_duration_h
-from ui import browser_keys, state, view
+from ui import browser_keys, lang, state, view
 from ui.pages import drill_view
 from ui.settings import ORGANISER
 
@@ -64,8 +65,9 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
-def submit(op: Op) -> None:
+def submit(op: Op, quiet: bool = False) -> None:
     """Apply a change to the drill as this browser saw it (a button callback)."""
+    lang.activate()  # a callback runs before the page, in a thread of its own
     store = drill_view.open_store()
     seen: StoredDrill | None = st.session_state.get(SEEN)
     if seen is None:
@@ -73,17 +75,18 @@ def submit(op: Op) -> None:
     try:
         outcome = perform(store, seen, op)
     except DrillError as exc:
-        flash("error", f"Not done: {exc}.")
+        flash("error", _("Not done: {reason}.").format(reason=exc))
         return
     except StoreError as exc:
         st.session_state[PENDING] = op
-        flash("error", f"Nothing was saved: {exc.public}. Your {op.describe()} is kept; try again.")
+        flash("error", _("Nothing was saved: {reason}. Your {change} is kept; try again.").format(
+            reason=exc.public, change=op.describe()))
         return
     st.session_state.pop(PENDING, None)
     st.session_state[SEEN] = outcome.stored
     if outcome.reloaded:
         flash("warning" if outcome.applied else "error", outcome.message)
-    else:
+    elif not quiet:
         st.toast(outcome.message)
 
 
@@ -91,22 +94,23 @@ def submit(op: Op) -> None:
 
 
 def start_screen(store: DrillStore) -> None:
-    st.title("Drill")
-    st.markdown(
+    st.title(_("Drill"))
+    show_flash()
+    st.markdown(_(
         "Run a tabletop exercise on the simulation: the clock moves on your command, injects arrive "
         "addressed to roles, decision points ask the group to choose, and every choice changes the "
         "drill's own timeline. See docs/facilitator-guide.md."
-    )
-    st.subheader("Your drills")
-    st.caption("The drills started in this browser. A drill opens only with its facilitator link; keep "
-               "it to yourself, and give the group the participant link.")
+    ))
+    st.subheader(_("Your drills"))
+    st.caption(_("The drills started in this browser. A drill opens only with its facilitator link; keep "
+                 "it to yourself, and give the group the participant link."))
     mine = my_drills(store)
     if not mine:
-        st.info("No drills started in this browser.")
+        st.info(_("No drills started in this browser."))
     for info, key in mine:
         drill_row(info, key, "mine")
     organiser_section(store)
-    st.subheader("Start a new drill")
+    st.subheader(_("Start a new drill"))
     new_drill_form(store)
 
 
@@ -133,44 +137,55 @@ def drill_row(info: DrillInfo, key: str | None, where: str) -> None:
         started = datetime.fromisoformat(info.created_at.replace("Z", "+00:00"))
         c1.markdown(f"**{md(info.title, one_line=True)}**" + (f" · {md(info.team, one_line=True)}" if info.team else ""))
         c1.caption(
-            f"{md(info.scenario_title, one_line=True)} · seed {info.seed} · clock at +{info.clock_h:.2f} h · "
-            f"started {started:%Y-%m-%d %H:%M} UTC · id {info.id}" + (" · archived" if info.status == "archived" else "")
+            _("{scenario} · seed {seed} · clock at {clock} · started {started} UTC · id {id}").format(
+                scenario=md(info.scenario_title, one_line=True), seed=info.seed, clock=drill_clock(info),
+                started=f"{started:%Y-%m-%d %H:%M}", id=info.id)
+            + (" · " + _("archived") if info.status == "archived" else "")
         )
-        if c2.button("Resume" if info.status == "active" else "Open", key=f"open-{where}-{info.id}"):
+        if c2.button(_("Resume") if info.status == "active" else _("Open"), key=f"open-{where}-{info.id}"):
             st.query_params.from_dict({"drill": info.id, **({"key": key} if key else {})})
             st.rerun()
+
+
+def drill_clock(info: DrillInfo) -> str:
+    """Where a listed drill's clock stands: a clock time on the scenario's calendar when the
+    scenario's start is known, else how far into the scenario."""
+    start = drill_view.scenario_start(info)
+    if start is not None:
+        return moment(start, info.clock_h, weekday=True)
+    return _("{time} into the scenario").format(time=duration(info.clock_h))
 
 
 def organiser_section(store: DrillStore) -> None:
     """Every drill, once the organiser password is given (SIM_APP_ORGANIZER_PASSWORD)."""
     if not st.session_state.get(ORGANISER_SESSION):
-        with st.expander("Organiser: every drill on this server"):
+        with st.expander(_("Organiser: every drill on this server")):
             if not ORGANISER.configured:
-                st.caption(ORGANISER.problem or "No organiser password is set on this server "
-                           "(SIM_APP_ORGANIZER_PASSWORD, at least 12 characters).")
+                st.caption(ORGANISER.problem or _("No organiser password is set on this server "
+                           "(SIM_APP_ORGANIZER_PASSWORD, at least 12 characters)."))
                 return
             with st.form("drill_organiser_form", clear_on_submit=True):
-                password = st.text_input("Organiser password", type="password", max_chars=1024)
-                if st.form_submit_button("Unlock"):
+                password = st.text_input(_("Organiser password"), type="password", max_chars=1024)
+                if st.form_submit_button(_("Unlock")):
                     if ORGANISER.check(password):
                         st.session_state[ORGANISER_SESSION] = True
                         st.rerun()
-                    st.error("That is not the organiser password.")
+                    st.error(_("That is not the organiser password."))
         return
     try:
         active, archived = store.list("active"), store.list("archived")
     except StoreError as exc:
         st.error(exc.public)
         return
-    st.subheader("Every drill (organiser)")
-    st.button("Lock the organiser view", on_click=lambda: st.session_state.pop(ORGANISER_SESSION, None),
+    st.subheader(_("Every drill (organiser)"))
+    st.button(_("Lock the organiser view"), on_click=lambda: st.session_state.pop(ORGANISER_SESSION, None),
               key="drill_organiser_lock")
     if not active:
-        st.info("No drills in progress.")
+        st.info(_("No drills in progress."))
     for info in active:
         drill_row(info, None, "all")
     if archived:
-        with st.expander(f"Archived drills ({len(archived)})"):
+        with st.expander(_("Archived drills ({n})").format(n=len(archived))):
             for info in archived:
                 drill_row(info, None, "archived")
 
@@ -180,33 +195,32 @@ def new_drill_form(store: DrillStore) -> None:
     choices: dict[str, state.ScenarioChoice | None] = {}
     current = state.current_scenario()
     if current.ok and current.origin != "shipped":
-        choices[f"The scenario on the Scenario page ({current.name})"] = current
+        choices[_("The scenario on the Scenario page ({file})").format(file=current.name)] = current
     for name in shipped:
         choices[name] = None  # loaded when chosen
     labels = list(choices)
     default = labels.index(state.DEFAULT_SCENARIO) if state.DEFAULT_SCENARIO in labels else 0
-    label = st.selectbox("Scenario", labels, index=default, key="drill_new_scenario")
+    label = st.selectbox(_("Scenario"), labels, index=default, key="drill_new_scenario")
     choice = choices[label] or state.load_shipped(label)
     if not choice.ok:
-        st.error("This scenario has problems; fix them on the Scenario page first.")
+        st.error(_("This scenario has problems; fix them on the Scenario page first."))
         return
     sc = choice.scenario
     assert sc is not None  # a choice that is ok has its scenario
     ex = sc.exercise
-    st.caption(
-        f"{sc.title}: {len(ex.injects)} injects, {len(ex.decisions)} decision points, "
-        f"{len(ex.expected_actions)} expected actions."
-    )
+    st.caption(_("{title}: {injects} injects, {decisions} decision points, {expected} expected actions.").format(
+        title=sc.title, injects=len(ex.injects), decisions=len(ex.decisions), expected=len(ex.expected_actions)))
     if not ex.injects and not ex.decisions:
-        st.warning("This scenario has no exercise material (injects or decision points); the drill will "
-                   "only have the clock and the action catalogue.")
+        st.warning(_("This scenario has no exercise material (injects or decision points); the drill will "
+                     "only have the clock and the action catalogue."))
     with st.form("drill_new"):
-        title = st.text_input("Title", value=f"Drill: {sc.title}"[:MAX_TITLE_CHARS], max_chars=MAX_TITLE_CHARS)
-        team = st.text_input("Team or group", value="", max_chars=MAX_NAME_CHARS)
-        seed = st.number_input("Seed (the same seed gives the same incident)", min_value=0, value=0, step=1)
+        title = st.text_input(_("Title"), value=_("Drill: {title}").format(title=sc.title)[:MAX_TITLE_CHARS],
+                              max_chars=MAX_TITLE_CHARS)
+        team = st.text_input(_("Team or group"), value="", max_chars=MAX_NAME_CHARS)
+        seed = st.number_input(_("Seed (the same seed gives the same incident)"), min_value=0, value=0, step=1)
         start = sc.start + timedelta(hours=default_start_h(sc))
-        start_time = st.time_input("Clock starts at (on the scenario's first day)", value=start.time(), step=300)
-        if st.form_submit_button("Start the drill", type="primary"):
+        start_time = st.time_input(_("Clock starts at (on the scenario's first day)"), value=start.time(), step=300)
+        if st.form_submit_button(_("Start the drill"), type="primary"):
             start_h = (datetime.combine(sc.start.date(), start_time) - sc.start).total_seconds() / 3600
             try:
                 drill = Drill.new(sc, int(seed), start_h)
@@ -228,14 +242,61 @@ def new_drill_form(store: DrillStore) -> None:
 def clock_controls(drill: Drill) -> None:
     c1, c2, c3, c4, c5 = st.columns([1, 1, 2, 2, 1])
     done = drill.finished
-    c1.button("+15 min", on_click=submit, args=(Advance(by_h=0.25),), disabled=done, width="stretch")
+    c1.button(_("+15 min"), on_click=submit, args=(Advance(by_h=0.25),), disabled=done, width="stretch")
     c2.button("+1 h", on_click=submit, args=(Advance(by_h=1.0),), disabled=done, width="stretch")
     nxt = drill.next_stop()
-    label = f"Next: {drill.clock_text(nxt[0])[-5:]} ({nxt[1]})" if nxt else "To the end"
+    label = _("Next: {time} ({what})").format(time=drill.clock_text(nxt[0])[-5:], what=nxt[1]) if nxt else _("To the end")
     c3.button(label, on_click=submit, args=(Advance(),), disabled=done, width="stretch", key="drill_next")
-    target = c4.time_input("Go to", value=(drill.when(drill.clock_h) + timedelta(hours=1)).time(), step=300,
+    target = c4.time_input(_("Go to"), value=(drill.when(drill.clock_h) + timedelta(hours=1)).time(), step=300,
                            label_visibility="collapsed", key="drill_goto_time")
-    c5.button("Go", on_click=go_to, args=(drill, target), disabled=done, width="stretch", key="drill_goto")
+    c5.button(_("Go"), on_click=go_to, args=(drill, target), disabled=done, width="stretch", key="drill_goto")
+
+
+REALTIME_SPEEDS = (1, 2, 5, 10, 30, 60)
+"""Simulated minutes per real minute the clock can run at by itself."""
+TICK_S = 5
+RT_ON, RT_SPEED, RT_LAST, RT_OWED = "drill_rt_on", "drill_rt_speed", "drill_rt_last", "drill_rt_owed"
+
+
+def realtime_clock(drill: Drill) -> None:
+    """The clock running by itself at a chosen speed; the facilitator pauses it with the switch.
+    It pauses by itself while a decision point waits for the group, and at the end."""
+    c1, c2, c3 = st.columns([2, 2, 3])
+    on = c1.toggle(_("Run the clock by itself"), key=RT_ON, disabled=drill.finished)
+    names = {n: _("{n}× real time").format(n=n) for n in REALTIME_SPEEDS}
+    speed = c2.selectbox(_("Speed"), REALTIME_SPEEDS, index=REALTIME_SPEEDS.index(10), format_func=names.get,
+                         key=RT_SPEED, label_visibility="collapsed")
+    if not on or drill.finished:
+        st.session_state.pop(RT_LAST, None)
+        return
+    if drill.open_decisions():
+        c3.caption(_("Paused: a decision point is waiting for the group."))
+        st.session_state.pop(RT_LAST, None)
+        return
+    c3.caption(_("The clock runs at {n}× real time; switch it off to pause.").format(n=speed))
+    ticking(int(speed))
+
+
+@st.fragment(run_every=TICK_S)
+def ticking(speed: int) -> None:
+    """Every few seconds: move the clock on by the real time passed times the speed, in whole
+    minutes (what is left over is kept for the next tick)."""
+    import time as wall
+
+    lang.activate()
+    now = wall.monotonic()
+    last = st.session_state.get(RT_LAST)
+    st.session_state[RT_LAST] = now
+    seen: StoredDrill | None = st.session_state.get(SEEN)
+    if last is None or seen is None or not st.session_state.get(RT_ON):
+        return
+    owed = st.session_state.get(RT_OWED, 0.0) + (now - last) * speed / 3600
+    minutes = int(owed * 60)
+    st.session_state[RT_OWED] = owed - minutes / 60
+    if minutes < 1:
+        return
+    submit(Advance(to_h=min(seen.drill.clock_h + minutes / 60, seen.drill.horizon_h)), quiet=True)
+    st.rerun(scope="app")
 
 
 def go_to(drill: Drill, target: time) -> None:
@@ -251,22 +312,24 @@ def decide_tab(drill: Drill, stored: StoredDrill) -> None:
     open_points = drill.open_decisions()
     if not open_points:
         nxt = [u for u in drill.upcoming() if u.kind == "decision"]
-        st.info("No decision point is waiting." + (
-            f" Next: {nxt[0].id} ({drill.clock_text(nxt[0].t_h) if nxt[0].t_h is not None else nxt[0].condition})."
+        st.info(_("No decision point is waiting.") + (
+            " " + _("Next: {id} ({when}).").format(
+                id=nxt[0].id, when=drill.clock_text(nxt[0].t_h) if nxt[0].t_h is not None else nxt[0].condition)
             if nxt else ""))
     roles = drill.scenario.exercise.roles
     for dp in open_points:
         with st.container(border=True):
             st.markdown(f"**{md(dp.question)}**")
-            st.caption(f"For: {md(drill_view.role_text(dp.roles))} · decision point {dp.id} · default in batch runs: {dp.default}")
+            st.caption(_("For: {roles} · decision point {id} · default in batch runs: {default}").format(
+                roles=md(drill_view.role_text(dp.roles)), id=dp.id, default=dp.default))
             labels = {o.id: md(o.label, one_line=True) for o in dp.options}
-            st.radio("Options", list(labels), format_func=labels.get, key=f"drill_opt_{dp.id}")
+            st.radio(_("Options"), list(labels), format_func=labels.get, key=f"drill_opt_{dp.id}")
             for o in dp.options:
                 if o.description.strip():
                     st.caption(f"{md(o.label, one_line=True)}: {md(o.description, one_line=True)}")
-            n = st.number_input("Runs per option in the preview", 4, 200, DEFAULT_REPLICATIONS, key=f"drill_n_{dp.id}")
-            if st.button("What-if preview", key=f"drill_preview_{dp.id}", icon=":material/compare:"):
-                with st.spinner("Simulating each option…"):
+            n = st.number_input(_("Runs per option in the preview"), 4, 200, DEFAULT_REPLICATIONS, key=f"drill_n_{dp.id}")
+            if st.button(_("What-if preview"), key=f"drill_preview_{dp.id}", icon=":material/compare:"):
+                with st.spinner(_("Simulating each option…")):
                     try:
                         st.session_state.setdefault(PREVIEWS, {})[(stored.id, stored.revision, dp.id)] = drill.what_if(dp.id, int(n))
                     except DrillError as exc:
@@ -275,12 +338,12 @@ def decide_tab(drill: Drill, stored: StoredDrill) -> None:
             if preview:
                 show_preview(preview)
             c1, c2 = st.columns(2)
-            c1.selectbox("Decided by", ["", *roles], key=f"drill_by_{dp.id}")
-            c2.text_input("Why (for the log)", key=f"drill_why_{dp.id}", max_chars=MAX_REASON_CHARS)
+            c1.selectbox(_("Decided by"), ["", *roles], key=f"drill_by_{dp.id}")
+            c2.text_input(_("Why (for the log)"), key=f"drill_why_{dp.id}", max_chars=MAX_REASON_CHARS)
             b1, b2 = st.columns(2)
-            b1.button("Decide", type="primary", key=f"drill_choose_{dp.id}", on_click=decide,
+            b1.button(_("Decide"), type="primary", key=f"drill_choose_{dp.id}", on_click=decide,
                       args=(dp.id, True), width="stretch")
-            b2.button("Leave open", key=f"drill_skip_{dp.id}", on_click=decide, args=(dp.id, False),
+            b2.button(_("Leave open"), key=f"drill_skip_{dp.id}", on_click=decide, args=(dp.id, False),
                       width="stretch")
 
 
@@ -295,18 +358,19 @@ def show_preview(preview) -> None:
     n = None
     rows = []
     for name, label, pattern in OUTCOME_KPIS:
-        row = {"KPI": label.strip()}
+        row = {_("KPI"): _(label.strip())}
         for p in preview:
             s = p.stats[name]
             n = n or s
-            row[f"{p.label}: this drill"] = pattern.format(p.played[name]) if p.played[name] == p.played[name] else "–"
-            row[f"{p.label}: mean (p10–p90)"] = (
+            row[_("{option}: this drill").format(option=p.label)] = (
+                pattern.format(p.played[name]) if p.played[name] == p.played[name] else "–")
+            row[_("{option}: mean (p10–p90)").format(option=p.label)] = (
                 f"{pattern.format(s['mean'])} ({pattern.format(s['p10'])}–{pattern.format(s['p90'])})"
                 if s["mean"] == s["mean"] else "–"
             )
         rows.append(row)
-    st.caption("Each option taken now. 'This drill' follows the drill's own course; the mean and p10–p90 "
-               "come from the preview's runs, with the same random numbers for every option.")
+    st.caption(_("Each option taken now. 'This drill' follows the drill's own course; the mean and p10–p90 "
+                 "come from the preview's runs, with the same random numbers for every option."))
     st.dataframe(rows, hide_index=True, width="stretch")
     fig = compare_figure(
         [(p.label, p.stats) for p in preview],
@@ -316,118 +380,150 @@ def show_preview(preview) -> None:
 
 
 def actions_tab(drill: Drill) -> None:
-    items = catalogue(drill.scenario)
+    """The catalogue: a kind of action, then one of its actions and its parameters. Options are
+    the items' keys, and each kind has its own list, so switching kind never keeps the old action."""
+    items = {i.key: i for i in catalogue(drill.scenario)}
     roles = drill.scenario.exercise.roles
-    groups = list(dict.fromkeys(i.group for i in items))
-    group = st.segmented_control("Kind of action", groups, default=groups[0], key="drill_action_group") or groups[0]
-    shown = [i for i in items if i.group == group]
-    if st.session_state.get("drill_action_item") not in shown:
-        st.session_state.pop("drill_action_item", None)
-    st.selectbox("Action", shown, format_func=lambda i: i.label, key="drill_action_item")
-    item = st.session_state["drill_action_item"]
+    groups = list(dict.fromkeys(i.group for i in items.values()))
+    names = {g: _(g) for g in groups}
+    group = st.segmented_control(_("Kind of action"), groups, default=groups[0], format_func=names.get,
+                                 key="drill_action_group") or groups[0]
+    shown = [k for k, i in items.items() if i.group == group]
+    labels = {k: items[k].label for k in shown}
+    key = st.selectbox(_("Action"), shown, format_func=labels.get, key=f"drill_action_item_{group}")
+    item = items[key]
     if item.needs_period:
-        st.text_input("For how long ahead (15min, 4h, 1d)", value="8h", key="drill_action_period")
+        st.text_input(_("For how long ahead (15min, 4h, 1d)"), value="8h", key="drill_action_period",
+                      help=_("Planned visits booked in this period from now are cancelled and their patients told."))
     c1, c2 = st.columns(2)
-    c1.selectbox("Taken by", ["", *roles], key="drill_action_by")
-    c2.text_input("Why (for the log)", key="drill_action_note", max_chars=MAX_REASON_CHARS)
-    st.button("Take the action now", type="primary", on_click=take_action, disabled=drill.finished, key="drill_act")
-    st.markdown("**The decision log**")
+    c1.selectbox(_("Taken by"), ["", *roles], key="drill_action_by")
+    c2.text_input(_("Why (for the log)"), key="drill_action_note", max_chars=MAX_REASON_CHARS)
+    st.button(_("Take the action now"), type="primary", on_click=take_action, args=(key,), disabled=drill.finished,
+              key="drill_act")
+    st.markdown("**" + _("The decision log") + "**")
     rows = drill_view.decisions_taken(drill)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
-        st.caption("Nothing decided yet.")
+        st.caption(_("Nothing decided yet."))
 
 
-def take_action() -> None:
+def action_with_period(action: Action, text: str, drill: Drill) -> Action:
+    """The action with the period the person wrote, or a DrillError saying what to write."""
+    from sim.scenario.quantities import format_duration
+
+    try:
+        hours = parse_duration_h(text.strip())
+    except ValueError:
+        raise DrillError(_("write the period as a number and a unit, like 15min, 4h or 1d; {text!r} is not one").format(
+            text=text)) from None
+    if hours <= 0:
+        raise DrillError(_("the period must be longer than zero"))
+    left = drill.horizon_h - drill.clock_h
+    if hours > left + 1e-9:
+        raise DrillError(_("the period reaches past the end of the simulated period ({left} from now)").format(
+            left=duration(left)))
+    return Action(do=action.do, target=action.target, period=format_duration(hours))
+
+
+def take_action(key: str) -> None:
+    """Button callback: the chosen action with its parameters, checked before it is taken."""
+    from ui import lang
+
+    lang.activate()
     ss = st.session_state
-    item = ss.get("drill_action_item")
+    seen: StoredDrill | None = ss.get(SEEN)
+    if seen is None:
+        return
+    item = next((i for i in catalogue(seen.drill.scenario) if i.key == key), None)
     if item is None:
+        flash("error", _("Not done: that action is no longer in the catalogue."))
         return
     action = item.action
     if item.needs_period:
         try:
-            period = parse_duration_h(ss.get("drill_action_period") or "8h")
-            action = Action(do=action.do, target=action.target, period=period)
-        except ValueError as exc:
-            flash("error", f"Not done: the period: {exc}")
+            action = action_with_period(action, ss.get("drill_action_period") or "8h", seen.drill)
+        except DrillError as exc:
+            flash("error", _("Not done: {reason}.").format(reason=exc))
             return
     submit(Act(action, ss.get("drill_action_by") or "", ss.get("drill_action_note") or ""))
 
 
 def injects_tab(drill: Drill) -> None:
     delivered = drill.delivered()
-    st.markdown(f"**Delivered ({len(delivered)})**")
+    st.markdown("**" + _("Delivered ({n})").format(n=len(delivered)) + "**")
     for t, inj in reversed(delivered):
         drill_view.inject_card(t, inj, drill, facilitator=True)
-    st.markdown("**Still to come (facilitator only)**")
+    st.markdown(_("**Still to come (facilitator only)**"))
     upcoming = drill.upcoming()
     if upcoming:
         st.dataframe(
             [
                 {
-                    "kind": u.kind,
+                    _("kind"): _(u.kind),
                     "id": u.id,
-                    "when on the current course": drill.clock_text(u.t_h) if u.t_h is not None else "not on this course",
-                    "rule": u.condition,
-                    "title": " ".join(u.title.split()),
+                    _("when on the current course"): drill.clock_text(u.t_h) if u.t_h is not None else _("not on this course"),
+                    _("rule"): u.condition,
+                    _("title"): " ".join(u.title.split()),
                 }
                 for u in upcoming
             ],
             hide_index=True, width="stretch",
         )
     else:
-        st.caption("Nothing more.")
+        st.caption(_("Nothing more."))
 
 
 def notes_tab(drill: Drill, revision: int) -> None:
     roles = drill.scenario.exercise.roles
     with st.form("drill_note", clear_on_submit=True):
-        st.text_area("Note", height=80, key="drill_note_text", max_chars=MAX_NOTE_CHARS)
+        st.text_area(_("Note"), height=80, key="drill_note_text", max_chars=MAX_NOTE_CHARS)
         c1, c2 = st.columns(2)
         c1.selectbox("By", ["", *roles], key="drill_note_by")
-        c2.checkbox("Hot wash note (genomgång efter övning)", key="drill_note_hot")
-        st.form_submit_button("Save the note", on_click=save_note)
+        c2.checkbox(_("Hot wash note (genomgång efter övning)"), key="drill_note_hot")
+        st.form_submit_button(_("Save the note"), on_click=save_note)
     for i in reversed(range(len(drill.notes))):
         note_line(drill, i)
-    st.subheader("Expected actions")
+    st.subheader(_("Expected actions"))
     checks = checklist(drill)
     if checks:
         st.dataframe(
             drill_view.coloured(
-                [{"expected action": c.expected.description, "result": c.status_text, "detail": c.detail} for c in checks],
-                "result",
+                [{_("expected action"): c.expected.description, _("result"): c.status_text, _("detail"): c.detail}
+                 for c in checks],
+                _("result"),
             ),
             hide_index=True, width="stretch",
         )
     else:
-        st.caption("The scenario lists no expected actions.")
-    st.subheader("Improvement plan")
+        st.caption(_("The scenario lists no expected actions."))
+    st.subheader(_("Improvement plan"))
     st.data_editor(
         drill_view.plan_rows(drill), num_rows="dynamic", width="stretch", key=f"drill_improvements_{revision}",
         column_config={
-            "finding": st.column_config.TextColumn("Finding", width="large"),
-            "action": st.column_config.TextColumn("Action", width="large"),
-            "owner": st.column_config.TextColumn("Owner"),
-            "due": st.column_config.TextColumn("Due date"),
+            "finding": st.column_config.TextColumn(_("Finding"), width="large"),
+            "action": st.column_config.TextColumn(_("Action"), width="large"),
+            "owner": st.column_config.TextColumn(_("Owner")),
+            "due": st.column_config.TextColumn(_("Due date")),
         },
     )
     # The editor is keyed by the drill's revision, so it starts from the saved plan after a change.
-    st.button("Save the improvement plan", on_click=save_plan, args=(revision,), key="drill_save_plan")
+    st.button(_("Save the improvement plan"), on_click=save_plan, args=(revision,), key="drill_save_plan")
 
 
 def note_line(drill: Drill, index: int) -> None:
     n = drill.notes[index]
-    head = f"{'**Hot wash** · ' if n.hot_wash else ''}{drill.clock_text(n.t_h)}" + (f" · {md(n.by, one_line=True)}" if n.by else "")
+    hot = "**" + _("Hot wash") + "** · " if n.hot_wash else ""
+    head = f"{hot}{drill.clock_text(n.t_h)}" + (f" · {md(n.by, one_line=True)}" if n.by else "")
     if n.struck:
-        st.markdown(f"- {head}: ~~{md(n.text, one_line=True)}~~ *(struck by {md(n.struck_by, one_line=True)} at "
-                    f"{drill.clock_text(n.struck_at_h)})*")
+        st.markdown(f"- {head}: ~~{md(n.text, one_line=True)}~~ *(" + _("struck by {who} at {time}").format(
+            who=md(n.struck_by, one_line=True), time=drill.clock_text(n.struck_at_h)) + ")*")
         return
     c1, c2 = st.columns([6, 1])
     c1.markdown(f"- {head}: {md(n.text)}")
-    c2.button("Strike", key=f"drill_strike_{index}", on_click=submit, args=(StrikeNote(index, n.text, "facilitator"),),
-              help="The note stays in the log, marked as struck by the facilitator at this time, and is left "
-              "out of the report.")
+    c2.button(_("Strike"), key=f"drill_strike_{index}", on_click=submit, args=(StrikeNote(index, n.text, "facilitator"),),
+              help=_("The note stays in the log, marked as struck by the facilitator at this time, and is left "
+                     "out of the report."))
 
 
 def save_note() -> None:
@@ -451,26 +547,35 @@ def report_tab(drill: Drill, stored: StoredDrill) -> None:
 
     info = stored.info
     key = (stored.id, stored.revision)
-    n = st.number_input("Runs behind the outcome table", 4, 200, DEFAULT_REPLICATIONS, key="drill_report_n")
-    if st.button("Write the after-action report", icon=":material/description:", key="drill_make_report"):
-        with st.spinner("Simulating the strategies and writing the report…"):
+    n = st.number_input(_("Runs behind the outcome table"), 4, 200, DEFAULT_REPLICATIONS, key="drill_report_n")
+    if st.button(_("Write the after-action report"), icon=":material/description:", key="drill_make_report"):
+        with st.spinner(_("Simulating the strategies and writing the report…")):
             rep = build_report(drill, info.title, info.team, int(n))
             st.session_state[REPORTS] = {key: (html_report(rep).encode("utf-8"), markdown(rep).encode("utf-8"))}
     ready = st.session_state.get(REPORTS, {}).get(key)
-    stem = f"drill-{stored.id}"
+    stem = f"{drill.scenario.name}-drill-{stored.id}"
     if ready:
         c1, c2 = st.columns(2)
-        c1.download_button("After-action report (HTML)", ready[0], f"{stem}-report.html", "text/html",
+        c1.download_button(_("After-action report (HTML)"), ready[0], f"{stem}-report.html", "text/html",
                            key="drill_dl_html", icon=":material/download:", on_click="ignore")
-        c2.download_button("After-action report (Markdown)", ready[1], f"{stem}-report.md", "text/markdown",
+        c2.download_button(_("After-action report (Markdown)"), ready[1], f"{stem}-report.md", "text/markdown",
                            key="drill_dl_md", icon=":material/download:", on_click="ignore")
     st.divider()
     c1, c2 = st.columns(2)
-    c1.download_button("Master scenario events list (CSV)", msel_bytes(drill.scenario), f"{drill.scenario.name}-msel.csv",
+    c1.download_button(_("Master scenario events list (CSV)"), msel_bytes(drill.scenario), f"{drill.scenario.name}-msel.csv",
                        "text/csv", key="drill_dl_msel", on_click="ignore")
-    c2.download_button("Decision log (YAML, for sim drill)",
-                       log_yaml(drill, team=info.team, source=info.scenario_source).encode("utf-8"), f"{stem}-log.yaml", "application/yaml",
+    c2.download_button(_("Decision log (YAML, for sim drill)"),
+                       log_yaml(drill, team=info.team, source=info.scenario_source,
+                                scenario_path=shipped_path(info.scenario_source)).encode("utf-8"),
+                       f"{stem}-log.yaml", "application/yaml",
                        key="drill_dl_log", on_click="ignore")
+
+
+def shipped_path(source: str) -> str | None:
+    """A shipped scenario's path for the downloaded log (`scenarios/NAME.yaml`, from the project
+    folder), so that `sim drill compare` finds it; None for an uploaded or edited scenario."""
+    name = source.removeprefix("scenarios/")
+    return f"scenarios/{name}" if source.startswith("scenarios/") and name in state.shipped_scenarios() else None
 
 
 def drill_screen(store: DrillStore, stored: StoredDrill, key: str | None) -> None:
@@ -478,35 +583,39 @@ def drill_screen(store: DrillStore, stored: StoredDrill, key: str | None) -> Non
     drill, info = stored.drill, stored.info
     st.title(md(info.title, one_line=True))
     st.caption(
-        f"{md(info.scenario_title, one_line=True)} · seed {info.seed}" + (f" · {md(info.team, one_line=True)}" if info.team else "")
-        + f" · drill {info.id}, revision {info.revision}" + (" · archived" if info.status == "archived" else "")
+        _("{scenario} · seed {seed}").format(scenario=md(info.scenario_title, one_line=True), seed=info.seed)
+        + (f" · {md(info.team, one_line=True)}" if info.team else "")
+        + " · " + _("drill {id}, revision {revision}").format(id=info.id, revision=info.revision)
+        + (" · " + _("archived") if info.status == "archived" else "")
     )
     show_flash()
     pending = st.session_state.get(PENDING)
     if pending is not None:
-        st.button(f"Try again: {pending.describe()}", on_click=submit, args=(pending,), type="primary", key="drill_retry")
+        st.button(_("Try again: {change}").format(change=pending.describe()), on_click=submit, args=(pending,), type="primary", key="drill_retry")
     drill_view.headline(drill)
     clock_controls(drill)
+    realtime_clock(drill)
     waiting = drill.open_decisions()
     if waiting:
-        st.warning("Waiting for the group: " + "; ".join(md(d.question, one_line=True) for d in waiting),
+        st.warning(_("Waiting for the group: {questions}").format(
+            questions="; ".join(md(d.question, one_line=True) for d in waiting)),
                    icon=":material/how_to_vote:")
-    tabs = st.tabs(["Situation", "Decide", "Actions", "Injects", "Notes and hot wash", "Report", "Drill"])
-    with tabs[0]:
-        drill_view.status_board(drill)
-        drill_view.charts(drill, "drill")
-    with tabs[1]:
-        decide_tab(drill, stored)
-    with tabs[2]:
-        actions_tab(drill)
-    with tabs[3]:
-        injects_tab(drill)
-    with tabs[4]:
-        notes_tab(drill, stored.revision)
-    with tabs[5]:
-        report_tab(drill, stored)
-    with tabs[6]:
-        manage_tab(store, stored, key)
+    # Keyed tabs whose state the server keeps: they stay where the facilitator put them across
+    # reruns (a clock move, a decision, an action, a warning appearing above them).
+    tabs = st.tabs([_("Situation"), _("Decide"), _("Actions"), _("Injects"), _("Notes and hot wash"), _("Report"),
+                    _("Drill")], key=f"drill_tabs_{lang.current()}", on_change="rerun")
+    pages = [
+        lambda: (drill_view.status_board(drill), drill_view.charts(drill, "drill")),
+        lambda: decide_tab(drill, stored),
+        lambda: actions_tab(drill),
+        lambda: injects_tab(drill),
+        lambda: notes_tab(drill, stored.revision),
+        lambda: report_tab(drill, stored),
+        lambda: manage_tab(store, stored, key),
+    ]
+    for tab, page in zip(tabs, pages, strict=True):
+        with tab:
+            page()
 
 
 def manage_tab(store: DrillStore, stored: StoredDrill, key: str | None) -> None:
@@ -514,32 +623,54 @@ def manage_tab(store: DrillStore, stored: StoredDrill, key: str | None) -> None:
     base = base.rsplit("/", 1)[0] if base.endswith("/drill") else base
     keys = st.session_state.get(NEW_KEYS, {}).get(stored.id) or (access.DrillKeys(key) if key else None)
     if keys is None:
-        st.info("You opened this drill as the organiser, so its links are not known here (the server keeps "
-                "no keys). Issue new links to give it to a facilitator; the old links stop working.")
-        if st.button("Issue new links", key="drill_reissue"):
+        st.info(_("You opened this drill as the organiser, so its links are not known here (the server keeps "
+                  "no keys). Issue new links to give it to a facilitator; the old links stop working."))
+        if st.button(_("Issue new links"), key="drill_reissue"):
             reissue(store, stored.id)
     else:
-        st.markdown("**Participant link**: open it in another browser or on the projector. It shows the "
-                    "injects delivered and the situation picture, never facilitator notes or what is to come.")
+        st.markdown(_("**Participant link**: open it in another browser or on the projector. It shows the "
+                      "injects delivered and the situation picture, never facilitator notes or what is to come."))
         st.code(f"{base}/participant?drill={stored.id}&key={keys.participant}", language=None)
-        st.page_link("ui/pages/participant.py", label="Open the participant view here",
+        st.page_link("ui/pages/participant.py", label=_("Open the participant view here"),
                      query_params={"drill": stored.id, "key": keys.participant})
-        st.markdown("**Facilitator link**: whoever has it controls the drill. Keep it to yourself.")
+        st.markdown(_("**Facilitator link**: whoever has it controls the drill. Keep it to yourself."))
         st.code(f"{base}/drill?drill={stored.id}&key={keys.facilitator}", language=None)
     c1, c2 = st.columns(2)
     if stored.info.status == "active":
-        if c1.button("Archive this drill", key="drill_archive"):
+        if c1.button(_("Archive this drill"), key="drill_archive"):
             change_status(store, stored, "archived")
-    elif c1.button("Make this drill active again", key="drill_unarchive"):
+    elif c1.button(_("Make this drill active again"), key="drill_unarchive"):
         change_status(store, stored, "active")
-    c2.button("Back to the list of drills", on_click=st.query_params.clear, key="drill_back")
+    c2.button(_("Back to the list of drills"), on_click=st.query_params.clear, key="drill_back")
+    delete_section(store, stored)
+
+
+def delete_section(store: DrillStore, stored: StoredDrill) -> None:
+    """Delete the drill, after the facilitator confirms: its log, notes and links are gone."""
+    with st.expander(_("Delete this drill")):
+        st.warning(_("Deleting removes the drill, its decision log, notes and improvement plan from this "
+                     "server, and its links stop working. Download the log and the report first if you "
+                     "want to keep them."))
+        sure = st.checkbox(_("Yes, delete \"{title}\" for good").format(title=md(stored.info.title, one_line=True)),
+                           key=f"drill_delete_sure_{stored.id}")
+        if st.button(_("Delete the drill"), type="primary", disabled=not sure, key="drill_delete"):
+            try:
+                store.delete(stored.id)
+            except StoreError as exc:
+                st.error(_("Not done: {reason}").format(reason=exc.public))
+                return
+            browser_keys.forget(stored.id)
+            st.session_state.pop(SEEN, None)
+            st.query_params.clear()
+            flash("success", _("The drill was deleted."))
+            st.rerun()
 
 
 def reissue(store: DrillStore, drill_id: str) -> None:
     try:
         keys = access.reissue_keys(store, drill_id)
     except StoreError as exc:
-        st.error(f"Not done: {exc.public}")
+        st.error(_("Not done: {reason}").format(reason=exc.public))
         return
     st.session_state.setdefault(NEW_KEYS, {})[drill_id] = keys
     browser_keys.remember(drill_id, keys.facilitator)
@@ -551,7 +682,7 @@ def change_status(store: DrillStore, stored: StoredDrill, status: str) -> None:
     try:
         store.set_status(stored.id, stored.revision, status)
     except StoreError as exc:
-        st.error(f"Not done: {exc.public}")
+        st.error(_("Not done: {reason}").format(reason=exc.public))
         return
     st.rerun()
 
@@ -565,12 +696,12 @@ def open_requested(store: DrillStore) -> tuple[StoredDrill, str | None] | None:
             return store.load(drill_id), None
         return access.open_drill(store, drill_id, key, "facilitator"), key
     except (access.NoSuchDrill, StoreError) as exc:
-        st.title("Drill")
+        st.title(_("Drill"))
         if isinstance(exc, StoreError) and type(exc).__name__ != "DrillNotFound":
             st.error(exc.public)
         else:
             st.error(access.NO_SUCH_DRILL)
-        st.button("Back to the list of drills", on_click=st.query_params.clear)
+        st.button(_("Back to the list of drills"), on_click=st.query_params.clear)
         return None
 
 

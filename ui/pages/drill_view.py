@@ -15,14 +15,16 @@ from sim.drill import access
 from sim.drill.board import board
 from sim.drill.charts import situation_figure
 from sim.drill.session import DEFAULT_REPLICATIONS, Drill, DrillError
-from sim.drill.store import DrillStore, StoredDrill, StoreError
+from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
+from sim.i18n import N_, _
 from sim.reports.escape import markdown_text as md
 from ui import view
 
 STATUS_COLOURS = {
-    "up": "#1a7f37", "degraded": "#b35900", "down": "#c62828",
-    "met": "#1a7f37", "late": "#b35900", "not done": "#c62828",
+    N_("up"): "#1a7f37", N_("degraded"): "#b35900", N_("down"): "#c62828",
+    N_("met"): "#1a7f37", N_("late"): "#b35900", N_("not done"): "#c62828",
 }
+"""Status words (English; shown and coloured in the session's language)."""
 CHARTS = ("capacity", "cancelled_planned", "calls_unanswered")
 LOG = logging.getLogger("outage_drill_sim.app")
 
@@ -34,7 +36,8 @@ def open_store() -> DrillStore:
         return DrillStore()
     except StoreError as exc:
         LOG.error("the drill database cannot be used: %s", exc)  # with its path, for the server's log
-        st.error(f"The drill database cannot be used: {exc.public}. The server's log says which file.")
+        st.error(_("The drill database cannot be used: {reason}. The server's log says which file.").format(
+            reason=exc.public))
         st.stop()
         raise  # for type checkers; st.stop() does not return
 
@@ -52,48 +55,61 @@ def open_for(store: DrillStore, role: access.Role) -> StoredDrill | None:
 
 
 def role_text(roles: list[str]) -> str:
-    return ", ".join(roles) if roles else "all"
+    return ", ".join(_("all") if r == "all" else r for r in roles) if roles else _("all")
+
+
+def scenario_start(info: DrillInfo) -> Any:
+    """The start of a listed drill's scenario, when its file is a shipped one (for clock times)."""
+    from ui import state
+
+    name = info.scenario_source.removeprefix("scenarios/")
+    if name not in state.shipped_scenarios():
+        return None
+    choice = state.load_shipped(name)
+    return choice.scenario.start if choice.ok else None
 
 
 def headline(drill: Drill) -> None:
     b = board(drill)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Clock", drill.clock_text())
-    c2.metric("Readiness level", b.readiness)
-    c3.metric("Patients informed", "yes" if b.patients_informed else "not yet")
+    c1.metric(_("Clock"), drill.clock_text())
+    c2.metric(_("Readiness level"), b.readiness)
+    c3.metric(_("Patients informed"), _("yes") if b.patients_informed else _("not yet"))
 
 
 def coloured(rows: list[dict[str, str]], column: str = "status") -> Any:
     """A table whose status column is coloured (emoji are missing from many kiosk browsers)."""
     import pandas as pd
 
+    colours = {_(word): c for word, c in STATUS_COLOURS.items()}
+
     def colour(value: str) -> str:
         head = str(value).split(" ·")[0]
-        return f"color: {STATUS_COLOURS.get(head, 'inherit')}; font-weight: 600"
+        return f"color: {colours.get(head, 'inherit')}; font-weight: 600"
 
     return pd.DataFrame(rows).style.map(colour, subset=[column])
 
 
 def status_board(drill: Drill) -> None:
     b = board(drill)
-    st.markdown("**IT systems**")
+    st.markdown(_("**IT systems**"))
     st.dataframe(
         coloured([
-            {"system": r.name, "status": r.status, "stand-in in use": ", ".join(r.stand_ins), "": r.detail}
+            {_("system"): r.name, _("status"): _(r.status), _("stand-in in use"): ", ".join(r.stand_ins), "": r.detail}
             for r in b.systems
-        ]),
+        ], _("status")),
         hide_index=True, width="stretch",
     )
-    st.markdown("**Units, phone lines and supplies**")
+    st.markdown(_("**Units, phone lines and supplies**"))
     st.dataframe(
         coloured([
             {
-                "unit": r.name,
-                "status": r.status + (" · on backup routines" if r.stand_ins else ""),
-                "capacity now": r.detail,
+                _("unit"): r.name,
+                _("status"): _(r.status) + (" · " + _("on backup routines") if r.stand_ins else ""),
+                _("capacity now"): r.detail,
             }
             for r in b.units
-        ]),
+        ], _("status")),
         hide_index=True, width="stretch",
     )
 
@@ -105,10 +121,10 @@ def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> 
     except DrillError as exc:
         st.warning(str(exc))
         band = None
-    st.caption(
-        f"Solid line: this drill up to now. Shaded: 10th to 90th percentile of {replications} runs under "
-        "the decisions taken so far (what may still come); dotted: their median."
-    )
+    st.caption(_(
+        "Solid line: this drill up to now. Shaded: 10th to 90th percentile of {n} runs under the decisions "
+        "taken so far (what may still come); dotted: their median."
+    ).format(n=replications))
     for name in CHARTS:
         view.chart(situation_figure(drill, name, band), f"{key}-{name}")
 
@@ -116,11 +132,12 @@ def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> 
 def inject_card(t_h: float, inject: Any, drill: Drill, *, facilitator: bool) -> None:
     with st.container(border=True):
         st.markdown(f"**{drill.clock_text(t_h)} · {md(inject.title, one_line=True)}**")
-        st.caption(f"To: {md(role_text(inject.to))}")
+        st.caption(_("To: {roles}").format(roles=md(role_text(inject.to))))
         if inject.message.strip():
             st.markdown(md(inject.message.strip()))
         if facilitator and inject.facilitator_note.strip():
-            st.info(f"Facilitator note: {md(inject.facilitator_note.strip())}", icon=":material/visibility_off:")
+            st.info(_("Facilitator note: {note}").format(note=md(inject.facilitator_note.strip())),
+                    icon=":material/visibility_off:")
 
 
 def for_role(inject: Any, role: str | None) -> bool:
@@ -130,10 +147,10 @@ def for_role(inject: Any, role: str | None) -> bool:
 def decisions_taken(drill: Drill) -> list[dict[str, str]]:
     return [
         {
-            "time": drill.clock_text(e.t_h),
-            "decision or action": drill.describe(e, short=True),
-            "by": e.by,
-            "why": e.note,
+            _("time"): drill.clock_text(e.t_h),
+            _("decision or action"): drill.describe(e, short=True),
+            _("by"): e.by,
+            _("why"): e.note,
         }
         for e in drill.entries
     ]
