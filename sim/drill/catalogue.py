@@ -70,10 +70,10 @@ def describe_action(scenario: Scenario, action: Action) -> str:
     t = action.target
     if action.do in ("raise_readiness", "lower_readiness"):
         level = t or ("stabslage" if action.do == "raise_readiness" else "normallage")
-        name = READINESS_NAMES.get(level, level)
+        word = READINESS_NAMES.get(level, level)
         if action.do == "raise_readiness":
-            return _("Raise the readiness level to {level}").format(level=name)
-        return _("Lower the readiness level to {level}").format(level=name)
+            return _("Raise the readiness level to {level}").format(level=word)
+        return _("Lower the readiness level to {level}").format(level=word)
     if action.do == "activate_backup":
         name = next((b.name for b in scenario.backup_routines if b.id == t), t)
         return _("Activate the backup routine: {name}").format(name=name)
