@@ -164,7 +164,17 @@ def test_results_page_draws_every_chart_with_data():
         assert words in joined
     recovery = next(f for f in figs if "Recovery curve" in f["layout"]["title"]["text"])
     assert recovery["layout"].get("shapes"), "outage, backup routines and staff mode are shaded"
-    assert len(at.dataframe) == 1
+    assert len(at.dataframe) == 2  # the key figures and the risks
+    table = at.dataframe[0].value.to_dict("records")
+    normal = next(r for r in table if r["strategy"] == "Baseline" and r["KPI"] == "Time to normal")
+    assert re.fullmatch(r"Chance that normal takes more than [\d.]+ (days|h): \d+%", normal["risk"]), normal
+    risks = at.dataframe[1].value.to_dict("records")
+    assert {r["strategy"] for r in risks} >= {"Baseline", "Fast failover"}
+    # A threshold set on the page moves every statement of its KPI.
+    at.number_input(key="risk_threshold_time_to_normal_h").set_value(1.0).run()
+    assert not at.exception, at.exception
+    risks = at.dataframe[1].value.to_dict("records")
+    assert any("more than 24.0 h" in r["risk"] for r in risks), risks
     # One unit kind: the band (p10-p90) is drawn.
     at.get("button_group")[0].set_value("hospital").run()
     cancelled = figures(at)[0]

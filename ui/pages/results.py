@@ -4,12 +4,15 @@ durations in hours or days, counts as whole numbers, and a moment reached in few
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from sim import charts, values
+from sim.experiments import risk
 from sim.i18n import _, count, ngettext, number
 from sim.reports import kpi_rows
-from sim.vocabulary import kind_label
+from sim.vocabulary import TIME_KPIS, kind_label
 from ui import assumed, state, view
 
 
@@ -27,12 +30,30 @@ def no_run() -> None:
     st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
 
 
+def thresholds() -> dict[str, float]:
+    """The thresholds set on this page (hours for a time, a count otherwise); read from the
+    widgets' state, so the table above them follows a change in the same run."""
+    chosen = {}
+    for kpi in risk.RISK_KPIS:
+        x = st.session_state.get(f"risk_threshold_{kpi}")
+        if x is not None:
+            chosen[kpi] = float(x) * 24 if kpi in TIME_KPIS else float(x)
+    return chosen
+
+
+def risk_by_row(result: state.RunResult) -> dict[tuple[str, str], risk.Risk]:
+    return {(r.strategy, r.kpi): r for r in risk.risks(result.experiment, thresholds())}
+
+
 def kpi_table_rows(result: state.RunResult) -> list[dict[str, str]]:
-    """The KPI table as people read it: one row per strategy and KPI."""
+    """The KPI table as people read it: one row per strategy and KPI, with the chance of a bad
+    outcome beside the mean where there is a risk statement."""
     sc = result.experiment.scenario
+    risks = risk_by_row(result)
     rows = []
     for r in kpi_rows(result.summary):
         k = r["kpi"]
+        found = risks.get((r["strategy"], k))
         rows.append({
             _("strategy"): charts.strategy_label(sc, r["strategy"]),
             _("KPI"): values.label(k),
@@ -42,8 +63,45 @@ def kpi_table_rows(result: state.RunResult) -> list[dict[str, str]]:
             "p50": values.value(k, r["p50"], sc.start),
             "p90": values.value(k, r["p90"], sc.start),
             _("reached"): values.percent_text(r["reached"]),
+            _("risk"): risk.statement(found) if found else "",
         })
     return rows
+
+
+def risk_rows(result: state.RunResult) -> list[dict[str, str]]:
+    sc = result.experiment.scenario
+    return [
+        {_("strategy"): charts.strategy_label(sc, r.strategy), _("risk"): risk.statement(r),
+         _("95% CI"): risk.interval_text(r), _("runs"): count(r.runs)}
+        for r in risk.risks(result.experiment, thresholds())
+    ]
+
+
+def risk_section(result: state.RunResult) -> None:
+    """Risk statements, counted from the replications, with thresholds people can set."""
+    st.subheader(_("Risks"))
+    st.caption(_("The share of replications in which a figure went past a threshold, with a 95% interval. "
+                 "A moment never reached within the simulated period counts as past the threshold."))
+    exp = result.experiment
+    defaults = {r.kpi: r.threshold for r in risk.risks(exp)}
+    limits = risk.judged_until(exp.scenario)
+    with st.expander(_("Thresholds")):
+        cols = st.columns(len(risk.RISK_KPIS))
+        for col, kpi in zip(cols, risk.RISK_KPIS, strict=True):
+            if kpi not in defaults:
+                continue
+            if kpi in TIME_KPIS:
+                top = max(0.0, math.floor(limits[kpi] / 12 - 1e-9) / 2)
+                if st.session_state.get(f"risk_threshold_{kpi}", 0) > top:  # from a longer scenario
+                    del st.session_state[f"risk_threshold_{kpi}"]
+                col.number_input(
+                    _("{kpi}, days").format(kpi=values.label(kpi)), min_value=0.0, step=0.5, max_value=top,
+                    value=defaults[kpi] / 24, key=f"risk_threshold_{kpi}",
+                )
+            else:
+                col.number_input(values.label(kpi), min_value=0, max_value=10**9, step=1,
+                                 value=int(defaults[kpi]), key=f"risk_threshold_{kpi}")
+    st.dataframe(risk_rows(result), hide_index=True, width="stretch")
 
 
 def kpi_table(result: state.RunResult) -> None:
@@ -82,6 +140,7 @@ def main() -> None:
     assumed.results_section(result, strategy, kind)
     st.subheader(_("Key figures"))
     kpi_table(result)
+    risk_section(result)
     if result.summary.get("partial"):
         st.warning(_("The run was stopped early: these results are partial."))
 
