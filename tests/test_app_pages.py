@@ -42,6 +42,34 @@ def titles(at: AppTest) -> list[str]:
     return [f["layout"].get("title", {}).get("text", "") for f in figures(at)]
 
 
+def session_value(at: AppTest, key: str, default=None):
+    try:
+        return at.session_state[key]
+    except KeyError:
+        return default
+
+
+def editor_key(at: AppTest) -> str:
+    return f"scenario_editor_{session_value(at, 'scenario_editor_version', 0)}"
+
+
+def editor_text(at: AppTest) -> str:
+    """The text in the scenario page's code editor: what was typed (a component's value is in the
+    session), else the text the editor was given."""
+    key = editor_key(at)
+    typed = session_value(at, key)
+    if typed is not None:
+        return typed
+    editors = [json.loads(e.proto.json_args) for e in at.get("component_instance")
+               if "defaultValue" in json.loads(e.proto.json_args or "{}")]
+    assert len(editors) == 1, "one code editor on the page"
+    return editors[0]["defaultValue"]
+
+
+def type_in_editor(at: AppTest, text: str) -> None:
+    at.session_state[editor_key(at)] = text
+
+
 def run_default(at: AppTest, replications: int = 10) -> AppTest:
     at.switch_page("ui/pages/run.py").run()
     assert not at.exception, at.exception
@@ -56,7 +84,7 @@ def test_scenario_page_shows_the_default_scenario_and_its_summary():
     assert at.title[0].value == "Scenario"
     assert at.radio[0].value == "shipped"
     assert at.selectbox[0].value == "sormland-network-2022.yaml"
-    assert at.text_area[0].value == DEFAULT.read_text(encoding="utf-8")
+    assert editor_text(at) == DEFAULT.read_text(encoding="utf-8")
     assert any("is valid" in s.value for s in at.success)
     figs = figures(at)
     assert len(figs) == 2 and all(has_data(f) for f in figs)
@@ -71,8 +99,8 @@ def test_picking_another_shipped_scenario_replaces_the_text():
     at = start()
     at.selectbox[0].set_value("vgr-login-2022.yaml").run()
     assert not at.exception
-    assert "vgr" in at.text_area[0].value.lower()
-    assert at.text_area[0].value == (ROOT / "scenarios" / "vgr-login-2022.yaml").read_text(encoding="utf-8")
+    assert "vgr" in editor_text(at).lower()
+    assert editor_text(at) == (ROOT / "scenarios" / "vgr-login-2022.yaml").read_text(encoding="utf-8")
 
 
 def test_a_broken_upload_shows_its_line_and_the_app_keeps_working():
@@ -102,7 +130,7 @@ def test_an_upload_over_the_limit_is_refused():
     at.file_uploader[0].set_value(("big.yaml", big, "application/x-yaml")).run()
     assert not at.exception
     assert any("bytes" in e.value and "1,000,000" in e.value for e in at.error)
-    assert at.text_area[0].value == DEFAULT.read_text(encoding="utf-8")  # the scenario stays
+    assert editor_text(at) == DEFAULT.read_text(encoding="utf-8")  # the scenario stays
 
 
 def test_a_valid_upload_with_a_shipped_region_file_is_used():
@@ -116,17 +144,67 @@ def test_a_valid_upload_with_a_shipped_region_file_is_used():
 
 def test_editing_in_the_page_checks_the_text():
     at = start()
-    text = at.text_area[0].value
-    at.text_area[0].set_value(text.replace("capacity: 0.7", "capacity: 7", 1))
+    text = editor_text(at)
+    type_in_editor(at, text.replace("capacity: 0.7", "capacity: 7", 1))
     at.button(key="scenario_check").click().run()
     assert not at.exception
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "capacity: 0.7" in ln)
     assert f"line {line}" in " ".join(m.value for m in at.markdown)
     # Put it right again: the edited text is used.
-    at.text_area[0].set_value(text.replace("capacity: 0.7", "capacity: 0.65", 1))
+    type_in_editor(at, text.replace("capacity: 0.7", "capacity: 0.65", 1))
     at.button(key="scenario_check").click().run()
     assert any("is valid" in s.value for s in at.success)
-    assert "(edited)" in at.text_area[0].label
+    assert any("(edited)" in c.value for c in at.caption)
+    assert "capacity: 0.65" in editor_text(at)
+
+
+def test_the_editor_marks_each_problem_on_its_line():
+    from ui import editor_marks, state
+
+    text = DEFAULT.read_text(encoding="utf-8").replace("horizon: 9d", "horizon: nine days", 1)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("horizon:"))
+    choice = state.validate(text, "broken.yaml", "edit")
+    marks = editor_marks.annotations(choice)
+    assert any(m["row"] == line - 1 and m["type"] == "error" and "horizon" in m["text"] for m in marks), marks
+    assert {m["startRow"] for m in editor_marks.markers(choice)} >= {line - 1}
+    assert editor_marks.annotations(state.validate(DEFAULT.read_text(encoding="utf-8"), "ok.yaml", "edit")) == []
+
+
+def test_a_scenario_with_its_own_region_file_uploaded_beside_it():
+    scenario = (ROOT / "scenarios" / "vgr-login-2022.yaml").read_text(encoding="utf-8")
+    region_ref = next(ln for ln in scenario.splitlines() if ln.startswith("region:")).split(":", 1)[1].strip()
+    region = (ROOT / "scenarios" / region_ref).read_text(encoding="utf-8").replace("name:", "name:", 1)
+    mine = scenario.replace(f"region: {region_ref}", "region: my-regions/mine.yaml")
+    at = start()
+    at.radio[0].set_value("upload").run()
+    at.file_uploader[0].set_value([("scen.yaml", mine.encode(), "application/x-yaml"),
+                                   ("mine.yaml", region.encode(), "application/x-yaml")]).run()
+    assert not at.exception, at.exception
+    assert any("scen.yaml is valid" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("my-regions/mine.yaml" in c.value for c in at.caption)
+    # The region file stays with the scenario when it is edited.
+    type_in_editor(at, editor_text(at).replace("title: \"", "title: \"Mine: ", 1))
+    at.button(key="scenario_check").click().run()
+    assert any("is valid" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_a_zip_of_a_scenario_and_its_region_is_used_and_a_bad_zip_is_refused():
+    import io
+    import zipfile
+
+    scenario = (ROOT / "scenarios" / "vgr-login-2022.yaml").read_text(encoding="utf-8")
+    region_ref = next(ln for ln in scenario.splitlines() if ln.startswith("region:")).split(":", 1)[1].strip()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("drill/scenario.yaml", scenario.replace(f"region: {region_ref}", "region: r/mine.yaml"))
+        z.writestr("drill/r/mine.yaml", (ROOT / "scenarios" / region_ref).read_bytes())
+    at = start()
+    at.radio[0].set_value("upload").run()
+    at.file_uploader[0].set_value(("both.zip", buf.getvalue(), "application/zip")).run()
+    assert not at.exception, at.exception
+    assert any("both.zip/drill/scenario.yaml is valid" in s.value for s in at.success), [e.value for e in at.error]
+    at.file_uploader[0].set_value(("bad.zip", b"PK not a zip", "application/zip")).run()
+    assert any("bad.zip is not a zip file" in e.value for e in at.error)
 
 
 def test_run_page_widgets_and_a_run_of_the_default_scenario():

@@ -36,10 +36,15 @@ class ScenarioChoice:
     """`shipped`, `upload` or `edit`."""
     scenario: Scenario | None
     problems: tuple[Problem, ...] = ()
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Region files uploaded beside the scenario, by the path its `region:` names."""
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        h = hashlib.sha256(self.text.encode("utf-8"))
+        for name, data in self.files:
+            h.update(b"\0" + name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+        return h.hexdigest()
 
     @property
     def ok(self) -> bool:
@@ -75,24 +80,28 @@ def shipped_scenarios() -> dict[str, Path]:
     return {p.name: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
 
 
-def validate(text: str, name: str, origin: str) -> ScenarioChoice:
-    """Check a scenario text. A `region:` file path is looked up among the shipped region files."""
+Files = tuple[tuple[str, bytes], ...]
+
+
+def validate(text: str, name: str, origin: str, files: Files = ()) -> ScenarioChoice:
+    """Check a scenario text. A `region:` file path is looked up among the region files uploaded
+    beside it, then among the shipped region files."""
     try:
-        scenario = load_scenario_text(text, name=name, base_dir=SCENARIO_DIR)
+        scenario = load_scenario_text(text, name=name, base_dir=SCENARIO_DIR, files=dict(files))
     except ScenarioError as exc:
-        return ScenarioChoice(text, name, origin, None, tuple(exc.problems))
-    return ScenarioChoice(text, name, origin, scenario)
+        return ScenarioChoice(text, name, origin, None, tuple(exc.problems), files)
+    return ScenarioChoice(text, name, origin, scenario, (), files)
 
 
-def validate_bytes(raw: bytes, name: str, origin: str) -> ScenarioChoice:
+def validate_bytes(raw: bytes, name: str, origin: str, files: Files = ()) -> ScenarioChoice:
     """Check an uploaded file as it came (the loader reports a file that is not UTF-8); the
     editor gets its text with undecodable bytes replaced."""
     text = raw.decode("utf-8", errors="replace")
     try:
-        scenario = load_scenario_text(raw, name=name, base_dir=SCENARIO_DIR)
+        scenario = load_scenario_text(raw, name=name, base_dir=SCENARIO_DIR, files=dict(files))
     except ScenarioError as exc:
-        return ScenarioChoice(text, name, origin, None, tuple(exc.problems))
-    return ScenarioChoice(text, name, origin, scenario)
+        return ScenarioChoice(text, name, origin, None, tuple(exc.problems), files)
+    return ScenarioChoice(text, name, origin, scenario, (), files)
 
 
 def load_shipped(file_name: str) -> ScenarioChoice:

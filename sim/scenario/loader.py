@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import os
+import posixpath
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,20 +49,29 @@ def load_scenario_text(
     text: str | bytes,
     name: str = "<upload>",
     base_dir: str | os.PathLike[str] | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> Scenario:
     """Validate a scenario given as text (an upload or an edit in the app), with the same caps as
-    a file. `name` is shown in problems; a `region:` file path is looked up in `base_dir`."""
-    scenario, problems = _load(text, name, Path(base_dir) if base_dir is not None else None)
+    a file. `name` is shown in problems; a `region:` file path is looked up first among `files`
+    (region files uploaded beside it, by their path relative to the scenario), then in
+    `base_dir`."""
+    scenario, problems = _load(text, name, Path(base_dir) if base_dir is not None else None, files)
     if problems or scenario is None:
         raise ScenarioError(problems)
     return scenario
 
 
 def problems_in_text(
-    text: str | bytes, name: str = "<upload>", base_dir: str | os.PathLike[str] | None = None
+    text: str | bytes, name: str = "<upload>", base_dir: str | os.PathLike[str] | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> list[Problem]:
     """Every problem in a scenario given as text."""
-    return _load(text, name, Path(base_dir) if base_dir is not None else None)[1]
+    return _load(text, name, Path(base_dir) if base_dir is not None else None, files)[1]
+
+
+def file_key(ref: str) -> str:
+    """A region file's path as `files` holds it: forward slashes, no `./`, no `a/../`."""
+    return posixpath.normpath(ref.replace("\\", "/"))
 
 
 # --------------------------------------------------------------------------- steps
@@ -98,10 +109,10 @@ def _read_doc(
 
 
 def _load(
-    text: str | bytes, name: str, base_dir: Path | None
+    text: str | bytes, name: str, base_dir: Path | None, files: Mapping[str, bytes] | None = None
 ) -> tuple[Scenario | None, list[Problem]]:
     try:
-        return _load_checked(text, name, base_dir)
+        return _load_checked(text, name, base_dir, files)
     except RecursionError:
         return None, [Problem(name, None, "", "the file nests too deeply to be checked")]
     except MemoryError:
@@ -118,7 +129,7 @@ def _load(
 
 
 def _load_checked(
-    text: str | bytes, name: str, base_dir: Path | None
+    text: str | bytes, name: str, base_dir: Path | None, files: Mapping[str, bytes] | None = None
 ) -> tuple[Scenario | None, list[Problem]]:
     doc, problems = _read_doc(text, name)
     if doc is None:
@@ -137,7 +148,7 @@ def _load_checked(
     sources = Sources(name, doc)
     region_ok = True
     if isinstance(data.get("region"), str):
-        region_doc, region_name, region_problems = _read_region(data["region"], name, base_dir, doc)
+        region_doc, region_name, region_problems = _read_region(data["region"], name, base_dir, doc, files)
         if region_doc is None:
             problems += region_problems
             region_ok = False
@@ -199,13 +210,19 @@ def _references_despite(exc: ValidationError, data: dict[str, Any], sources: Sou
 
 
 def _read_region(
-    ref: str, name: str, base_dir: Path | None, doc: YamlDocument
+    ref: str, name: str, base_dir: Path | None, doc: YamlDocument, files: Mapping[str, bytes] | None = None
 ) -> tuple[YamlDocument | None, str, list[Problem]]:
-    """The region file named by `region:`, relative to the scenario file's folder."""
+    """The region file named by `region:`: one uploaded beside the scenario, else relative to the
+    scenario file's folder."""
     line = doc.line_of(("region",))
 
     def refuse(message: str) -> tuple[None, str, list[Problem]]:
         return None, ref, [Problem(name, line, "region", message)]
+
+    if files and isinstance(ref, str) and file_key(ref) in files:
+        region_name = file_key(ref)
+        region_doc, problems = _read_doc(files[region_name], region_name, ("region",))
+        return region_doc, region_name, problems
 
     if base_dir is None:
         return refuse(

@@ -7,11 +7,15 @@ import streamlit as st
 
 from sim import charts
 from sim.i18n import _, count, ngettext
-from ui import assumed, state, view
+from sim.scenario.bundle import MAX_ENTRIES
+from ui import assumed, editor_marks, state, view
 from ui.settings import LIMITS
 
 EDITOR_VERSION = "scenario_editor_version"
 UPLOAD_SEEN = "scenario_upload_seen"
+MAX_ZIP_FACTOR = 4
+"""A zip may be this many times the per-file limit (it holds a scenario and its regions)."""
+EDITOR_LINES = 32
 
 
 def replace_scenario(choice: state.ScenarioChoice) -> None:
@@ -24,20 +28,51 @@ def on_pick() -> None:
     replace_scenario(state.load_shipped(st.session_state["scenario_pick"]))
 
 
+def read_uploads(uploads: list) -> tuple[str, bytes, state.Files]:
+    """The scenario and its region files from what was uploaded: one zip, or one scenario with
+    region files beside it. BundleError says what is wrong, in the user's words."""
+    from sim.scenario.bundle import BundleError, match_regions, read_zip, region_files
+
+    limit = LIMITS.max_upload_bytes
+    for u in uploads:
+        if u.size > (MAX_ZIP_FACTOR * limit if u.name.lower().endswith(".zip") else limit):
+            raise BundleError(_("{file} is {size} bytes; files up to {limit} bytes can be uploaded here.").format(
+                file=u.name, size=count(u.size), limit=count(limit)))
+    zips = [u for u in uploads if u.name.lower().endswith(".zip")]
+    if zips:
+        if len(uploads) > 1:
+            raise BundleError(_("Upload a zip on its own, or a scenario with its region files; not both."))
+        bundle = read_zip(zips[0].getvalue(), zips[0].name, limit)
+        return f"{zips[0].name}/{bundle.name}", bundle.text, tuple(sorted(bundle.files.items()))
+    from sim.scenario.bundle import _is_scenario
+
+    raw = {u.name: u.getvalue() for u in uploads}
+    scenarios = [n for n, data in raw.items() if _is_scenario(data)]
+    if len(scenarios) > 1:
+        raise BundleError(_("{files}: upload one scenario at a time (a file with a top-level `region:`).").format(
+            files=", ".join(scenarios)))
+    main = scenarios[0] if scenarios else next(iter(raw))
+    regions = region_files({n: d for n, d in raw.items() if n != main}, limit)
+    return main, raw[main], tuple(sorted(match_regions(raw[main], regions).items()))
+
+
 def take_upload() -> None:
-    upload = st.session_state.get("scenario_upload")
-    if upload is None or st.session_state.get(UPLOAD_SEEN) == upload.file_id:
+    uploads = st.session_state.get("scenario_upload") or []
+    if not isinstance(uploads, list):
+        uploads = [uploads]
+    seen = tuple(u.file_id for u in uploads)
+    if not uploads or st.session_state.get(UPLOAD_SEEN) == seen:
         return
-    st.session_state[UPLOAD_SEEN] = upload.file_id
-    if upload.size > LIMITS.max_upload_bytes:
-        st.session_state["upload_error"] = _(
-            "{file} is {size} bytes; files up to {limit} bytes can be uploaded here."
-        ).format(file=upload.name, size=count(upload.size), limit=count(LIMITS.max_upload_bytes))
+    st.session_state[UPLOAD_SEEN] = seen
+    from sim.scenario.bundle import BundleError
+
+    try:
+        name, raw, files = read_uploads(uploads)
+    except BundleError as exc:
+        st.session_state["upload_error"] = str(exc)
         return
     st.session_state.pop("upload_error", None)
-    raw = upload.getvalue()
-    choice = state.validate_bytes(raw, upload.name, "upload")
-    replace_scenario(choice)
+    replace_scenario(state.validate_bytes(raw, name, "upload", files))
 
 
 def show_problems(choice: state.ScenarioChoice) -> None:
@@ -93,16 +128,35 @@ def summary(choice: state.ScenarioChoice) -> None:
         st.code(explain(sc, choice.name), language=None)
 
 
-EDITOR_CSS = """<style>
-[class*="st-key-scenario_editor"] textarea {
-  font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
-  font-size: 0.85rem; white-space: pre; overflow-x: auto;
-}
-</style>"""
+def editor_key() -> str:
+    return f"scenario_editor_{st.session_state.get(EDITOR_VERSION, 0)}"
+
+
+@st.fragment
+def editor(choice: state.ScenarioChoice) -> None:
+    """The YAML in a code editor (line numbers, highlighting, each problem marked on its line),
+    served by the app itself. Typing reruns only this part of the page; Check and use validates."""
+    from streamlit_ace import st_ace
+
+    text = st_ace(
+        value=choice.text, language="yaml", theme="chrome", keybinding="vscode", font_size=13, tab_size=2,
+        min_lines=EDITOR_LINES, max_lines=EDITOR_LINES, wrap=False, show_gutter=True, auto_update=True,
+        annotations=editor_marks.annotations(choice), markers=editor_marks.markers(choice), key=editor_key(),
+    )
+    text = choice.text if text is None else str(text)
+    st.caption(_("{name} · {lines} lines · problems are marked beside their line").format(
+        name=choice.name, lines=count(len(text.splitlines()))))
+    if st.button(_("Check and use"), key="scenario_check", type="primary"):
+        if len(text.encode("utf-8")) > LIMITS.max_upload_bytes:
+            st.error(_("The text is over {limit} bytes, the limit on this server.").format(
+                limit=count(LIMITS.max_upload_bytes)))
+        else:
+            name = choice.name if choice.origin == "edit" else f"{choice.name} (edited)"
+            state.set_scenario(state.validate(text, name, "edit", choice.files))
+            st.rerun(scope="app")
 
 
 def main() -> None:
-    st.markdown(EDITOR_CSS, unsafe_allow_html=True)  # YAML reads best unwrapped, in a fixed font
     st.title(_("Scenario"))
     st.markdown(view.page_text("scenario"))
     choice = state.current_scenario()
@@ -118,10 +172,13 @@ def main() -> None:
         )
     else:
         st.file_uploader(
-            _("Upload a scenario (YAML)"), type=["yaml", "yml"], key="scenario_upload", on_change=take_upload,
-            max_upload_size=LIMITS.max_upload_mb,
-            help=_("At most {limit} bytes. A `region:` file path is looked up among the shipped region "
-                   "files (scenarios/regions/).").format(limit=count(LIMITS.max_upload_bytes)),
+            _("Upload a scenario (YAML), with its region files, or both as one zip"), type=["yaml", "yml", "zip"],
+            key="scenario_upload", on_change=take_upload, accept_multiple_files=True,
+            max_upload_size=max(1, MAX_ZIP_FACTOR * LIMITS.max_upload_mb),
+            help=_("At most {limit} bytes a file. A `region:` file path is looked up among the region files "
+                   "uploaded with it, then among the shipped region files (scenarios/regions/). A zip holds "
+                   "one scenario and its region files, at most {entries} files.").format(
+                limit=count(LIMITS.max_upload_bytes), entries=MAX_ENTRIES),
         )
         take_upload()  # AppTest and a first render give the file without an on_change call
         if st.session_state.get("upload_error"):
@@ -130,25 +187,15 @@ def main() -> None:
 
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        version = st.session_state.get(EDITOR_VERSION, 0)
-        text = st.text_area(
-            choice.name, value=choice.text, height=520, key=f"scenario_editor_{version}",
-            help=_("Edit the YAML here, then press Check and use."),
-        )
-        if st.button(_("Check and use"), key="scenario_check"):
-            if len(text.encode("utf-8")) > LIMITS.max_upload_bytes:
-                st.error(_("The text is over {limit} bytes, the limit on this server.").format(
-                    limit=count(LIMITS.max_upload_bytes)))
-            else:
-                name = choice.name if choice.origin == "edit" else f"{choice.name} (edited)"
-                state.set_scenario(state.validate(text, name, "edit"))
-                st.rerun()
+        editor(choice)
     with right:
         if choice.ok:
             st.success(_("{file} is valid.").format(file=choice.name))
             st.page_link("ui/pages/run.py", label=_("Run it"), icon=":material/play_arrow:")
         else:
             show_problems(choice)
+        if choice.files:
+            st.caption(_("Region files beside it: {files}").format(files=", ".join(n for n, _d in choice.files)))
     if choice.ok:
         summary(choice)
     else:
