@@ -7,6 +7,7 @@ loads numpy, plotly or dask. Exit codes: 0 success, 2 bad input (with one line p
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +60,17 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo(_("interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except MemoryError:
+        typer.echo(_("out of memory: this machine (or its ulimit) gives less than SIM_MAX_MEMORY_MB; "
+                     "set SIM_MAX_MEMORY_MB to what it can give, and runs too large for it are refused "
+                     "up front"), err=True)
+        sys.exit(EXIT_INTERNAL)
+    except Exception as exc:  # a bug: a short line for the person, the traceback on request
+        if os.environ.get("SIM_DEBUG"):
+            raise
+        typer.echo(_("internal error ({kind}: {message}); run it again with SIM_DEBUG=1 to see where").format(
+            kind=type(exc).__name__, message=str(exc).splitlines()[0][:300] if str(exc) else "-"), err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 FilesArg = Annotated[list[Path], typer.Argument(help="Scenario files.", show_default=False)]
@@ -175,11 +187,12 @@ def _experiment(file: Path, label: str, work):
     from .engine import BudgetExceeded
     from .experiments.executors import ExecutorError, WorkerFailure
     from .experiments.progress import TerminalProgress
+    from .limits import TooLarge
 
     try:
         with TerminalProgress(label) as progress:
             return work(progress)
-    except BudgetExceeded as exc:
+    except (BudgetExceeded, TooLarge) as exc:
         fail(f"{file}: {exc}")
     except WorkerFailure as exc:
         fail(str(exc), EXIT_INTERNAL)

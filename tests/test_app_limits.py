@@ -100,3 +100,23 @@ def test_run_key_follows_content_and_settings_not_the_executor():
     assert a != state.run_key(c, state.RunSettings(10, 1, ("baseline",), "serial"))
     edited = state.validate(c.text + "\n# a comment\n", c.name, "edit")
     assert a != state.run_key(edited, state.RunSettings(10, 0, ("baseline",), "serial"))
+
+
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_a_five_second_budget_stops_a_long_run_within_about_ten_seconds(executor):
+    """The budget is kept inside a chunk of work: a chunk of the large region (50 replications of
+    about half a second each on a quiet machine) takes far longer than the budget, and the run
+    still stops on time with the replications it finished. The bound leaves room for a machine
+    busy with other work; without the stop inside a chunk, the run takes over 20 s."""
+    path = ROOT / "scenarios" / "large-region-benchmark.yaml"
+    choice = state.validate(path.read_text(encoding="utf-8"), "scenarios/large-region-benchmark.yaml", "shipped")
+    limits = dataclasses.replace(settings.LIMITS, run_budget_s=5.0, max_workers=2)
+    s = state.RunSettings(2000, 0, ("baseline",), executor)
+    started = time.monotonic()
+    result = runs.execute(choice, s, limits=limits)
+    elapsed = time.monotonic() - started
+    assert elapsed < 15.0, f"took {elapsed:.1f} s"
+    exp = result.experiment
+    assert exp.partial and exp.runs["baseline"].replications < 2000
+    assert result.summary["partial"] is True
+    assert "partial" in result.notes[0]

@@ -289,3 +289,30 @@ def test_two_browsers_deciding_at_once_are_told_and_nothing_is_lost(db):
     assert second.metric[1].value == "stabsläge"  # the second browser now shows the first's decision
     entries = DrillStore(db).load(stored.id).drill.entries
     assert [(e.decision, e.option) for e in entries] == [("staff-mode", "raise-now")]
+
+
+def test_drill_runs_take_the_servers_run_slots(db, monkeypatch):
+    """Bands and what-if previews wait for a run slot like the Run page's runs, and say so when
+    the server stays busy."""
+    import dataclasses
+    import threading
+
+    from ui import settings
+
+    slots = threading.BoundedSemaphore(1)
+    slots.acquire()  # another run holds the only slot
+    monkeypatch.setattr(settings, "HEAVY_RUNS", slots)
+    monkeypatch.setattr(settings, "LIMITS", dataclasses.replace(settings.LIMITS, max_heavy_runs=1, queue_wait_s=0.2))
+    sc = load_scenario(SORMLAND)
+    drill = Drill.new(sc, seed=17).advance_to_next()[0].advance_to_next()[0]
+    stored, keys = create(db, drill, "Busy server")
+    at = open_page("ui/pages/drill.py", drill=stored.id, key=keys.facilitator)
+    assert any("busy" in w.value for w in at.warning)  # the band waited, then gave up
+    at.number_input(key="drill_n_staff-mode").set_value(4)
+    button(at, "What-if preview").click().run()
+    assert any("busy" in e.value for e in at.error)
+    assert not [df for df in at.dataframe if "KPI" in df.value.columns]
+    slots.release()
+    button(at, "What-if preview").click().run()
+    assert not at.exception, at.exception
+    assert [df for df in at.dataframe if "KPI" in df.value.columns]

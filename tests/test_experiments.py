@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim import limits
 from sim.engine import replication_seed, simulate
 from sim.experiments import bands as bands_module
 from sim.experiments import (
@@ -144,8 +145,7 @@ def test_bands_do_not_depend_on_arrival_order(small) -> None:
 
 
 def test_percentile_sample_is_capped_at_the_lowest_indices(small, monkeypatch) -> None:
-    monkeypatch.setattr(bands_module, "MAX_SAMPLE", 5)
-    monkeypatch.setattr(bands_module, "MIN_SAMPLE", 5)
+    monkeypatch.setattr(limits, "MAX_SAMPLE", 5)
     exp = run_experiment(small, ["baseline"], 15, 2, executor="serial")
     bands = exp.runs["baseline"].bands
     assert bands.sample_size == 5 and bands.replications == 15
@@ -158,8 +158,21 @@ def test_percentile_sample_is_capped_at_the_lowest_indices(small, monkeypatch) -
 
 def test_sample_cap_fits_the_budget() -> None:
     assert bands_module.sample_cap(25, 864) == bands_module.MAX_SAMPLE
-    long_grid = bands_module.sample_cap(40, 24 * 4 * 366)
-    assert long_grid == bands_module.MIN_SAMPLE
+    for series, steps in [(40, 24 * 4 * 366), (200, 200_000), (5000, 200_000)]:
+        cap = bands_module.sample_cap(series, steps)
+        assert cap * series * steps * 4 <= limits.SAMPLE_BUDGET_BYTES  # whatever the shape
+    assert bands_module.sample_cap(40, 24 * 4 * 366) == 8
+    assert bands_module.sample_cap(5000, 200_000) == 0  # too long for even one: the mean only
+
+
+def test_the_percentile_sample_keeps_to_its_memory_cap_whatever_the_replications(small, monkeypatch) -> None:
+    rep = simulate(small, 0)
+    per_replication = len(rep.series) * len(next(iter(rep.series.values()))) * 4
+    monkeypatch.setattr(limits, "SAMPLE_BUDGET_BYTES", 3 * per_replication)
+    exp = run_experiment(small, ["baseline"], 40, 2, executor="serial")
+    bands = exp.runs["baseline"].bands
+    assert bands.replications == 40 and bands.sample_size == 3
+    assert bands._sample.nbytes <= limits.SAMPLE_BUDGET_BYTES
 
 
 def test_bands_can_be_left_out(small) -> None:

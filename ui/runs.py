@@ -11,9 +11,11 @@ from typing import Any
 from sim.engine import BudgetExceeded
 from sim.experiments import ExecutorError, StopRequest, experiment_summary, run_experiment
 from sim.i18n import N_, _, count
+from sim.limits import TooLarge
 from sim.scenario import ChangeError, apply_strategy
 
-from .settings import HEAVY_RUNS, LIMITS, Limits
+from . import settings as server
+from .settings import Limits
 from .state import RunResult, RunSettings, ScenarioChoice, run_key
 
 EXECUTORS = ("serial", "local", "dask")
@@ -38,7 +40,8 @@ def available_executors() -> list[str]:
     return [*out, "dask"]
 
 
-def check_settings(choice: ScenarioChoice, settings: RunSettings, limits: Limits = LIMITS) -> None:
+def check_settings(choice: ScenarioChoice, settings: RunSettings, limits: Limits | None = None) -> None:
+    limits = limits or server.LIMITS
     if choice.scenario is None:
         raise RunRefused(_("The scenario has problems; fix them on the Scenario page first."))
     if not 1 <= settings.replications <= limits.max_replications:
@@ -54,9 +57,12 @@ def check_settings(choice: ScenarioChoice, settings: RunSettings, limits: Limits
 
 
 @contextmanager
-def heavy_run_slot(on_wait: Callable[[int], None], limits: Limits = LIMITS, slots: Any = HEAVY_RUNS):
+def heavy_run_slot(on_wait: Callable[[int], None], limits: Limits | None = None, slots: Any = None):
     """Hold one of the server's run slots; `on_wait(max_runs)` is called once when all are taken,
-    and the run gives up after `queue_wait_s`."""
+    and the run gives up after `queue_wait_s`. Drill previews, what-if runs and bands take the
+    same slots as the Run page's runs."""
+    limits = limits or server.LIMITS
+    slots = slots if slots is not None else server.HEAVY_RUNS
     if not slots.acquire(blocking=False):
         on_wait(limits.max_heavy_runs)
         if not slots.acquire(timeout=limits.queue_wait_s):
@@ -75,36 +81,33 @@ def execute(
     *,
     progress: Callable[[int, int], None] | None = None,
     on_wait: Callable[[int], None] = lambda n: None,
-    limits: Limits = LIMITS,
+    limits: Limits | None = None,
 ) -> RunResult:
     """Run the scenario under the settings; raises RunRefused with a message for the person."""
+    limits = limits or server.LIMITS
     check_settings(choice, settings, limits)
     scenario = choice.scenario
     assert scenario is not None  # check_settings refuses a choice without one
-    stop = StopRequest()
-    deadline = time.monotonic() + limits.run_budget_s
-
-    def report(done: int, total: int) -> None:
-        if progress is not None:
-            progress(done, total)
-        if time.monotonic() > deadline:
-            stop.request()
-
     # A scenario with assumed numbers written as ranges also runs without them, on the same
     # seeds, so that the Results page can show what the ranges add to chance.
-    kwargs: dict[str, Any] = {"executor": settings.executor, "progress": report, "bands": True, "stop": stop,
+    kwargs: dict[str, Any] = {"executor": settings.executor, "progress": progress, "bands": True,
                               "fixed_twin": True, "engine": settings.engine}
     if settings.executor in ("local", "dask"):
-        kwargs["workers"] = settings.workers or limits.max_workers
+        kwargs["workers"] = settings.workers  # None: as many as fit, up to the server's maximum
+        kwargs["max_workers"] = limits.max_workers
     if settings.executor == "dask":
         kwargs["address"] = limits.dask_address
     started = time.perf_counter()
     with heavy_run_slot(on_wait, limits):
+        # The time budget counts from the start of the run, not from the wait for a slot; it
+        # travels with every chunk of work, so a run stops inside a chunk when its time is up.
+        stop = StopRequest(deadline=time.time() + limits.run_budget_s)
         try:
             exp = run_experiment(
-                scenario, list(settings.strategies), settings.replications, settings.seed, **kwargs
+                scenario, list(settings.strategies), settings.replications, settings.seed,
+                stop=stop, **kwargs,
             )
-        except BudgetExceeded as exc:
+        except (BudgetExceeded, TooLarge) as exc:
             raise RunRefused(_("The scenario is too large to run here: {problem}").format(problem=exc)) from None
         except ExecutorError as exc:
             raise RunRefused(_("The {executor} executor could not run: {problem}").format(

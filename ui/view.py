@@ -8,11 +8,12 @@ from typing import Any
 
 import streamlit as st
 
-from sim.i18n import _, count, language, moment, number, percent
+from sim.i18n import N_, _, count, language, moment, number, percent
 from sim.scenario.model import Scenario
 from sim.vocabulary import kind_description
 
 TEXT_DIR = Path(__file__).resolve().parent / "text"
+PARTIAL = N_("The run was stopped early: these results are partial.")
 CHART_CONFIG = {"displaylogo": False}
 
 

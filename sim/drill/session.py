@@ -25,6 +25,7 @@ import numpy as np
 
 from ..engine import Control, TimedAction, replication_seed
 from ..i18n import N_, _, clock, language
+from ..limits import TooLarge, check_kept, footprint
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
 from ..scenario.model import Action, Condition, DecisionPoint, Inject, Scenario
 from ..vocabulary import TOTAL, kpi, series, series_key
@@ -190,6 +191,10 @@ class _Cache:
         self.size = size
         self.items: OrderedDict[Any, Any] = OrderedDict()
         self.lock = threading.Lock()  # the app serves every browser session from threads
+
+    def has(self, key: Any) -> bool:
+        with self.lock:
+            return key in self.items
 
     def get(self, key: Any, make: Any) -> Any:
         with self.lock:
@@ -575,10 +580,20 @@ class Drill:
         control = self.control(entries)
 
         def make() -> Runs:
+            try:
+                check_kept(footprint(sc), n, "the band and the what-if previews")
+            except TooLarge as exc:
+                raise DrillError(str(exc)) from None
             played = [play(sc, replication_seed(self.seed, k), control) for k in range(n)]
             return Runs([dict(p.rep.kpis) for p in played], Band.of(played))
 
         return _CACHE.get((self.scenario_key, self.seed, entries, "runs", n), make)
+
+    def runs_ready(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> bool:
+        """Whether runs(n) is known already, so that asking for it simulates nothing (the app takes
+        a run slot only when it does)."""
+        entries = self.entries if entries is None else entries
+        return _CACHE.has((self.scenario_key, self.seed, entries, "runs", n))
 
     def replication_kpis(self, n: int = DEFAULT_REPLICATIONS) -> list[dict[str, float]]:
         return self.runs(n).kpis

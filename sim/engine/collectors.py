@@ -95,7 +95,7 @@ class Supplies(Collector):
         region, n, step = run.scenario.region, run.grid.n, run.grid.step_h
         out_by_item: dict[str, np.ndarray] = {}
         for item in region.consumables:
-            res = stock_flow(run.grid, item, run.cap[run.slot(item.id, "ordering")])
+            res = stock_flow(run.grid, item, run.cap[run.slot(item.id, "ordering")], run.budget)
             run.series[series_key("stock", item.id)] = res.stock_days
             out_by_item[item.id] = res.out
         items = {c.id: c for c in region.consumables}
@@ -124,7 +124,7 @@ class Beds(Collector):
         blocked = np.zeros(run.grid.n)
         postponed = 0.0
         for u in run.units_with("beds"):
-            beds = bed_flow(run.grid, u, run.cap[run.slot(u.id, "discharge")])
+            beds = bed_flow(run.grid, u, run.cap[run.slot(u.id, "discharge")], run.budget)
             run.add("blocked_beds", u.kind, beds.blocked)
             run.add_count("postponed_admissions", u.kind, beds.postponed)
             blocked += beds.blocked
@@ -225,7 +225,8 @@ class Calls(Collector):
             first_attempts=0, attempts=0, answered=0, unanswered=0, gave_up=0, waiting=0, retrying=0
         )
         for line in sc.region.phone_lines:
-            cr = call_flow(grid, line, run.cap[run.slot(line.id, "calls")], reduction, run.streams(f"calls:{line.id}"))
+            cr = call_flow(grid, line, run.cap[run.slot(line.id, "calls")], reduction, run.streams(f"calls:{line.id}"),
+                           run.budget)
             run.add_count("calls_unanswered", "phone", cr.unanswered)
             run.add_count("calls_gave_up", "phone", cr.gave_up)
             run.add_count("calls_attempts", "phone", cr.attempts)

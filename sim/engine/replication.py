@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..limits import Footprint, footprint
 from ..scenario.assumptions import draw
 from ..scenario.model import Scenario
 from ..vocabulary import (
@@ -57,15 +58,20 @@ class Plan:
     model: CapacityModel
     grid: TimeGrid
     expected_contacts: float
+    footprint: Footprint
 
 
 _PLANS: dict[int, Plan] = {}
 
 
-def compile_plan(scenario: Scenario) -> Plan:
+def compile_plan(scenario: Scenario, budget: Budget | None = None) -> Plan:
+    """The scenario compiled for its replications; BudgetExceeded (before anything is built)
+    when one replication cannot fit the limits."""
     plan = _PLANS.get(id(scenario))
     if plan is not None and plan.scenario is scenario:
         return plan
+    fp = footprint(scenario)
+    (budget or Budget()).check_footprint(fp)
     model = CapacityModel(scenario)
     grid = TimeGrid.for_horizon(scenario.start, scenario.horizon, scenario.resolution)
     days = scenario.horizon / 24
@@ -73,7 +79,7 @@ def compile_plan(scenario: Scenario) -> Plan:
         u.count * ((u.acute.arrivals_per_day if u.acute else 0) + (u.planned.visits_per_day if u.planned else 0))
         for u in scenario.region.units
     ) + sum(p.count * p.calls_per_day * 2 for p in scenario.region.phone_lines)
-    plan = Plan(scenario, model, grid, per_day * days)
+    plan = Plan(scenario, model, grid, per_day * days, fp)
     if len(_PLANS) > 16:
         _PLANS.clear()
     _PLANS[id(scenario)] = plan
@@ -137,8 +143,8 @@ def simulate_with_timeline(
     """One replication and the incident timeline behind it (system states and stand-ins over
     time), for the drill's status board."""
     scenario = draw(scenario, seed)  # assumed numbers written as ranges: this replication's values
-    plan = compile_plan(scenario)
     budget = budget or Budget()
+    plan = compile_plan(scenario, budget)
     budget.check_contacts(plan.expected_contacts)
     streams = Streams(seed)
     control = control or Control()

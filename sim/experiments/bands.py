@@ -11,8 +11,8 @@ How they are computed:
   flight, so memory stays bounded.
 - **p10/p50/p90**: exact percentiles over a fixed sample: the replications with the lowest
   indices, up to `sample_cap(...)` of them (256 for a typical scenario; fewer for very long time
-  grids, so that the sample of one strategy stays within `SAMPLE_BUDGET_BYTES`, and never fewer
-  than `MIN_SAMPLE`). The sample is kept by index and stored as float32 (7 significant digits,
+  grids, so that the sample of one strategy never takes more than `SAMPLE_BUDGET_BYTES`, whatever
+  the replication count; see sim/limits.py). The sample is kept by index and stored as float32 (7 significant digits,
   plenty for a chart), so it does not depend on arrival order either. With more replications
   than the cap, the bands describe the spread of the first `cap` replications; the mean uses all.
 """
@@ -23,18 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_SAMPLE = 256
-"""Most replications kept for the percentile bands, per strategy."""
-MIN_SAMPLE = 50
-"""Fewest replications kept for the percentile bands, however long the time grid."""
-SAMPLE_BUDGET_BYTES = 48 * 2**20
-"""Memory the percentile sample of one strategy may take."""
+from ..limits import MAX_SAMPLE, SAMPLE_BUDGET_BYTES, sample_cap
 
-
-def sample_cap(n_series: int, n_steps: int) -> int:
-    """How many of the lowest-index replications the percentile bands use for this shape."""
-    per_replication = max(1, n_series * n_steps * 4)
-    return int(min(MAX_SAMPLE, max(MIN_SAMPLE, SAMPLE_BUDGET_BYTES // per_replication)))
+__all__ = ["MAX_SAMPLE", "SAMPLE_BUDGET_BYTES", "Bands", "ChunkBands", "ChunkBandsBuilder", "sample_cap"]
 
 
 @dataclass

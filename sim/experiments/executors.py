@@ -18,6 +18,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -47,12 +48,17 @@ def default_workers() -> int:
 
 class StopRequest:
     """Set by the first Ctrl-C (when the run owns the main thread) or by a caller (the app's stop
-    button); executors poll it between tasks."""
+    button), or reached at a `deadline` (time.time(), the app's time budget); executors poll it
+    between tasks, and the deadline also travels with every task, so that a chunk stops in the
+    middle when the time is up."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
         self.requested = False
+        self.deadline = deadline
 
     def __call__(self) -> bool:
+        if not self.requested and self.deadline is not None and time.time() > self.deadline:
+            self.requested = True
         return self.requested
 
     def request(self) -> None:
@@ -92,7 +98,7 @@ def execute(
     workers: int | None = None,
     address: str | None = None,
     stop: StopRequest | None = None,
-    function: Callable[[Task], ChunkResult] = run_chunk_in_worker,
+    function: Callable[[Task], ChunkResult | None] = run_chunk_in_worker,
 ) -> bool:
     """Run every task and pass each result to `on_result` (in the calling thread). True when all
     ran; False when a stop request or Ctrl-C ended the run early. `function` runs a task in a
@@ -125,6 +131,8 @@ def _serial(tasks: Iterable[Task], on_result: OnResult, stop: StopRequest) -> bo
             if result is None:
                 return False
             on_result(result)
+            if result.stop < task.stop:
+                return False
     except KeyboardInterrupt:
         return False
     return True
@@ -149,7 +157,8 @@ def mp_context() -> multiprocessing.context.BaseContext:
 
 
 def _local(
-    tasks: Iterable[Task], on_result: OnResult, stop: StopRequest, workers: int, function: Callable[[Task], ChunkResult]
+    tasks: Iterable[Task], on_result: OnResult, stop: StopRequest, workers: int,
+    function: Callable[[Task], ChunkResult | None],
 ) -> bool:
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -159,7 +168,7 @@ def _local(
     # to its workers at once, so they could not be cancelled on a stop.
     window = workers + 1
     todo = iter(tasks)
-    pending: set[Future[ChunkResult]] = set()
+    pending: set[Future[ChunkResult | None]] = set()
     exhausted = False
     try:
         while not stop():
@@ -173,14 +182,14 @@ def _local(
                 break
             done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
             for future in done:
-                on_result(future.result())
+                _deliver(future.result(), on_result)
         for future in pending:
             future.cancel()
         # Keep the chunks that finish within a moment of a stop; end the workers after that.
         done, running = wait(pending, timeout=STOP_GRACE_S)
         finished = [f for f in done if not f.cancelled() and f.exception() is None]
         for future in finished:
-            on_result(future.result())
+            _deliver(future.result(), on_result)
         if running:
             _kill(pool)
         else:
@@ -195,6 +204,13 @@ def _local(
     except BaseException:
         _kill(pool)
         raise
+
+
+def _deliver(result: ChunkResult | None, on_result: OnResult) -> None:
+    """Pass a chunk's result on; a chunk stopped by the deadline before it finished a single
+    replication has none."""
+    if result is not None:
+        on_result(result)
 
 
 def _kill(pool: Any) -> None:
@@ -219,7 +235,7 @@ def _dask(
     stop: StopRequest,
     workers: int | None,
     address: str | None,
-    function: Callable[[Task], ChunkResult],
+    function: Callable[[Task], ChunkResult | None],
 ) -> bool:
     try:
         import distributed  # noqa: F401
@@ -252,7 +268,7 @@ def _dask(
                 except queue.Empty:
                     continue
                 pending.discard(future)
-                on_result(future.result())
+                _deliver(future.result(), on_result)
             if pending:
                 client.cancel(list(pending))
             return completed

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine import DEFAULT_ENGINE, check_engine, replication_seed, simulator
+from ..limits import RunShape, check_run, fitting_processes, footprint
 from ..scenario.changes import apply_strategy
 from ..scenario.model import Scenario
 from ..vocabulary import MILESTONE_FORMS, is_milestone
 from .bands import Bands
-from .executors import DEFAULT_EXECUTOR, StopRequest, check_options, execute
+from .executors import DEFAULT_EXECUTOR, StopRequest, check_options, default_workers, execute
 from .stats import difference_summary, welch_difference
-from .work import ALL_KPIS, ChunkResult, chunk_ranges, plan_tasks
+from .work import ALL_KPIS, ChunkResult, chunk_ranges, chunk_size, plan_tasks
 
 MAX_REPLICATIONS = 100_000
 FIXED = "fixed"
@@ -153,6 +154,7 @@ def run_variants(
     stop: StopRequest | None = None,
     labels: dict[Hashable, str] | None = None,
     engine: str = DEFAULT_ENGINE,
+    max_workers: int | None = None,
 ) -> tuple[dict[Hashable, StrategyRuns], bool]:
     """Run every variant `replications` times with common random numbers. Returns the runs by
     variant and whether the run was stopped early (partial)."""
@@ -162,11 +164,12 @@ def run_variants(
         raise ValueError(f"the seed must be zero or positive, got {seed}")
     check_options(executor, workers, address)
     labels = labels or {}
+    if executor == "local" and len(chunk_ranges(replications)) * len(variants) == 1:
+        executor = "serial"  # one task: a pool would only add its start-up time
+    workers = check_size(variants, replications, executor, workers, address, bands, max_workers)
     runs = {k: StrategyRuns(labels.get(k, str(k)), replications, bands=bands) for k in variants}
     total = replications * len(variants)
     done = 0
-    if executor == "local" and len(chunk_ranges(replications)) * len(variants) == 1:
-        executor = "serial"  # one task: a pool would only add its start-up time
 
     def on_result(result: ChunkResult) -> None:
         nonlocal done
@@ -178,7 +181,7 @@ def run_variants(
     if progress is not None:
         progress(0, total)
     stop = stop or StopRequest()
-    tasks = plan_tasks(variants, replications, seed, bands, engine)
+    tasks = plan_tasks(variants, replications, seed, bands, engine, stop.deadline)
     try:
         with stop.on_sigint():
             completed = execute(
@@ -186,7 +189,31 @@ def run_variants(
             )
     except KeyboardInterrupt:
         completed = False
-    return runs, not completed
+    # A chunk stopped at the deadline comes back short: the run is partial then too.
+    return runs, not completed or any(r.replications < replications for r in runs.values())
+
+
+def check_size(
+    variants: dict[Hashable, Scenario], replications: int, executor: str, workers: int | None,
+    address: str | None, bands: bool, max_workers: int | None = None,
+) -> int | None:
+    """The worker processes to use, or TooLarge (with the numbers) when the run cannot fit in
+    the memory limit (sim/limits.py). Without `workers`, a local pool or cluster gets as many
+    processes as fit, up to `max_workers` (default: one per core)."""
+    fps = [footprint(s) for s in variants.values()]
+    local = executor == "local" or (executor == "dask" and not address)
+    processes = (workers or max_workers or default_workers()) if local else 0
+    shape = RunShape(replications, processes, bands, chunk_size(replications))
+    what = (
+        f"{replications:,} replications" if len(variants) == 1
+        else f"{replications:,} replications of each of {len(variants):,} strategies or sweep points"
+    )
+    if local and workers is None:
+        fitting = fitting_processes(fps, shape)
+        if fitting:
+            return fitting if fitting < processes or max_workers else workers
+    check_run(fps, shape, what)
+    return workers
 
 
 def run_experiment(
@@ -203,11 +230,14 @@ def run_experiment(
     stop: StopRequest | None = None,
     fixed_twin: bool = False,
     engine: str = DEFAULT_ENGINE,
+    max_workers: int | None = None,
 ) -> Experiment:
     """Run every strategy `replications` times with common random numbers.
 
     executor: "serial" (this process), "local" (a process per core; `workers` processes) or
-    "dask" (the cluster at `address`, or a local cluster of `workers` processes). The numbers are
+    "dask" (the cluster at `address`, or a local cluster of `workers` processes). Without
+    `workers`, as many processes as fit in the memory limit, up to `max_workers` or one per core;
+    a run that cannot fit is refused up front (sim.limits.TooLarge). The numbers are
     identical under every executor. progress(done, total) is called as replications finish.
     A stop request or Ctrl-C ends the run early with what finished, marked `partial`.
     With `fixed_twin`, every strategy whose scenario has assumed numbers written as ranges also
@@ -224,6 +254,7 @@ def run_experiment(
         variants, replications, seed, executor=executor, workers=workers, address=address,
         progress=progress, bands=bands, stop=stop, labels={k: str(k[1]) for k in variants if isinstance(k, tuple)},
         engine=engine,
+        max_workers=max_workers,
     )
     return Experiment(
         scenario, seed, replications, {str(k): v for k, v in runs.items() if not isinstance(k, tuple)},

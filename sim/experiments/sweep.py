@@ -70,6 +70,11 @@ def grid(parameters: Sequence[Parameter]) -> list[dict[str, Any]]:
             for combo in itertools.product(*(p.values for p in parameters))]
 
 
+def grid_size(parameters: Sequence[Parameter]) -> int:
+    """How many points the grid has (0 for no parameters), without building it."""
+    return math.prod(len(p.values) for p in parameters) if parameters else 0
+
+
 def _label(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -82,11 +87,16 @@ def sweep_variants(
     if len(set(paths)) != len(paths):
         dup = next(p for p in paths if paths.count(p) > 1)
         raise SweepError(f"--set {dup}: given more than once; list all its values in one --set")
-    points = grid(parameters)
-    if not points:
+    size = grid_size(parameters)  # counted before the grid is built: it may be astronomically large
+    if size == 0:
         raise SweepError("a sweep needs at least one --set PATH=VALUES")
-    if len(points) > MAX_POINTS:
-        raise SweepError(f"the grid has {len(points):,} points; the most a sweep runs is {MAX_POINTS:,}")
+    if size * max(1, len(strategies)) > MAX_POINTS:
+        raise SweepError(
+            f"the grid has {size:,} points"
+            + (f" under {len(strategies)} strategies" if len(strategies) > 1 else "")
+            + f"; the most a sweep runs is {MAX_POINTS:,}: give fewer values"
+        )
+    points = grid(parameters)
     # Each value on its own first, so that the message names exactly the value refused.
     for p in parameters:
         for v in p.values:

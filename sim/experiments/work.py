@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import DEFAULT_ENGINE, EXTRA_KPI_NAMES, KPI_NAMES, replication_seed, simulator
+from ..engine.budget import Budget, RunStopped
 from ..scenario.model import Scenario
 from .bands import ChunkBands, ChunkBandsBuilder
 
@@ -51,6 +52,9 @@ class Task:
     stop: int
     bands: bool = True
     engine: str = DEFAULT_ENGINE
+    deadline: float | None = None
+    """Wall-clock time (time.time()) at which the run stops: the chunk then ends with the
+    replications it finished, even in the middle of one."""
 
     @property
     def size(self) -> int:
@@ -73,16 +77,18 @@ class ChunkResult:
 def plan_tasks(
     variants: dict[Hashable, Scenario], replications: int, seed: int, bands: bool,
     engine: str = DEFAULT_ENGINE,
+    deadline: float | None = None,
 ) -> Iterator[Task]:
     """Every task of a run, chunk by chunk across the variants, so that a run stopped early has
     about as many replications of each variant."""
     for chunk, (a, b) in enumerate(chunk_ranges(replications)):
         for key, scenario in variants.items():
-            yield Task(key, scenario, seed, chunk, a, b, bands, engine)
+            yield Task(key, scenario, seed, chunk, a, b, bands, engine, deadline)
 
 
 def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult | None:
-    """Run a task; None when `stop()` turned true before it finished."""
+    """Run a task. When `stop()` turns true or the task's deadline passes, the chunk ends with
+    the replications it finished (a shorter ChunkResult), or None if it finished none."""
     started = time.perf_counter()
     n = task.size
     kpis = np.full((n, len(ALL_KPIS)), np.nan)
@@ -90,10 +96,14 @@ def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult
     contacts = 0
     builder = ChunkBandsBuilder(task.chunk) if task.bands else None
     simulate = simulator(task.engine)
+    done = 0
     for row, k in enumerate(range(task.start, task.stop)):
-        if stop is not None and stop():
-            return None
-        rep = simulate(task.scenario, replication_seed(task.seed, k))
+        if (stop is not None and stop()) or (task.deadline is not None and time.time() > task.deadline):
+            break
+        try:
+            rep = simulate(task.scenario, replication_seed(task.seed, k), budget=Budget(deadline=task.deadline))
+        except RunStopped:
+            break
         kpis[row] = [rep.kpis.get(name, math.nan) for name in ALL_KPIS]
         for name, t in rep.milestones.items():
             if name not in milestones:
@@ -102,24 +112,26 @@ def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult
         contacts += rep.contacts
         if builder is not None:
             builder.add(k, rep.series, rep.step_h)
+        done = row + 1
+    if done == 0 and n > 0:
+        return None
     return ChunkResult(
         task.variant,
         task.chunk,
         task.start,
-        task.stop,
-        kpis,
-        milestones,
+        task.start + done,
+        kpis[:done],
+        {name: values[:done] for name, values in milestones.items()},
         contacts,
         builder.build() if builder is not None else None,
         time.perf_counter() - started,
     )
 
 
-def run_chunk_in_worker(task: Task) -> ChunkResult:
-    """What a worker process runs (no stop flag: the parent cancels whole tasks)."""
-    result = run_chunk(task)
-    assert result is not None
-    return result
+def run_chunk_in_worker(task: Task) -> ChunkResult | None:
+    """What a worker process runs (no stop flag: the parent cancels whole tasks; the task's
+    deadline ends it early, None when it finished no replication)."""
+    return run_chunk(task)
 
 
 def idle_task(task: Task) -> ChunkResult:

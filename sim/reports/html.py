@@ -68,6 +68,13 @@ def _diff_table(diffs: dict[str, dict[str, dict[str, Any]]], label: Any) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _replications_text(summary: dict[str, Any]) -> str:
+    done = min((v.get("replications", 0) for v in summary["strategies"].values()), default=0)
+    if summary.get("partial") and done < summary["replications"]:
+        return _("{done} of {requested} (partial)").format(done=done, requested=summary["replications"])
+    return str(summary["replications"])
+
+
 def paired_differences(exp: Any, baseline: str, kpis: tuple[str, ...] = COMPARED_KPIS) -> dict[str, dict[str, Any]]:
     """kpi -> strategy -> paired difference from the baseline, for every other strategy."""
     from ..experiments import paired_difference
@@ -108,7 +115,7 @@ def html_report(
     meta = _("scenario {name}; {n} replications per strategy, seed {seed}; strategies: {strategies}; "
              "report made {when}").format(
         name=f"<code>{_esc(sc.name)}</code>" + (f" ({_esc(summary['file'])})" if summary.get("file") else ""),
-        n=summary["replications"], seed=summary["seed"],
+        n=_replications_text(summary), seed=summary["seed"],
         strategies=_esc(", ".join(label(s) for s in strategies)), when=when)
     if isinstance(wall, int | float) and math.isfinite(wall):
         meta += "; " + _("the run took {seconds} s").format(seconds=number(wall, 1))

@@ -27,6 +27,8 @@ MAX_CHANGE_WORK = 5_000_000
 """Tries times the size of the scenario (characters of JSON): bounds the time a large file takes."""
 
 RAISED_LEVELS = READINESS_LEVELS[1:]
+COST_FIELDS = frozenset({"horizon", "resolution", "region", "backup_routines", "recovery_actions"})
+"""Top-level fields a change of which can change what a run costs (sim/limits.py)."""
 
 Finding = tuple[Path_, str]
 
@@ -37,8 +39,22 @@ def check_scenario(scenario: Scenario, sources: Sources | None = None) -> list[P
         sources = Sources("<scenario>", data=scenario_data(scenario))
     findings = list(_findings(scenario, sources))
     problems = [sources.problem(path, message) for path, message in findings]
-    problems += _check_changes(scenario, sources)
+    too_large = [] if problems else _check_cost(scenario, sources)
+    # When the scenario itself is too large, every variant is too: say it once.
+    problems += too_large + _check_changes(scenario, sources, check_cost=not too_large)
     return problems
+
+
+def _check_cost(s: Scenario, sources: Sources) -> list[Problem]:
+    """A scenario whose one replication would exceed the server's limits (sim/limits.py) is
+    refused here, with the numbers, so that a file that passes validation runs."""
+    from ..limits import current as current_limits
+    from ..limits import footprint, replication_problem
+
+    problem = replication_problem(footprint(s), current_limits())
+    if problem is None:
+        return []
+    return [sources.problem(tuple(problem.field.split(".")) if problem.field else (), str(problem))]
 
 
 def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
@@ -329,7 +345,7 @@ def milestone_problem(text: str, names: dict[str, set[str]]) -> str | None:
 # --------------------------------------------------------------------------- strategies
 
 
-def _check_changes(s: Scenario, sources: Sources) -> list[Problem]:
+def _check_changes(s: Scenario, sources: Sources, check_cost: bool = True) -> list[Problem]:
     """Apply each strategy's and each drill option's `set:` to the scenario, as the runs will."""
     sets: list[tuple[Path_, dict[str, Any]]] = [
         (("strategies", i, "set"), st.set) for i, st in enumerate(s.strategies)
@@ -352,20 +368,20 @@ def _check_changes(s: Scenario, sources: Sources) -> list[Problem]:
         tries_left -= 1
         if tries_left < 0:
             return problems + [_too_many(sources)]
-        if _change_problem(base, changes) is None:
+        if _change_problem(base, changes, check_cost) is None:
             continue
         bad_keys = 0
         for key, value in changes.items():
             tries_left -= 1
             if tries_left < 0:
                 return problems + [_too_many(sources)]
-            problem = _change_problem(base, {key: value})
+            problem = _change_problem(base, {key: value}, check_cost)
             if problem is not None:
                 bad_keys += 1
                 problems.append(sources.problem(where + (key,), problem))
         if not bad_keys:
             problems.append(
-                sources.problem(where, f"these changes together: {_change_problem(base, changes)}")
+                sources.problem(where, f"these changes together: {_change_problem(base, changes, check_cost)}")
             )
     return problems
 
@@ -378,7 +394,7 @@ def _too_many(sources: Sources) -> Problem:
     )
 
 
-def _change_problem(base: dict[str, Any], changes: dict[str, Any]) -> str | None:
+def _change_problem(base: dict[str, Any], changes: dict[str, Any], check_cost: bool = True) -> str | None:
     data = copy.deepcopy(base)
     try:
         for path, value in changes.items():
@@ -390,12 +406,18 @@ def _change_problem(base: dict[str, Any], changes: dict[str, Any]) -> str | None
         first = range_problems[0]
         return f"gives {first.path or 'the scenario'}: {first.message}"
     try:
-        Scenario.model_validate(data)
+        changed = Scenario.model_validate(data)
     except ValidationError as exc:
         found = problems_from_validation(exc, data, Sources("", data=data), Scenario)
         first = found[0]
         return f"gives {first.path or 'the scenario'}: {first.message}"
-    return None
+    if not check_cost or not any(path.split(".")[0] in COST_FIELDS for path in changes):
+        return None
+    from ..limits import current as current_limits
+    from ..limits import footprint, replication_problem
+
+    too_large = replication_problem(footprint(changed), current_limits())
+    return None if too_large is None else f"gives a scenario too large to run here: {too_large}"
 
 
 __all__ = ["MILESTONE_FORMS", "check_scenario", "display_path", "milestone_problem"]

@@ -54,6 +54,8 @@ def main() -> None:
         return
     exp = result.experiment
     sc = exp.scenario
+    if exp.partial:
+        st.warning(_(view.PARTIAL))
     strategies = list(exp.runs)
     st.markdown(view.page_text("compare"))
     if len(strategies) < 2:

@@ -23,6 +23,8 @@ def main() -> None:
         return
     exp = result.experiment
     sc = exp.scenario
+    if exp.partial:
+        st.warning(_(view.PARTIAL))
     st.markdown(view.page_text("downloads"))
     stem = sc.name
     strategies = list(exp.runs)

@@ -13,6 +13,7 @@ cookie of this browser) and, once the organiser password is given, every drill.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, time, timedelta
 
 import streamlit as st
@@ -44,6 +45,7 @@ from sim.scenario.model import Action
 from sim.scenario.quantities import parse_duration_h
 from ui import browser_keys, lang, state, view
 from ui.pages import drill_view
+from ui.runs import RunRefused
 from ui.settings import ORGANISER
 
 SEEN = "drill_seen"  # the StoredDrill this browser last showed: changes are made against it
@@ -331,8 +333,9 @@ def decide_tab(drill: Drill, stored: StoredDrill) -> None:
             if st.button(_("What-if preview"), key=f"drill_preview_{dp.id}", icon=":material/compare:"):
                 with st.spinner(_("Simulating each option…")):
                     try:
-                        st.session_state.setdefault(PREVIEWS, {})[(stored.id, stored.revision, dp.id)] = drill.what_if(dp.id, int(n))
-                    except DrillError as exc:
+                        preview = drill_view.heavy(functools.partial(drill.what_if, dp.id, int(n)))
+                        st.session_state.setdefault(PREVIEWS, {})[(stored.id, stored.revision, dp.id)] = preview
+                    except (DrillError, RunRefused) as exc:
                         st.error(str(exc))
             preview = st.session_state.get(PREVIEWS, {}).get((stored.id, stored.revision, dp.id))
             if preview:
@@ -550,7 +553,11 @@ def report_tab(drill: Drill, stored: StoredDrill) -> None:
     n = st.number_input(_("Runs behind the outcome table"), 4, 200, DEFAULT_REPLICATIONS, key="drill_report_n")
     if st.button(_("Write the after-action report"), icon=":material/description:", key="drill_make_report"):
         with st.spinner(_("Simulating the strategies and writing the report…")):
-            rep = build_report(drill, info.title, info.team, int(n))
+            try:
+                rep = drill_view.heavy(lambda: build_report(drill, info.title, info.team, int(n)))
+            except (DrillError, RunRefused) as exc:
+                st.error(str(exc))
+                return
             st.session_state[REPORTS] = {key: (html_report(rep).encode("utf-8"), markdown(rep).encode("utf-8"))}
     ready = st.session_state.get(REPORTS, {}).get(key)
     stem = f"{drill.scenario.name}-drill-{stored.id}"

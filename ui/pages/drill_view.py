@@ -7,6 +7,7 @@ Nothing here shows facilitator-only text; the facilitator page adds that itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -19,6 +20,7 @@ from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
 from sim.i18n import N_, _
 from sim.reports.escape import markdown_text as md
 from ui import view
+from ui.runs import RunRefused, heavy_run_slot
 
 STATUS_COLOURS = {
     N_("up"): "#1a7f37", N_("degraded"): "#b35900", N_("down"): "#c62828",
@@ -117,8 +119,8 @@ def status_board(drill: Drill) -> None:
 def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> None:
     """The played timeline up to the clock over the band of what may still come."""
     try:
-        band = drill.band(replications)
-    except DrillError as exc:
+        band = heavy(lambda: drill.band(replications), drill.runs_ready(replications))
+    except (DrillError, RunRefused) as exc:
         st.warning(str(exc))
         band = None
     st.caption(_(
@@ -127,6 +129,17 @@ def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> 
     ).format(n=replications))
     for name in CHARTS:
         view.chart(situation_figure(drill, name, band), f"{key}-{name}")
+
+
+def heavy(work: Callable[[], Any], ready: bool = False) -> Any:
+    """Run `work` (drill runs: bands, what-if previews, reports) in one of the server's run slots,
+    shared with the Run page, unless its result is known already."""
+    if ready:
+        return work()
+    waiting = st.empty()
+    with heavy_run_slot(lambda n: waiting.info(_("{n} run(s) are going on on this server; yours starts when one ends.").format(n=n))):
+        waiting.empty()
+        return work()
 
 
 def inject_card(t_h: float, inject: Any, drill: Drill, *, facilitator: bool) -> None:

@@ -18,8 +18,11 @@ from ui import assumed, state, view
 
 def run_caption(result: state.RunResult) -> str:
     s = result.settings
+    done = min(r.replications for r in result.experiment.runs.values())
+    n = count(s.replications) if done >= s.replications else _("{done} of {requested} (partial)").format(
+        done=count(done), requested=count(s.replications))
     return _("{scenario}: {n} replications per strategy, seed {seed}, {strategies}, ran in {seconds} s ({executor})").format(
-        scenario=result.scenario_name, n=count(s.replications), seed=s.seed,
+        scenario=result.scenario_name, n=n, seed=s.seed,
         strategies=ngettext("{n} strategy", "{n} strategies", len(s.strategies)).format(n=len(s.strategies)),
         seconds=number(result.wall_s, 1), executor=s.executor,
     )
@@ -117,6 +120,8 @@ def main() -> None:
     exp = result.experiment
     sc = exp.scenario
     st.caption(run_caption(result))
+    if result.experiment.partial:
+        st.warning(_(view.PARTIAL))
     if result.key[0] != state.current_scenario().digest:
         st.info(_("These results are for an earlier version of the scenario; run it again to update them."))
     st.markdown(view.page_text("results"))
@@ -141,8 +146,6 @@ def main() -> None:
     st.subheader(_("Key figures"))
     kpi_table(result)
     risk_section(result)
-    if result.summary.get("partial"):
-        st.warning(_("The run was stopped early: these results are partial."))
 
 
 main()

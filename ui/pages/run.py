@@ -120,12 +120,15 @@ def main() -> None:
             state.keep_run(result, LIMITS.results_kept)
             for note in result.notes:
                 st.warning(note)
-            st.success(_("Done: {n} replications in {seconds} s ({engine} engine).").format(
-                n=count(settings.replications * len(settings.strategies)), seconds=number(result.wall_s, 1),
-                engine=settings.engine))
+            if not result.experiment.partial:
+                st.success(_("Done: {n} replications in {seconds} s ({engine} engine).").format(
+                    n=count(settings.replications * len(settings.strategies)), seconds=number(result.wall_s, 1),
+                    engine=settings.engine))
 
     last = state.last_run()
     if last is not None and last.key[0] == choice.digest:
+        if last.experiment.partial and not pressed:
+            st.warning(_(view.PARTIAL))
         headline(last)
     elif last is not None:
         st.info(_("The results on the other pages are from an earlier version of the scenario."))

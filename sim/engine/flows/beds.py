@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...scenario.model import CareUnit
+from ..budget import CHECK_EVERY, Budget
 from ..grid import TimeGrid
 
 
@@ -37,7 +38,7 @@ def discharge_limit(normal_out: float, capacity: float, catch_up: float) -> floa
     return normal_out * catch_up * capacity
 
 
-def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> BedResult:
+def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray, budget: Budget | None = None) -> BedResult:
     b = unit.beds
     assert b is not None
     normal = float(unit.count * b.beds) * b.occupancy
@@ -57,6 +58,8 @@ def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray) -> 
     waiting, held = normal, 0.0  # not yet ready; ready but held
     catch_up = b.catch_up
     for k in range(n):
+        if budget is not None and k % CHECK_EVERY == 0:
+            budget.check_time()
         free[k] = beds - waiting - held
         f = share[k]
         if f == 0.0:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...scenario.model import PhoneLine
+from ..budget import CHECK_EVERY, Budget
 from ..grid import TimeGrid
 
 
@@ -39,6 +40,7 @@ def call_flow(
     capacity: np.ndarray,
     reduction: np.ndarray,
     rng: np.random.Generator,
+    budget: Budget | None = None,
 ) -> CallResult:
     n, step = grid.n, grid.step_h
     open_frac = grid.open_fraction(line.opening_hours)
@@ -64,6 +66,8 @@ def call_flow(
     for_good = 0
     retry_lost = 0
     for k in range(n):
+        if budget is not None and k % CHECK_EVERY == 0:
+            budget.check_time()
         arriving = new_list[k] + retries[k]
         if not is_open[k] and arriving:
             # Retries that land outside opening hours wait for the next opening.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...scenario.model import Consumable
+from ..budget import CHECK_EVERY, Budget
 from ..grid import TimeGrid
 
 
@@ -22,14 +23,16 @@ class StockResult:
     out: np.ndarray  # bool: out of stock during the step
 
 
-def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray) -> StockResult:
+def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray, budget: Budget | None = None) -> StockResult:
     n, step = grid.n, grid.step_h
     use = step / 24
     target = item.stock_days
     lead = max(1, int(round(item.lead_time / step)))
-    pipeline = [0.0] * (n + lead + 1)
+    # Deliveries by step; those due after the horizon are never read, so none is kept (a lead
+    # time of years on a one-minute grid would otherwise fill memory for nothing).
+    pipeline = [0.0] * (n + 1)
     # In steady state the pipeline holds lead_time's worth of use.
-    for k in range(lead):
+    for k in range(min(lead, n)):
         pipeline[k] = use
     on_order = use * lead
     stock = target
@@ -37,6 +40,8 @@ def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray) -> StockR
     out_stock = np.empty(n)
     out = np.zeros(n, dtype=bool)
     for k in range(n):
+        if budget is not None and k % CHECK_EVERY == 0:
+            budget.check_time()
         arrived = pipeline[k]
         on_order -= arrived
         stock += arrived
@@ -47,7 +52,8 @@ def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray) -> StockR
         if c > 0:
             want = max(0.0, target + use * lead - stock - on_order)
             order = min(want, c * use) if c < 1 else want
-            pipeline[k + lead] += order
+            if k + lead < n:
+                pipeline[k + lead] += order
             on_order += order
         out_stock[k] = stock
     return StockResult(out_stock, out)
