@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from sim.i18n import _
-from ui import lang
+from ui import errors, lang
 
 st.set_option("client.toolbarMode", "viewer")  # no developer menu or deploy button for planners
 lang.activate()
@@ -50,4 +50,4 @@ participant = on_participant_page()
 page = st.navigation(pages(), position="hidden" if participant else "sidebar")
 if not participant:
     lang.switch()
-page.run()
+errors.guarded(page.run)

@@ -11,6 +11,9 @@ import pytest
 # Tests read English unless they ask for another language; a Swedish LANG on a developer's
 # machine would otherwise change what the command line prints.
 os.environ["SIM_LANG"] = "en"
+# The app shows an unexpected error as a short message and logs it; the tests want to see it raised
+# (tests/test_app_errors.py switches this off to check the short message).
+os.environ["SIM_DEBUG"] = "1"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

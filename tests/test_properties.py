@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sim.engine.flows.queues import lindley
 from sim.experiments.bands import Bands, ChunkBandsBuilder
 from sim.scenario.changes import apply_changes, scenario_data
-from sim.scenario.quantities import format_duration, parse_duration_h
+from sim.scenario.quantities import MAX_DURATION_H, format_duration, parse_duration_h
 from sim.scenario.yamlsafe import parse_yaml
 
 # --------------------------------------------------------------------------- durations
@@ -39,7 +39,7 @@ def test_a_written_duration_reads_as_its_hours(n: int, unit: str) -> None:
     assert math.isclose(parse_duration_h(f"{n}{unit}"), n * per)
 
 
-@given(st.floats(min_value=0.001, max_value=1e5, allow_nan=False))
+@given(st.floats(min_value=0.001, max_value=MAX_DURATION_H, allow_nan=False))
 def test_any_duration_formats_to_text_that_reads_back_close(hours: float) -> None:
     assert math.isclose(parse_duration_h(format_duration(hours)), hours, rel_tol=1e-6, abs_tol=1e-6)
 

@@ -29,7 +29,7 @@ Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 class Fixed(_Dist):
@@ -190,7 +190,7 @@ class Empirical(_Dist):
     dist: Literal["empirical"]
     values: list[Duration] = Field(min_length=1, max_length=10_000)
     """Observed durations."""
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    weights: list[Annotated[float, Field(ge=0, le=1_000_000)]] | None = None
     """Relative weight of each value; the same length as `values`."""
 
     @model_validator(mode="after")

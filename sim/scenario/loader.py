@@ -30,6 +30,10 @@ from .problems import (
 from .yamlsafe import YamlDocument, YamlError, decode_utf8, parse_yaml, read_capped
 
 REGION_SUFFIXES = (".yaml", ".yml")
+MAX_REF_CHARS = 1000
+"""Longest `region:` path looked for."""
+MAX_NAME_CHARS = 255
+"""Longest single name in that path (the file system's own limit)."""
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -231,24 +235,36 @@ def _read_region(
         )
     if not ref.strip():
         return refuse("write a region file's path, or the region itself")
+    if len(ref) > MAX_REF_CHARS or any(len(part) > MAX_NAME_CHARS for part in ref.split("/")):
+        return refuse(
+            f"the region file's path is too long ({len(ref):,} characters); a path may be at most "
+            f"{MAX_REF_CHARS} characters, {MAX_NAME_CHARS} in one name"
+        )
     rel = Path(ref)
     if rel.is_absolute():
-        return refuse(f"write the region file's path relative to the scenario file, not {ref!r}")
+        return refuse(f"write the region file's path relative to the scenario file, not {_short(ref)!r}")
     if rel.suffix.lower() not in REGION_SUFFIXES:
-        return refuse(f"a region file is a .yaml file; {ref!r} is not")
+        return refuse(f"a region file is a .yaml file; {_short(ref)!r} is not")
     full = base_dir / rel
     try:
         inside = full.resolve().is_relative_to(base_dir.resolve())
+        found = full.exists()
     except (OSError, RuntimeError, ValueError):
-        inside = False
+        inside = found = False
     if not inside:
-        return refuse(f"the region file {ref!r} must be in the scenario's folder or below it")
+        return refuse(f"the region file {_short(ref)!r} must be in the scenario's folder or below it")
     region_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
-    if not full.is_file():
-        return refuse(f"region file {ref!r} not found (looked for {region_name})")
+    if not found:
+        return refuse(f"region file {_short(ref)!r} not found (looked for {region_name})")
     try:
         raw = read_capped(full)
     except YamlError as exc:
+        if any(issue.line is None for issue in exc.issues):  # the file as a whole: point at region:
+            return refuse(f"region file {_short(ref)!r}: " + "; ".join(i.message for i in exc.issues))
         return None, region_name, _yaml_problems(region_name, exc)
     region_doc, problems = _read_doc(raw, region_name, ("region",))
     return region_doc, region_name, problems
+
+
+def _short(text: str, most: int = 80) -> str:
+    return text if len(text) <= most else text[: most - 3] + "..."

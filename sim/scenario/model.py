@@ -39,11 +39,15 @@ Id = Annotated[
 """Lower-case letters, digits, `-` and `_`: how other parts of the file refer to a thing."""
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
 AssumedFraction = Annotated[float, Field(ge=0, le=1), UNCERTAIN]
 """A share, capacity or probability that may be written as a range (drawn once per replication)."""
-AssumedAmount = Annotated[float, Field(ge=0), UNCERTAIN]
-"""A volume or amount that may be written as a range (drawn once per replication)."""
+AssumedAmount = Annotated[float, Field(ge=0, le=1_000_000), UNCERTAIN]
+"""A volume or amount that may be written as a range (drawn once per replication); at most a
+million, far beyond any unit's day, so that no product of volumes can overflow."""
+Weight = Annotated[float, Field(ge=0, le=1_000_000)]
+"""A relative weight."""
+MAX_COUNT = 100_000
+"""The most of anything countable (beds, patients in a queue, units hit)."""
 
 RaisedLevel = RaisedLevelId
 ReadinessLevel = ReadinessId
@@ -103,7 +107,7 @@ class HourlyProfile(Model):
     """Relative volume in each hour of the day, 24 weights starting at 00:00. They are scaled so
     that the day's total equals the stated daily volume."""
 
-    weights: list[NonNegative] = Field(min_length=24, max_length=24)
+    weights: list[Weight] = Field(min_length=24, max_length=24)
     """Relative weight of each hour, 00-01 first."""
 
     @field_validator("weights")
@@ -130,7 +134,7 @@ class AcuteCare(Model):
     staff_share: Annotated[float, Field(gt=0, le=1), UNCERTAIN] = 0.3
     """Share of the unit's staff normally on acute work. With acute priority, staff move from
     planned to acute work when capacity drops, so acute care keeps up longer."""
-    divert_queue_length: int | None = Field(default=None, ge=0)
+    divert_queue_length: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     """Patients waiting at which new arrivals are diverted to another unit (turned away).
     Left out: never diverted for queue length; diverted only when the unit can take no one."""
 
@@ -154,12 +158,13 @@ class PlannedCare(Model):
 class Beds(Model):
     """Inpatient beds: patients ready for discharge stay when discharge messaging is down."""
 
-    beds: int = Field(ge=1)
+    beds: int = Field(ge=1, le=MAX_COUNT)
     """Staffed beds per unit."""
     occupancy: AssumedFraction = 0.9
     """Normal share of beds occupied."""
-    length_of_stay: Duration = "4d"
-    """Mean length of stay; sets how many patients become ready for discharge each day."""
+    length_of_stay: Duration = Field(default="4d", ge=1)
+    """Mean length of stay (at least 1h); sets how many patients become ready for discharge each
+    day."""
     discharge_hours: OpeningHoursField = Field(default_factory=lambda: parse_opening_hours("09:00-17:00"))
     """Hours in which discharges happen."""
     elective_share: AssumedFraction = 0.3
@@ -218,10 +223,10 @@ class PhoneLine(Model):
     """Hours in which calls are taken; calls arrive only then."""
     agents: int = Field(ge=1, le=10_000)
     """Staff answering each line at the same time."""
-    handling_time: Duration = "6min"
-    """Mean length of an answered call."""
-    patience: Duration = "3min"
-    """Mean time a caller waits before giving up (exponential)."""
+    handling_time: Duration = Field(default="6min", gt=0)
+    """Mean length of an answered call (above zero)."""
+    patience: Duration = Field(default="3min", gt=0)
+    """Mean time a caller waits before giving up (exponential; above zero)."""
     retry_probability: AssumedFraction = 0.5
     """Chance that a caller who gave up calls again."""
     retry_after: Duration = "30min"
@@ -241,7 +246,7 @@ class Consumable(Model):
     """Short id used elsewhere in the file."""
     name: str = Field(min_length=1, max_length=200)
     """Name shown to people."""
-    stock_days: AssumedAmount = 5.0
+    stock_days: Annotated[float, Field(ge=0, le=3660), UNCERTAIN] = 5.0
     """Stock on hand at the start, in days of normal use."""
     lead_time: Duration = "2d"
     """Time from an order to its delivery."""
@@ -520,7 +525,7 @@ class EscalationTrigger(Model):
 
     level: RaisedLevel
     """stabslage, forstarkningslage or katastroflage."""
-    units_hit: int | None = Field(default=None, ge=1)
+    units_hit: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     """Raise when at least this many units (counting each unit in a group) have lost capacity."""
     outage_longer_than: Duration | None = None
     """Raise when the detected outage has lasted this long."""

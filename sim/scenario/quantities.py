@@ -20,6 +20,11 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|min|s)(?![a-z])")
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(w|d|h|min|s)\s*)+$"
 CLOCK_PATTERN = r"^([01]?\d|2[0-3]):[0-5]\d$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[ T]([01]?\d|2[0-3]):[0-5]\d$"
+MAX_DURATION_H = 3660 * 24.0
+"""The longest duration a scenario may hold (3660d, about ten years): longer than any horizon, so
+that no sum of durations, or of durations and dates, can overflow."""
+YEARS = (1900, 2100)
+"""The calendar years a scenario's dates may fall in."""
 
 
 def parse_duration_h(value: Any) -> float:
@@ -42,8 +47,8 @@ def parse_duration_h(value: Any) -> float:
             "(units: w, d, h, min, s)"
         )
     hours = sum(float(n) * UNIT_HOURS[u] for n, u in _PART.findall(text))
-    if not math.isfinite(hours):
-        raise ValueError(f"{value!r} is too long to be a duration")
+    if not math.isfinite(hours) or hours > MAX_DURATION_H:
+        raise ValueError(f"{value!r} is too long: a duration may be at most 3660d (about ten years)")
     return hours
 
 
@@ -74,6 +79,10 @@ def parse_clock_h(value: str) -> float:
 
 
 def parse_datetime(value: Any) -> datetime:
+    return _in_years(_to_datetime(value))
+
+
+def _to_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None, second=0, microsecond=0)
     if isinstance(value, date):
@@ -85,6 +94,12 @@ def parse_datetime(value: Any) -> datetime:
         return datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a real date: {exc}") from None
+
+
+def _in_years(when: datetime) -> datetime:
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        raise ValueError(f"the year {when.year} is out of range: dates fall in {YEARS[0]}-{YEARS[1]}")
+    return when
 
 
 @dataclass(frozen=True)

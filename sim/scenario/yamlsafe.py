@@ -8,8 +8,11 @@ composer or constructor.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,6 +21,8 @@ import yaml
 
 MAX_BYTES = 1_000_000
 """Largest file read (1 MB); a scenario with a whole region is a few tens of kilobytes."""
+MAX_PATH_BYTES = 4096
+"""Longest path a file is looked for under (the system's own limit)."""
 MAX_DEPTH = 50
 """Deepest nesting of mappings and lists."""
 MAX_NODES = 100_000
@@ -100,24 +105,47 @@ class YamlDocument:
 
 
 def read_capped(path: Path) -> bytes:
-    """The bytes of `path`, refusing anything larger than MAX_BYTES without reading it all."""
+    """The bytes of `path`, refusing anything larger than MAX_BYTES without reading it all, and
+    anything that is not a regular file (a pipe would wait for a writer for ever, a device never
+    ends) without waiting on it."""
+    if len(os.fsencode(path)) > MAX_PATH_BYTES:
+        raise _fatal(f"the path is too long ({len(str(path)):,} characters); use a shorter one")
     try:
-        if path.is_dir():
-            raise _fatal("is a folder, not a file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fatal(_too_big(size))
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise _fatal("no such file") from None
     except PermissionError:
         raise _fatal("not allowed to read the file") from None
     except OSError as exc:
-        raise _fatal(f"cannot read the file ({exc.strerror or exc})") from None
+        raise _fatal(_os_problem(exc)) from None
+    try:
+        _check_regular(os.fstat(fd))
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise _fatal(_os_problem(exc)) from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         raise _fatal(_too_big(len(data)))
     return data
+
+
+def _check_regular(info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise _fatal("is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise _fatal("is not a regular file (a pipe, device or socket); save the scenario as a file")
+    if info.st_size > MAX_BYTES:
+        raise _fatal(_too_big(info.st_size))
+
+
+def _os_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the path is too long; use a shorter one"
+    if exc.errno == errno.EISDIR:
+        return "is a folder, not a file"
+    return f"cannot read the file ({exc.strerror or type(exc).__name__})"
 
 
 def _too_big(size: int) -> str:
