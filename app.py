@@ -31,6 +31,8 @@ def pages() -> dict[str, list]:
             st.Page("ui/pages/run.py", title=_("Run"), icon=":material/play_arrow:", url_path="run"),
             st.Page("ui/pages/results.py", title=_("Results"), icon=":material/monitoring:", url_path="results"),
             st.Page("ui/pages/compare.py", title=_("Compare"), icon=":material/compare_arrows:", url_path="compare"),
+            st.Page("ui/pages/sensitivity.py", title=_("Sweeps and sensitivity"), icon=":material/tune:",
+                    url_path="sensitivity"),
             st.Page("ui/pages/downloads.py", title=_("Downloads"), icon=":material/download:", url_path="downloads"),
         ],
         _("Drill"): [
