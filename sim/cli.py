@@ -718,7 +718,7 @@ def _play_log_or_exit(log, scenario, seed):
 def _print_drill(played, team: str) -> None:
     from .drill.evaluate import checklist
     from .drill.report import timeline_rows
-    from .drill.session import OUTCOME_KPIS
+    from .drill.session import outcome_kpis
 
     d = played
     head = _("Drill of {scenario} (seed {seed}), {start} to {end}").format(
@@ -735,7 +735,7 @@ def _print_drill(played, team: str) -> None:
     typer.echo("")
     typer.echo(_("Outcome to the end of the simulated period:"))
     kpis = d.played().rep.kpis
-    for name, label, pattern in OUTCOME_KPIS:
+    for name, label, pattern in outcome_kpis(d.scenario):
         value = kpis.get(name, float("nan"))
         typer.echo(f"  {label:<44} {'–' if value != value else pattern.format(value):>10}")
 

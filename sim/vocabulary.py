@@ -213,6 +213,7 @@ class Kpi:
     headline: bool = True  # in every summary table; else a further KPI for charts and the drill
     series: str | None = None
     part_label: str | None = None  # how it reads under the KPI it is a part of
+    declared: bool = False  # NaN unless the scenario declares what it counts; tables leave it out then
 
     @property
     def is_moment(self) -> bool:
@@ -254,6 +255,10 @@ KPIS: Final = (
     Kpi("postponed_admissions", "Postponed admissions", "admissions", True, _C, False, "postponed_admissions"),
     Kpi("admin_debt_peak_h", "Peak administrative debt (h)", "h", True, Aggregate.PEAK, False),
     Kpi("contacts", "Patient contacts", "contacts", False, _C, False),
+    Kpi("rto_breaches", "RTO breaches", "breaches", True, _C, False, declared=True),
+    Kpi("rto_breach_h", "Hours beyond the RTO", "h", True, Aggregate.DURATION, False, declared=True),
+    Kpi("mtpd_breaches", "MTPD breaches", "breaches", True, _C, False, declared=True),
+    Kpi("mtpd_breach_h", "Hours beyond the MTPD", "h", True, Aggregate.DURATION, False, declared=True),
 )
 KPI: Final[dict[str, Kpi]] = {k.name: k for k in KPIS}
 KPI_NAMES: Final[tuple[str, ...]] = tuple(k.name for k in KPIS if k.headline)
@@ -263,8 +268,11 @@ EXTRA_KPI_NAMES: Final[tuple[str, ...]] = tuple(k.name for k in KPIS if not k.he
 ALL_KPI_NAMES: Final[tuple[str, ...]] = KPI_NAMES + EXTRA_KPI_NAMES
 TIME_KPIS: Final = frozenset(k.name for k in KPIS if k.is_moment)
 """KPIs that are a moment: NaN in a replication where it never happened."""
-TABLE_KPIS: Final[tuple[str, ...]] = (*KPI_NAMES, "staff_mode_h", "acute_wait_mean_h")
-"""The KPIs of the command line's and the reports' tables, in order."""
+DEADLINE_KPIS: Final[tuple[str, ...]] = tuple(k.name for k in KPIS if k.declared)
+"""Breaches of the business impact analysis' deadlines: NaN in a scenario that declares none."""
+TABLE_KPIS: Final[tuple[str, ...]] = (*KPI_NAMES, "staff_mode_h", "acute_wait_mean_h", *DEADLINE_KPIS)
+"""The KPIs of the command line's and the reports' tables, in order (the deadline KPIs only for
+scenarios that declare deadlines)."""
 
 
 def kpi(name: str) -> Kpi:
@@ -329,6 +337,10 @@ MILESTONE_FORMS_: Final = (
         "action", "recovery action", "actions", ("started", "in_effect"), ("in_effect",), ("ordered",)
     ),
     MilestoneForm("inject", "inject", "injects", (), ()),
+    MilestoneForm(
+        "deadline", "unit, phone line, consumable or system with continuity", "continuity",
+        ("rto", "mtpd"), ("rto", "mtpd"),
+    ),
 )
 MILESTONE_FORM: Final[dict[str, MilestoneForm]] = {f.head: f for f in MILESTONE_FORMS_}
 

@@ -3,13 +3,14 @@ degraded, down, on backup routines), the readiness level, and what the group has
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..engine import compile_plan
 from ..i18n import N_, _, number, percent
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
+from .deadlines import BreachRow, breach_rows
 from .play import EPS
 from .session import Drill
 
@@ -31,6 +32,7 @@ class Row:
     capacity: float  # 0..1; systems: health, units: the lowest of their services
     detail: str
     stand_ins: tuple[str, ...] = ()
+    breached: tuple[str, ...] = ()  # deadlines breached in the disruption going on (RTO, MTPD)
 
     @property
     def label(self) -> str:
@@ -45,6 +47,8 @@ class Board:
     patients_informed: bool
     systems: list[Row]
     units: list[Row]
+    breaches: list[BreachRow] = field(default_factory=list)
+    """Every breach of a continuity deadline so far."""
 
 
 def _status(cap: float) -> str:
@@ -106,6 +110,13 @@ def board(drill: Drill) -> Board:
             name = f"{name} ({count})"
         units.append(Row(entity, name, kind, _status(low), low, detail, covering))
 
+    breaches = breach_rows(drill.scenario, played.timeline.breaches, t)
+    ongoing: dict[str, tuple[str, ...]] = {}
+    for b in breaches:
+        if b.until is None and b.deadline not in ongoing.get(b.entity, ()):
+            ongoing[b.entity] = (*ongoing.get(b.entity, ()), b.deadline)
+    systems = [_with_breaches(r, ongoing) for r in systems]
+    units = [_with_breaches(r, ongoing) for r in units]
     level = played.readiness_at(t)
     informed = played.timeline.informed_at is not None and played.timeline.informed_at <= t + EPS
     return Board(
@@ -114,4 +125,11 @@ def board(drill: Drill) -> Board:
         informed,
         systems,
         units,
+        breaches,
     )
+
+
+def _with_breaches(row: Row, ongoing: dict[str, tuple[str, ...]]) -> Row:
+    if row.id not in ongoing:
+        return row
+    return Row(row.id, row.name, row.kind, row.status, row.capacity, row.detail, row.stand_ins, ongoing[row.id])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .evaluate import Check, checklist
 from .report import cell, fmt, timeline_rows
-from .session import DEFAULT_REPLICATIONS, OUTCOME_KPIS, Drill, kpi_columns, kpi_stats
+from .session import DEFAULT_REPLICATIONS, Drill, kpi_columns, kpi_stats, outcome_kpis
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Comparison:
     def rows(self) -> list[tuple[str, str, str, str, str, str]]:
         """KPI, A played, B played, A mean (p10-p90), B mean (p10-p90), B - A (means)."""
         out = []
-        for name, label, pattern in OUTCOME_KPIS:
+        for name, label, pattern in outcome_kpis(self.a.drill.scenario):
             sa, sb = self.a.stats.get(name, {}), self.b.stats.get(name, {})
             diff = sb.get("mean", math.nan) - sa.get("mean", math.nan)
             out.append((

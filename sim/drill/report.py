@@ -13,13 +13,23 @@ from typing import Any
 
 from ..engine import replication_seed, simulate
 from ..scenario.changes import apply_strategy
+from .deadlines import BreachRow, breach_rows, declared
 from .evaluate import Check, checklist
-from .session import _CACHE, DEFAULT_REPLICATIONS, OUTCOME_KPIS, Drill, kpi_columns, kpi_stats
+from .session import (
+    _CACHE,
+    DEFAULT_REPLICATIONS,
+    Drill,
+    kpi_columns,
+    kpi_stats,
+    outcome_kpis,
+    span_text,
+)
 
 SECTIONS = (
     "Objectives",
     "Timeline of injects and decisions",
     "Outcomes against the scenario's strategies",
+    "Continuity deadlines",
     "Expected actions",
     "Hot wash notes",
     "Improvement plan",
@@ -161,6 +171,38 @@ def _outcome_note(report: Report) -> str:
     )
 
 
+def deadline_note(drill: Drill) -> str:
+    """What the deadlines section says before its table."""
+    parts = declared(drill.scenario)
+    if not parts:
+        return "The scenario declares no continuity deadlines (rto, mtpd)."
+    listed = "; ".join(
+        f"{name}: " + ", ".join(f"{k.upper()} {span_text(h)}" for k, h in c.deadlines()) for _i, name, c in parts
+    )
+    found = breaches_by_clock(drill)
+    head = f"Deadlines from the business impact analysis: {listed}."
+    if not found:
+        return f"{head} None was breached on the drill's course by {drill.clock_text()}."
+    return f"{head} Breached on the drill's course by {drill.clock_text()}:"
+
+
+def breaches_by_clock(drill: Drill) -> list[BreachRow]:
+    return breach_rows(drill.scenario, drill.played().timeline.breaches, drill.clock_h)
+
+
+def deadline_rows(drill: Drill) -> list[tuple[str, ...]]:
+    """The breaches on the drill's course by its clock, as table cells."""
+    return [
+        (
+            drill.clock_text(b.breached_at), b.name, f"{b.deadline} {span_text(b.limit_h)}",
+            drill.clock_text(b.disrupted_at),
+            drill.clock_text(b.until) if b.until is not None else f"still disrupted at {drill.clock_text()}",
+            span_text(b.hours_beyond),
+        )
+        for b in breaches_by_clock(drill)
+    ]
+
+
 def markdown(report: Report) -> str:
     """The report in Markdown."""
     d = report.drill
@@ -174,8 +216,14 @@ def markdown(report: Report) -> str:
     out += ["", "## Outcomes against the scenario's strategies", "", _outcome_note(report), ""]
     out.append("| KPI | " + " | ".join(_md(c.name) for c in report.outcomes) + " |")
     out.append("|---|" + "---:|" * len(report.outcomes))
-    for name, label, pattern in OUTCOME_KPIS:
+    for name, label, pattern in outcome_kpis(d.scenario):
         out.append(f"| {label.strip()} | " + " | ".join(cell(c.stats.get(name, {}), pattern) for c in report.outcomes) + " |")
+    out += ["", "## Continuity deadlines", "", deadline_note(d), ""]
+    rows = deadline_rows(d)
+    if rows:
+        out += ["| Breached at | Part | Deadline | Disrupted from | Until | Beyond the deadline |",
+                "|---|---|---|---|---|---:|"]
+        out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in rows]
     out += ["", "## Expected actions", "", "| Expected action | Result | Detail |", "|---|---|---|"]
     for c in report.checks:
         out.append(f"| {_md(c.expected.description)} | {c.status_text} | {_md(c.detail)} |")
@@ -205,6 +253,19 @@ th { background: #f3f5f7; } td.num { text-align: right; white-space: nowrap; }
 dt { font-weight: 600; } .Inject { background: #fff8e1; } .Decision, .Action, .Left { background: #e8f5e9; }
 .Event { color: #555; } @media print { .chart { page-break-inside: avoid; } }
 """
+
+
+def _html_deadlines(d: Drill) -> list[str]:
+    """The continuity deadlines breached on the drill's course, as HTML."""
+    e = html.escape
+    parts = ["<h2>Continuity deadlines</h2>", f'<p class="note">{e(deadline_note(d))}</p>']
+    rows = deadline_rows(d)
+    if rows:
+        parts.append("<table><tr><th>Breached at</th><th>Part</th><th>Deadline</th><th>Disrupted from</th>"
+                     "<th>Until</th><th>Beyond the deadline</th></tr>")
+        parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in rows]
+        parts.append("</table>")
+    return parts
 
 
 def _html_follow_up(report: Report) -> list[str]:
@@ -289,7 +350,7 @@ def html_report(report: Report) -> str:
     parts.append("<h2>Outcomes against the scenario's strategies</h2>")
     parts.append(f'<p class="note">{e(_outcome_note(report))}</p>')
     parts.append("<table><tr><th>KPI</th>" + "".join(f'<th title="{e(c.description)}">{e(c.name)}</th>' for c in report.outcomes) + "</tr>")
-    for name, label, pattern in OUTCOME_KPIS:
+    for name, label, pattern in outcome_kpis(d.scenario):
         parts.append(
             f"<tr><td>{e(label.strip())}</td>"
             + "".join(f'<td class="num">{e(cell(c.stats.get(name, {}), pattern))}</td>' for c in report.outcomes)
@@ -297,6 +358,7 @@ def html_report(report: Report) -> str:
         )
     parts.append("</table>")
     parts.append(chart(outcome_fig))
+    parts += _html_deadlines(d)
     parts += _html_follow_up(report)
     parts.append("</body></html>")
     return "\n".join(parts)

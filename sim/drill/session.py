@@ -28,8 +28,9 @@ from ..i18n import N_, _, clock, language
 from ..limits import TooLarge, check_kept, footprint
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
 from ..scenario.model import Action, Condition, DecisionPoint, Inject, Scenario
-from ..vocabulary import TOTAL, kpi, series, series_key
+from ..vocabulary import DEADLINE_KPIS, TOTAL, kpi, series, series_key
 from .catalogue import describe_action
+from .deadlines import DeadlineInject, breach_inject, declared
 from .play import EPS, Played, play
 
 DEFAULT_REPLICATIONS = 20
@@ -352,14 +353,24 @@ class Drill:
         )
 
     # ------------------------------------------------------------------ injects and decisions
-    def delivered(self) -> list[tuple[float, Inject]]:
+    def all_injects(self) -> list[tuple[float, Inject | DeadlineInject]]:
+        """Every inject on the played timeline to the end of the period: the scenario's, and
+        those a breach of a continuity deadline fires."""
+        by_id: dict[str, Inject | DeadlineInject] = {i.id: i for i in self.scenario.exercise.injects}
+        played = self.played()
+        for b in played.timeline.breaches:
+            by_id.setdefault(b.inject_id, breach_inject(self.scenario, b))
+        seen: set[str] = set()
+        out = []
+        for t, i in played.rep.injects:
+            if i in by_id and i not in seen:
+                seen.add(i)
+                out.append((t, by_id[i]))
+        return out
+
+    def delivered(self) -> list[tuple[float, Inject | DeadlineInject]]:
         """Injects delivered by the clock, in order."""
-        by_id = {i.id: i for i in self.scenario.exercise.injects}
-        return [
-            (t, by_id[i])
-            for t, i in self.played().rep.injects
-            if ceil_minute(t) <= self.clock_h + EPS and i in by_id
-        ]
+        return [(t, inj) for t, inj in self.all_injects() if ceil_minute(t) <= self.clock_h + EPS]
 
     def decision_times(self) -> dict[str, float | None]:
         """When each decision point comes on the played timeline (None: not on this course)."""
@@ -398,6 +409,9 @@ class Drill:
                 continue
             cond = str(inj.at) if inj.at is not None else condition_text(sc, _when(inj))
             out.append(Upcoming("inject", inj.id, inj.title, played_at.get(inj.id), cond))
+        for at, fired in self.all_injects():
+            if isinstance(fired, DeadlineInject) and fired.id not in delivered:
+                out.append(Upcoming("inject", fired.id, fired.title, at, _("a continuity deadline (business impact analysis)")))
         times = self.decision_times()
         done = self.answered()
         for dp in sc.exercise.decisions:
@@ -642,6 +656,16 @@ def _outcome_label(name: str) -> str:
 
 
 OUTCOME_KPIS = tuple((name, _outcome_label(name), pattern) for name, pattern in _OUTCOME_FORMATS)
+DEADLINE_OUTCOMES = tuple(
+    (name, kpi(name).label, "{:,.0f}" if name.endswith("_breaches") else "{:.1f}") for name in DEADLINE_KPIS
+)
+
+
+def outcome_kpis(scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """The KPIs a drill's outcome is told in: OUTCOME_KPIS, and the breaches of the continuity
+    deadlines of the kinds the scenario declares."""
+    kinds = {name for _i, _n, c in declared(scenario) for name, _h in c.deadlines()}
+    return OUTCOME_KPIS + tuple(row for row in DEADLINE_OUTCOMES if row[0].split("_")[0] in kinds)
 
 
 def kpi_columns(*names: str) -> list[tuple[str, str]]:

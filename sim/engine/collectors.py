@@ -18,6 +18,7 @@ from ..scenario.model import CareUnit, Scenario
 from ..vocabulary import KPI, SERIES_BY_NAME, TOTAL, Split, series_key
 from .budget import Budget
 from .capacity import CapacityModel
+from .deadlines import deadline_kpis
 from .flows.acute import acute_flow
 from .flows.beds import bed_flow
 from .flows.calls import call_flow
@@ -323,6 +324,16 @@ class Recovery(Collector):
         )
 
 
+class Deadlines(Collector):
+    """Breaches of the business impact analysis' deadlines (rto, mtpd), found by the incident
+    run, and the hours beyond them."""
+
+    kpis = ("rto_breaches", "rto_breach_h", "mtpd_breaches", "mtpd_breach_h")
+
+    def collect(self, run: FlowRun) -> None:
+        run.kpis.update(deadline_kpis(run.scenario, run.timeline.breaches))
+
+
 def back_to_normal(run: FlowRun, full: float | None) -> float | None:
     """The end of the first step after full operation with no backlog, no administrative debt and
     no blocked bed left."""
@@ -355,7 +366,9 @@ def prioritise_acute(scenario: Scenario, model: CapacityModel, cap: np.ndarray) 
             cap[ai], cap[pi] = reallocate(cap[ai], cap[pi], u.acute.staff_share)
 
 
-COLLECTORS: tuple[Collector, ...] = (Supplies(), Beds(), Acute(), Planned(), Calls(), Debt(), Recovery())
+COLLECTORS: tuple[Collector, ...] = (
+    Supplies(), Beds(), Acute(), Planned(), Calls(), Debt(), Recovery(), Deadlines(),
+)
 """In order: supplies lower planned capacity, beds give acute care its free beds, the totals of
 the flows decide when the region is back to normal."""
 

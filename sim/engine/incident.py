@@ -32,6 +32,7 @@ from ..scenario.model import (
 from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .budget import Budget
 from .capacity import CapacityModel, CapacityState
+from .deadlines import Breach, DeadlineWatch, Episode, Watched
 from .readiness import WATCHES_TRIGGERS, Effect, Ladder, Phase, Signal
 from .streams import Streams
 
@@ -44,7 +45,7 @@ class Event:
     """One line of the event log."""
 
     t_h: float
-    kind: str  # failure | detected | diagnosed | vendor | restored | backup | action | readiness | cancel | inject | decision | informed
+    kind: str  # failure | detected | diagnosed | vendor | restored | backup | action | readiness | cancel | inject | decision | informed | deadline
     subject: str
     text: str
 
@@ -92,6 +93,7 @@ class IncidentTimeline:
     standin_use: dict[str, list[tuple[float, float, frozenset[int]]]] = field(default_factory=dict)
     injects: list[tuple[float, str]] = field(default_factory=list)
     decisions: list[tuple[float, str, str]] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
 
 
 class IncidentRun:
@@ -132,6 +134,7 @@ class IncidentRun:
         self.injects: list[tuple[float, str]] = []
         self.decisions: list[tuple[float, str, str]] = []
         self.horizon = scenario.horizon
+        self.deadlines = DeadlineWatch(scenario, model)
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> float:
@@ -178,6 +181,7 @@ class IncidentRun:
             self._outage = False
         self._check_full_operation()
         self.check_readiness()
+        self._watch_deadlines()
 
     def _track_standin_use(self) -> None:
         used = self.model.standin_in_use(self.state, self.health)
@@ -321,6 +325,8 @@ class IncidentRun:
         self.log("backup", st.key, f"backup routine {st.key.split(':', 1)[1]} in use ({source})")
         self.reach(f"{st.key}:active")
         self.changed()
+        if self.deadlines and st.fatigue_after_h is not None:
+            self.env.process(self._watch_while_tiring(k))
 
     def recovery(self, action: RecoveryAction) -> Proc:
         key = f"action:{action.id}"
@@ -375,6 +381,34 @@ class IncidentRun:
         yield self.env.timeout(delay)
         self._check_full_operation()
         self.check_readiness()
+        self._watch_deadlines()
+
+    # ------------------------------------------------------------------ deadlines
+    def _watch_deadlines(self) -> None:
+        """Open and close the disruptions of the parts with deadlines; set each new one's."""
+        if not self.deadlines:
+            return
+        for part, episode in self.deadlines.update(self.now(), self.health, self.current_capacity()):
+            for name, limit in part.continuity.deadlines():
+                self.env.process(self._deadline_due(part, episode, name, limit))
+
+    def _deadline_due(self, part: Watched, episode: Episode, name: str, limit: float) -> Proc:
+        yield self.env.timeout(limit)
+        self._watch_deadlines()  # a slide below the threshold since the last change
+        breach = self.deadlines.breach(part, episode, name, limit, self.now())
+        if breach is None:
+            return
+        self.log("deadline", part.entity, f"{part.entity}: {name.upper()} of {limit:g} h breached")
+        self.reach(breach.inject_id)
+        self.injects.append((self.now(), breach.inject_id))
+
+    def _watch_while_tiring(self, k: int) -> Proc:
+        """Look at the deadlines at every time step while a tiring backup routine is in use: its
+        capacity slides between changes of state."""
+        step = float(self.sc.resolution)
+        while k in self.state.standins:
+            yield self.env.timeout(step)
+            self._watch_deadlines()
 
     # ------------------------------------------------------------------ readiness
     def set_level(self, level: int, why: str) -> None:
@@ -646,6 +680,7 @@ class IncidentRun:
             standin_use=self.standin_use,
             injects=self.injects,
             decisions=self.decisions,
+            breaches=list(self.deadlines.breaches),
         )
 
     def _cancel_on_detection(self) -> Proc:

@@ -7,10 +7,21 @@ from typing import Any
 
 from ..i18n import _, number, percent
 from ..values import too_few_pairs
-from ..vocabulary import TABLE_KPIS, kpi_label
+from ..vocabulary import DEADLINE_KPIS, TABLE_KPIS, kpi_label
 
 KPI_LABELS = {name: kpi_label(name) for name in TABLE_KPIS}
 """The KPIs of the tables, in order, with their labels."""
+
+
+def table_kpis(summary: dict[str, Any]) -> dict[str, str]:
+    """KPI_LABELS without the deadline KPIs when the scenario declares no such deadline (their
+    mean is null under every strategy)."""
+    strategies = summary["strategies"].values()
+    return {
+        k: label for k, label in KPI_LABELS.items()
+        if k not in DEADLINE_KPIS
+        or any((s["kpis"].get(k) or {}).get("mean") is not None for s in strategies)
+    }
 
 
 def fmt(x: Any) -> str:
@@ -32,7 +43,7 @@ def _ci(lo: Any, hi: Any) -> str:
 def kpi_table(summary: dict[str, Any], strategy: str) -> str:
     s = summary["strategies"][strategy]
     rows = [(_("KPI"), _("mean"), _("95% CI"), "p10", "p50", "p90", _("reached"))]
-    for k, label in KPI_LABELS.items():
+    for k, label in table_kpis(summary).items():
         v = s["kpis"].get(k)
         if v is None:
             continue
@@ -74,7 +85,7 @@ def means_table(summary: dict[str, Any]) -> str:
     """One column per strategy: the mean of every KPI."""
     strategies = list(summary["strategies"])
     rows = [(_("KPI"), *strategies)]
-    for k, label in KPI_LABELS.items():
+    for k, label in table_kpis(summary).items():
         if k not in summary["strategies"][strategies[0]]["kpis"]:
             continue
         rows.append((_label(k, label), *(fmt(summary["strategies"][s]["kpis"][k]["mean"]) for s in strategies)))
@@ -90,7 +101,7 @@ def differences_table(summary: dict[str, Any]) -> str:
     if not others:
         return _("(no strategy to compare with {baseline})").format(baseline=baseline)
     rows = [(_("KPI"), *others)]
-    for k, label in KPI_LABELS.items():
+    for k, label in table_kpis(summary).items():
         cells = []
         for s in others:
             d = comparison["differences"][s].get(k)

@@ -6,19 +6,20 @@ import csv
 import io
 from typing import Any
 
-from ..experiments.report import KPI_LABELS
+from ..experiments.report import table_kpis
 from ..vocabulary import kpi_label
 
 COLUMNS = ("strategy", "kpi", "label", "mean", "ci95_low", "ci95_high", "p10", "p50", "p90", "reached")
 
 
 def kpi_rows(summary: dict[str, Any], strategies: list[str] | None = None) -> list[dict[str, Any]]:
-    """One row per strategy and KPI, in KPI_LABELS' order; `reached` is the share of replications
+    """One row per strategy and KPI, in the tables' order; `reached` is the share of replications
     in which a moment (such as full operation) happened, and empty for counts."""
     rows = []
+    shown = table_kpis(summary)
     for strategy in strategies or list(summary["strategies"]):
         kpis = summary["strategies"][strategy]["kpis"]
-        for kpi in KPI_LABELS:
+        for kpi in shown:
             v = kpis.get(kpi)
             if v is None:
                 continue

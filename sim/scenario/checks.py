@@ -17,7 +17,17 @@ from ..graph import DependencyGraph
 from ..vocabulary import MILESTONE_FORM, MILESTONE_FORMS, READINESS_LEVELS, SINGLE_MILESTONES
 from .assumptions import extract_assumptions
 from .changes import ChangeError, scenario_data, set_path
-from .model import Action, BackupRoutine, Condition, RecoveryAction, Scenario
+from .model import (
+    Action,
+    BackupRoutine,
+    CareUnit,
+    Condition,
+    Consumable,
+    PhoneLine,
+    RecoveryAction,
+    Scenario,
+    System,
+)
 from .problems import Problem, Sources, display_path, problems_from_validation, suggest
 from .yamlsafe import Path_
 
@@ -64,6 +74,7 @@ def _findings(s: Scenario, sources: Sources) -> Iterator[Finding]:
     yield from _cycles(s)
     yield from _times(s)
     yield from _exercise_references(s)
+    yield from _continuity(s)
 
 
 def _names(s: Scenario) -> dict[str, set[str]]:
@@ -78,6 +89,7 @@ def _names(s: Scenario) -> dict[str, set[str]]:
         "actions": {x.id for x in s.recovery_actions},
         "injects": {x.id for x in s.exercise.injects},
         "incidents": {x.id for x in s.incidents},
+        "continuity": {x.id for x in _parts(s) if x.continuity is not None},
     }
 
 
@@ -242,6 +254,35 @@ def _exercise_references(s: Scenario) -> Iterator[Finding]:
         if not cond.reached and cond.by is None:
             yield path, "reached: false needs by (the time by which the milestone is expected)"
         yield from _in_period(s, path + ("by",), cond.by)
+
+
+def _parts(s: Scenario) -> list[CareUnit | PhoneLine | Consumable | System]:
+    """Every unit, phone line, consumable and system: what may declare continuity deadlines."""
+    region = s.region
+    return [*region.units, *region.phone_lines, *region.consumables, *region.systems]
+
+
+def _continuity(s: Scenario) -> Iterator[Finding]:
+    """A deadline's services are services the unit has; only care units name services."""
+    r: Path_ = ("region",)
+    for i, u in enumerate(s.region.units):
+        c = u.continuity
+        if c is None or c.services is None:
+            continue
+        has = [name for name, part in (("acute", u.acute), ("planned", u.planned), ("discharge", u.beds))
+               if part is not None]
+        for j, service in enumerate(c.services):
+            if service not in has:
+                yield (
+                    r + ("units", i, "continuity", "services", j),
+                    f"unit {u.id!r} has no {service} service (it has: {', '.join(has) or 'none'})",
+                )
+    others: list[tuple[str, Sequence[PhoneLine | Consumable | System]]] = [
+        ("phone_lines", s.region.phone_lines), ("consumables", s.region.consumables), ("systems", s.region.systems)]
+    for key, items in others:
+        for i, x in enumerate(items):
+            if x.continuity is not None and x.continuity.services is not None:
+                yield r + (key, i, "continuity", "services"), "services belongs to care units; leave it out here"
 
 
 def _hours(h: float) -> Any:

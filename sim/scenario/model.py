@@ -118,6 +118,46 @@ class HourlyProfile(Model):
         return v
 
 
+class Continuity(Model):
+    """Deadlines from the region's business impact analysis (BIA): how long a unit, a phone line,
+    the ordering of a consumable or an IT system may be disrupted. A run watches each one; when a
+    disruption outlasts a deadline, an inject goes to the roles in `to` and the breach is counted
+    (KPIs `rto_breaches`, `mtpd_breaches` and the hours beyond each deadline)."""
+
+    rto: Duration | None = None
+    """Recovery time objective: the part should work again within this time of being disrupted."""
+    mtpd: Duration | None = None
+    """Maximum tolerable period of disruption: the longest a disruption may last before its
+    consequences are no longer acceptable."""
+    disrupted_below: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """The part counts as disrupted while its capacity is below this share of normal (backup
+    routines, alternative systems and mutual aid included; for a system, its health). 1: any
+    loss of capacity counts."""
+    services: list[CareService] | None = None
+    """Care units only: the services that count (acute, planned, discharge); the lowest of them
+    decides. Left out: every service the unit has."""
+    to: list[str] = Field(default_factory=lambda: ["all"])
+    """Roles told when a deadline is breached (the inject of a drill)."""
+    source: str = ""
+    """Where the deadlines come from: the region's analysis, or that they are assumed."""
+
+    @model_validator(mode="after")
+    def _deadlines(self) -> Continuity:
+        if self.rto is None and self.mtpd is None:
+            raise ValueError("give rto, mtpd or both")
+        for name in ("rto", "mtpd"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be longer than zero")
+        if self.rto is not None and self.mtpd is not None and self.rto > self.mtpd:
+            raise ValueError("rto must not be longer than mtpd (the recovery objective lies within what can be tolerated)")
+        return self
+
+    def deadlines(self) -> list[tuple[str, float]]:
+        """(`rto` or `mtpd`, hours) of the deadlines given."""
+        return [(name, float(v)) for name, v in (("rto", self.rto), ("mtpd", self.mtpd)) if v is not None]
+
+
 class AcuteCare(Model):
     """Patients who arrive unplanned and must be seen; they queue and are never cancelled."""
 
@@ -203,6 +243,8 @@ class CareUnit(Model):
     """IT systems the unit needs, and what their loss does."""
     consumables: list[Id] = Field(default_factory=list)
     """Ids of consumables (from `region.consumables`) the unit uses."""
+    continuity: Continuity | None = None
+    """Deadlines from the business impact analysis (rto, mtpd). Left out: none."""
     note: str = ""
     """Where the numbers come from, or that they are assumed."""
 
@@ -235,6 +277,8 @@ class PhoneLine(Model):
     """Care units whose patients call this line (for the summary and charts)."""
     depends_on: list[Dependency] = Field(default_factory=list)
     """IT systems the line needs (telephony, network)."""
+    continuity: Continuity | None = None
+    """Deadlines from the business impact analysis (rto, mtpd). Left out: none."""
     note: str = ""
     """Where the numbers come from, or that they are assumed."""
 
@@ -254,6 +298,8 @@ class Consumable(Model):
     """Capacity of planned care at the units that use it while it is out of stock."""
     depends_on: list[Dependency] = Field(default_factory=list)
     """IT systems that ordering needs (an ordering system, a supplier's platform)."""
+    continuity: Continuity | None = None
+    """Deadlines from the business impact analysis (rto, mtpd). Left out: none."""
     note: str = ""
     """Where the numbers come from, or that they are assumed."""
 
@@ -270,6 +316,8 @@ class System(Model):
     """platform (network, data centre, login), application, or an outside supplier."""
     depends_on: list[Dependency] = Field(default_factory=list)
     """Other systems this one needs. A cycle of dependencies is refused."""
+    continuity: Continuity | None = None
+    """Deadlines from the business impact analysis (rto, mtpd). Left out: none."""
     note: str = ""
     """What the system is for."""
 

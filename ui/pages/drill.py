@@ -31,12 +31,12 @@ from sim.drill.session import (
     MAX_NOTE_CHARS,
     MAX_REASON_CHARS,
     MAX_TITLE_CHARS,
-    OUTCOME_KPIS,
     Drill,
     DrillError,
     Improvement,
     default_start_h,
     kpi_columns,
+    outcome_kpis,
 )
 from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
 from sim.i18n import _, duration, moment
@@ -339,7 +339,7 @@ def decide_tab(drill: Drill, stored: StoredDrill) -> None:
                         st.error(str(exc))
             preview = st.session_state.get(PREVIEWS, {}).get((stored.id, stored.revision, dp.id))
             if preview:
-                show_preview(preview)
+                show_preview(preview, drill)
             c1, c2 = st.columns(2)
             c1.selectbox(_("Decided by"), ["", *roles], key=f"drill_by_{dp.id}")
             c2.text_input(_("Why (for the log)"), key=f"drill_why_{dp.id}", max_chars=MAX_REASON_CHARS)
@@ -357,10 +357,10 @@ def decide(dp_id: str, choose: bool) -> None:
     submit(Choose(dp_id, option, ss.get(f"drill_by_{dp_id}") or "", ss.get(f"drill_why_{dp_id}") or ""))
 
 
-def show_preview(preview) -> None:
+def show_preview(preview, drill: Drill) -> None:
     n = None
     rows = []
-    for name, label, pattern in OUTCOME_KPIS:
+    for name, label, pattern in outcome_kpis(drill.scenario):
         row = {_("KPI"): _(label.strip())}
         for p in preview:
             s = p.stats[name]

@@ -17,7 +17,7 @@ from sim.drill.board import board
 from sim.drill.charts import situation_figure
 from sim.drill.session import DEFAULT_REPLICATIONS, Drill, DrillError
 from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
-from sim.i18n import N_, _
+from sim.i18n import N_, _, duration
 from sim.reports.escape import markdown_text as md
 from ui import view
 from ui.runs import RunRefused, heavy_run_slot
@@ -97,7 +97,8 @@ def status_board(drill: Drill) -> None:
     st.markdown(_("**IT systems**"))
     st.dataframe(
         coloured([
-            {_("system"): r.name, _("status"): _(r.status), _("stand-in in use"): ", ".join(r.stand_ins), "": r.detail}
+            {_("system"): r.name, _("status"): _(r.status), _("stand-in in use"): ", ".join(r.stand_ins), "": r.detail,
+             **breached_cell(r)}
             for r in b.systems
         ], _("status")),
         hide_index=True, width="stretch",
@@ -109,9 +110,38 @@ def status_board(drill: Drill) -> None:
                 _("unit"): r.name,
                 _("status"): _(r.status) + (" · " + _("on backup routines") if r.stand_ins else ""),
                 _("capacity now"): r.detail,
+                **breached_cell(r),
             }
             for r in b.units
         ], _("status")),
+        hide_index=True, width="stretch",
+    )
+    breaches_table(drill)
+
+
+def breached_cell(row: Any) -> dict[str, str]:
+    """The board's mark of a deadline breached in the disruption going on."""
+    return {_("deadlines"): ", ".join(_("{deadline} breached").format(deadline=d) for d in row.breached)}
+
+
+def breaches_table(drill: Drill) -> None:
+    """Every breach of a continuity deadline so far, or nothing when there is none."""
+    rows = board(drill).breaches
+    if not rows:
+        return
+    st.markdown("**" + _("Continuity deadlines breached") + "**")
+    st.dataframe(
+        [
+            {
+                _("part"): r.name,
+                _("deadline"): f"{r.deadline} {duration(r.limit_h)}",
+                _("disrupted from"): drill.clock_text(r.disrupted_at),
+                _("breached at"): drill.clock_text(r.breached_at),
+                _("until"): drill.clock_text(r.until) if r.until is not None else _("still disrupted"),
+                _("beyond the deadline"): duration(r.hours_beyond),
+            }
+            for r in rows
+        ],
         hide_index=True, width="stretch",
     )
 

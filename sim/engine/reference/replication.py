@@ -15,6 +15,7 @@ from ...scenario.model import Scenario
 from ...vocabulary import NORMAL, SERIES_BY_NAME, TOTAL, is_reported, series_key
 from ..budget import Budget, BudgetExceeded
 from ..collectors import ordered_kpis, staff_mode_hours
+from ..deadlines import deadline_kpis
 from ..incident import CancelOrder, Control, IncidentRun, IncidentTimeline
 from ..replication import Plan, Replication, compile_plan
 from ..streams import Streams
@@ -209,6 +210,7 @@ def assemble(plan: Plan, tl: IncidentTimeline, care: Care) -> Replication:
         "postponed_admissions": tally.total("postponed_admissions"),
         "admin_debt_peak_h": float(debt_total[1].max()) if debt_total[1].size else 0.0,
         "contacts": float(int(booked + arrivals + first_attempts)),
+        **deadline_kpis(sc, tl.breaches),
     }
     ledger = _ledger(tally, care, horizon)
     milestones = {k: v for k, v in tl.milestones.items() if is_reported(k)}
