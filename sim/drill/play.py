@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..engine import Control, Replication, simulate_with_timeline
+from ..engine import Branch, Control, Replication, simulate_with_timeline
 from ..engine.capacity import CapacityState
 from ..engine.incident import IncidentTimeline
 from ..scenario.model import Scenario
@@ -60,7 +60,8 @@ class Played:
         return max(0, min(n, int(math.floor(t_h / self.rep.step_h + EPS))))
 
 
-def play(scenario: Scenario, seed: int | np.random.SeedSequence, control: Control) -> Played:
-    """Simulate one replication and keep its incident timeline."""
-    rep, timeline = simulate_with_timeline(scenario, seed, control=control)
+def play(scenario: Scenario, seed: int | np.random.SeedSequence, control: Control, branch: Branch | None = None) -> Played:
+    """Simulate one replication and keep its incident timeline (with `branch`: one that shares
+    the past of another up to the branch time)."""
+    rep, timeline = simulate_with_timeline(scenario, seed, control=control, branch=branch)
     return Played(scenario, rep, timeline)

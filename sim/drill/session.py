@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..engine import Control, TimedAction, replication_seed
+from ..engine import Branch, Control, TimedAction, branch_seed, replication_seed
 from ..i18n import N_, _, clock, language
 from ..limits import TooLarge, check_kept, footprint
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
@@ -48,6 +48,8 @@ MAX_REASON_CHARS = 1000
 """Longest reason given with a decision or an action, and longest cell of the improvement plan."""
 MAX_IMPROVEMENTS = 100
 """Most rows in the improvement plan."""
+MAX_TEAMS = 12
+"""Most teams in one exercise."""
 
 
 class DrillError(ValueError):
@@ -582,51 +584,84 @@ class Drill:
         return f"{option.label} ({dp.id})" if short else f"{question} -> {option.label}"
 
     # ------------------------------------------------------------------ many replications
-    def runs(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> Runs:
-        """Replications 0..n-1 of the run seed under the logged decisions (common random numbers:
-        replication 0 is the drill's own timeline), kept as their KPIs and the band of their time
-        series. They do not share the drill's past: the band is the spread of what might happen
-        under these decisions."""
+    def runs(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None, *,
+             from_now: bool = False) -> Runs:
+        """n replications under the logged decisions (or `entries`), kept as their KPIs and the
+        band of their time series.
+
+        With `from_now`, every run shares the drill's past up to the clock: the same failures,
+        detections, decisions and arrivals so far; only what happens after the clock is drawn
+        afresh (delays still running at the clock given how long they have run), with the same
+        random numbers for every set of decisions. These are the futures of this drill: the band
+        and the what-if preview. Without it, replications 0..n-1 of the seed, each an incident of
+        its own (replication 0 is the drill's course): the spread of outcomes under these
+        decisions, for the report and comparisons."""
+        entries = self.entries if entries is None else entries
+
+        def make() -> Runs:
+            played = self.plays(n, entries, from_now=from_now)
+            return Runs([dict(p.rep.kpis) for p in played], Band.of(played))
+
+        when = self.clock_h if from_now else None
+        return _CACHE.get((self.scenario_key, self.seed, entries, "runs", n, when), make)
+
+    def plays(self, n: int, entries: tuple[Entry, ...] | None = None, *, from_now: bool = False) -> list[Played]:
+        """The n replications behind `runs`, whole (not kept)."""
         if not 1 <= n <= MAX_REPLICATIONS:
             raise DrillError(f"replications must be between 1 and {MAX_REPLICATIONS}, got {n}")
         entries = self.entries if entries is None else entries
         sc = self.effective_scenario(entries)
         control = self.control(entries)
+        try:
+            check_kept(footprint(sc), n, "the band and the what-if previews")
+        except TooLarge as exc:
+            raise DrillError(str(exc)) from None
+        if not from_now:
+            return [play(sc, replication_seed(self.seed, k), control) for k in range(n)]
+        branch = Branch(self.clock_h, replication_seed(self.seed, 0))
+        return [play(sc, branch_seed(self.seed, k), control, branch) for k in range(n)]
 
-        def make() -> Runs:
-            try:
-                check_kept(footprint(sc), n, "the band and the what-if previews")
-            except TooLarge as exc:
-                raise DrillError(str(exc)) from None
-            played = [play(sc, replication_seed(self.seed, k), control) for k in range(n)]
-            return Runs([dict(p.rep.kpis) for p in played], Band.of(played))
-
-        return _CACHE.get((self.scenario_key, self.seed, entries, "runs", n), make)
-
-    def runs_ready(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None) -> bool:
-        """Whether runs(n) is known already, so that asking for it simulates nothing (the app takes
-        a run slot only when it does)."""
+    def runs_ready(self, n: int = DEFAULT_REPLICATIONS, entries: tuple[Entry, ...] | None = None, *,
+                   from_now: bool = False) -> bool:
+        """Whether runs(n, entries, from_now=...) is known already, so that asking for it simulates
+        nothing (the app takes a run slot only when it does)."""
         entries = self.entries if entries is None else entries
-        return _CACHE.has((self.scenario_key, self.seed, entries, "runs", n))
+        when = self.clock_h if from_now else None
+        return _CACHE.has((self.scenario_key, self.seed, entries, "runs", n, when))
 
     def replication_kpis(self, n: int = DEFAULT_REPLICATIONS) -> list[dict[str, float]]:
         return self.runs(n).kpis
 
     def band(self, n: int = DEFAULT_REPLICATIONS) -> Band:
-        """The Monte Carlo band of what may still come under the decisions taken so far."""
-        return self.runs(n).band
+        """The Monte Carlo band of what may still come under the decisions taken so far: n runs
+        that share the drill's past up to the clock."""
+        return self.runs(n, from_now=True).band
 
     def what_if(self, dp_id: str, n: int = DEFAULT_REPLICATIONS) -> list[WhatIf]:
-        """Each option of an open decision point, taken now: n replications each, with common
-        random numbers, under the decisions taken so far."""
+        """Each option of an open decision point, taken now: the drill's own course under it, and n
+        runs that share the drill's past up to the clock and draw the future afresh, with the
+        same random numbers for every option."""
         dp = self.decision_point(dp_id)
         self._check_open(dp)
         out = []
         for option in dp.options:
             entries = (*self.entries, Entry(self.clock_h, "option", dp.id, option.id))
-            runs = self.runs(n, entries)
-            out.append(WhatIf(option.id, option.label, runs.kpis[0], kpi_stats(runs.kpis)))
+            runs = self.runs(n, entries, from_now=True)
+            own = replace(self, entries=entries).played().rep.kpis
+            out.append(WhatIf(option.id, option.label, dict(own), kpi_stats(runs.kpis)))
         return out
+
+    def branch(self, at_h: float) -> Drill:
+        """A drill with this one's past up to `at_h`, a moment it has played: the same scenario,
+        seed and start, the decisions and actions taken by then, the clock at `at_h`. What came
+        later is not in it; the notes and the improvement plan stay with this drill."""
+        t = to_minute(at_h)
+        if not self.start_h - EPS <= t <= self.clock_h + EPS:
+            raise DrillError(
+                f"a drill branches from a moment it has played, {self.clock_text(self.start_h)} to "
+                f"{self.clock_text()}; {self.clock_text(t)} is not one"
+            )
+        return Drill(self.scenario, self.seed, self.start_h, t, tuple(e for e in self.entries if e.t_h <= t + EPS))
 
 
 def _check_by_and_reason(by: str, note: str) -> None:

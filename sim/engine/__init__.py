@@ -14,7 +14,7 @@ from .replication import (
     simulate,
     simulate_with_timeline,
 )
-from .streams import Streams, replication_seed
+from .streams import Branch, Streams, branch_seed, replication_seed
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -23,6 +23,7 @@ __all__ = [
     "KPI_NAMES",
     "TIME_KPIS",
     "Budget",
+    "Branch",
     "BudgetExceeded",
     "Control",
     "Event",
@@ -31,6 +32,7 @@ __all__ = [
     "Streams",
     "TimedAction",
     "UnknownEngine",
+    "branch_seed",
     "check_engine",
     "compile_plan",
     "replication_seed",

@@ -19,7 +19,7 @@ from ..vocabulary import KPI, SERIES_BY_NAME, TOTAL, Split, series_key
 from .budget import Budget
 from .capacity import CapacityModel
 from .deadlines import deadline_kpis
-from .flows.acute import acute_flow
+from .flows.acute import Arrivals, acute_arrivals, acute_flow
 from .flows.beds import bed_flow
 from .flows.calls import call_flow
 from .flows.debt import debt_flow, overlap_hours
@@ -146,8 +146,8 @@ class Acute(Collector):
         led = run.ledger["acute"] = dict(arrivals=0, served=0, waiting=0, diverted=0)
         wait_sum = 0.0
         for u in run.units_with("acute"):
-            rng = run.streams(f"acute:{u.id}")
-            ac = acute_flow(run.grid, u, run.cap[run.slot(u.id, "acute")], run.free_beds.get(u.id), rng, run.budget)
+            ac = acute_flow(run.grid, u, run.cap[run.slot(u.id, "acute")], run.free_beds.get(u.id),
+                            arrivals(run, u), run.budget)
             run.add("acute_queue", u.kind, ac.queue.astype(float))
             run.add_count("acute_arrived", u.kind, ac.arrivals_by_step)
             run.add_count("acute_started", u.kind, ac.started_by_step)
@@ -160,6 +160,16 @@ class Acute(Collector):
         run.kpis["cancelled_acute"] = float(led["diverted"])
         run.kpis["acute_arrivals"] = float(led["arrivals"])
         run.kpis["acute_wait_mean_h"] = wait_sum / led["served"] if led["served"] else math.nan
+
+
+def arrivals(run: FlowRun, unit: CareUnit) -> Arrivals:
+    """A unit's acute patients; for a branched run, the past's up to the branch and the
+    replication's own from then on."""
+    name = f"acute:{unit.id}"
+    drawn = acute_arrivals(run.grid, unit, run.streams(name))
+    if not run.streams.branched:
+        return drawn
+    return drawn.spliced(acute_arrivals(run.grid, unit, run.streams.fresh(name)), run.streams.branch_h)
 
 
 class Planned(Collector):
@@ -179,10 +189,9 @@ class Planned(Collector):
         ahead = door = 0
         rebooking = run.scenario.policies.rebooking
         for u in run.units_with("planned"):
-            rng = run.streams(f"planned:{u.id}")
             pl = planned_flow(
                 run.grid, u, run.cap[run.slot(u.id, "planned")], run.systems_back(u.id),
-                orders.get(u.id, []), rebooking, rng,
+                orders.get(u.id, []), rebooking, run.streams, f"planned:{u.id}",
             )
             cancelled = pl.cancelled_ahead + pl.cancelled_at_door
             run.add_count("cancelled_planned", u.kind, cancelled)
@@ -226,7 +235,7 @@ class Calls(Collector):
             first_attempts=0, attempts=0, answered=0, unanswered=0, gave_up=0, waiting=0, retrying=0
         )
         for line in sc.region.phone_lines:
-            cr = call_flow(grid, line, run.cap[run.slot(line.id, "calls")], reduction, run.streams(f"calls:{line.id}"),
+            cr = call_flow(grid, line, run.cap[run.slot(line.id, "calls")], reduction, run.streams, f"calls:{line.id}",
                            run.budget)
             run.add_count("calls_unanswered", "phone", cr.unanswered)
             run.add_count("calls_gave_up", "phone", cr.gave_up)

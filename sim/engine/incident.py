@@ -159,7 +159,21 @@ class IncidentRun:
         return evt
 
     def sample(self, dist: Any, stream: str) -> float:
-        return max(0.0, float(dist.sample(self.streams(stream))))
+        """A delay drawn now that runs from now."""
+        return self.given_the_past(dist, self.draw(dist, stream), self.now(), stream)
+
+    def draw(self, dist: Any, stream: str) -> float:
+        """A value of `dist` from `stream`, drawn now (before a branch: the past's draw)."""
+        return max(0.0, float(dist.sample(self.streams.at(stream, self.now()))))
+
+    def given_the_past(self, dist: Any, value: float, start: float, stream: str) -> float:
+        """A delay of `value` hours from `start`, drawn before the branch of a branched run: kept
+        if it is over by the branch time; if it is still running then (or starts later), what is
+        left is drawn afresh, given that it has lasted until the branch."""
+        b = self.streams.branch_h
+        if self.now() >= b or start + value <= b:
+            return value
+        return max(0.0, float(dist.sample_beyond(self.streams.fresh(stream), max(0.0, b - start))))
 
     def changed(self) -> None:
         """Recompute system health after any change; record a snapshot; run the checks."""
@@ -256,7 +270,7 @@ class IncidentRun:
         self.reach("diagnosis")
 
         if inc.vendor_escalation is not None:
-            rng = self.streams(f"incident:{name}:vendor")
+            rng = self.streams.at(f"incident:{name}:vendor", self.now())
             if rng.random() < inc.vendor_escalation.probability:
                 self.log("vendor", name, "escalated to the vendor")
                 yield self.env.timeout(self.sample(inc.vendor_escalation.delay, f"incident:{name}:vendor-delay"))
@@ -264,17 +278,23 @@ class IncidentRun:
         shared_repair = (
             self.sample(inc.repair, f"incident:{name}:repair") if inc.repair is not None else None
         )
-        verification = self.sample(inc.verification, f"incident:{name}:verification")
-        curve_rng = self.streams(f"incident:{name}:restoration")
+        verification_stream = f"incident:{name}:verification"
+        verification = self.draw(inc.verification, verification_stream)
+        curve_stream = f"incident:{name}:restoration"
+        curve_rng = self.streams.at(curve_stream, self.now())
         for f in inc.failed:
             s = self.model.sys_index[f.system]
-            if f.repair is not None:
-                back = repair_start + self.sample(f.repair, f"incident:{name}:repair:{f.system}") + verification
-            elif shared_repair is not None:
-                back = repair_start + shared_repair + verification
+            if f.repair is not None or shared_repair is not None:
+                repair = (
+                    self.sample(f.repair, f"incident:{name}:repair:{f.system}") if f.repair is not None
+                    else shared_repair
+                )
+                assert repair is not None
+                check = self.given_the_past(inc.verification, verification, repair_start + repair, verification_stream)
+                back = repair_start + repair + check
             else:
                 assert inc.restoration is not None  # the model requires repair or restoration
-                back = at + _from_curve(inc.restoration, float(curve_rng.random()))
+                back = at + self._restored_after(inc.restoration, float(curve_rng.random()), at, curve_stream)
             if math.isfinite(back):
                 self.env.process(self.restore_at(s, name, max(back, self.now())))
             # What IT tells the staff: the expected (mean) repair time, not the draw.
@@ -282,6 +302,17 @@ class IncidentRun:
             if dist is not None:
                 guess = repair_start + dist.mean + inc.verification.mean
                 self.estimate[s] = min(self.estimate.get(s, math.inf), guess)
+
+    def _restored_after(self, stages: list[RestorationStage], u: float, at: float, stream: str) -> float:
+        """Time after the failure at which a system on a staged restoration curve is back; for a
+        branched run, drawn afresh along the curve if it is not back by the branch time."""
+        after = _from_curve(stages, u)
+        b = self.streams.branch_h
+        if self.now() >= b or at + after <= b:
+            return after
+        reached = _curve_fraction(stages, b - at)
+        fresh = self.streams.fresh(stream)
+        return max(b - at, _from_curve(stages, reached + (1 - reached) * float(fresh.random())))
 
     def restore_at(self, s: int, incident: str, t: float) -> Proc:
         yield self.env.timeout(t - self.now())
@@ -686,6 +717,18 @@ class IncidentRun:
     def _cancel_on_detection(self) -> Proc:
         yield self.milestone_event("detected")
         self._start_cancellations()
+
+
+def _curve_fraction(stages: list[RestorationStage], elapsed: float) -> float:
+    """Share of the systems on a staged restoration curve back by `elapsed` after the failure."""
+    times = [0.0] + [s.after for s in stages]
+    fracs = [0.0] + [s.fraction for s in stages]
+    if elapsed >= times[-1]:
+        return fracs[-1]
+    for (t0, f0), (t1, f1) in zip(zip(times, fracs, strict=True), zip(times[1:], fracs[1:], strict=True), strict=True):
+        if elapsed <= t1:
+            return f0 + (f1 - f0) * (elapsed - t0) / (t1 - t0) if t1 > t0 else f1
+    return fracs[-1]
 
 
 def _from_curve(stages: list[RestorationStage], u: float) -> float:

@@ -25,7 +25,7 @@ from .capacity import CapacityModel, CapacityState
 from .collectors import COLLECTORS, FlowRun, kind_series, ordered_kpis, prioritise_acute
 from .grid import TimeGrid
 from .incident import Control, Event, IncidentRun, IncidentTimeline
-from .streams import Streams
+from .streams import Branch, Streams
 
 __all__ = ["EXTRA_KPI_NAMES", "KPI_NAMES", "TIME_KPIS", "Replication", "simulate", "simulate_with_timeline"]
 
@@ -128,9 +128,10 @@ def simulate(
     *,
     control: Control | None = None,
     budget: Budget | None = None,
+    branch: Branch | None = None,
 ) -> Replication:
     """Play one replication of `scenario`."""
-    return simulate_with_timeline(scenario, seed, control=control, budget=budget)[0]
+    return simulate_with_timeline(scenario, seed, control=control, budget=budget, branch=branch)[0]
 
 
 def simulate_with_timeline(
@@ -139,14 +140,17 @@ def simulate_with_timeline(
     *,
     control: Control | None = None,
     budget: Budget | None = None,
+    branch: Branch | None = None,
 ) -> tuple[Replication, IncidentTimeline]:
     """One replication and the incident timeline behind it (system states and stand-ins over
-    time), for the drill's status board."""
-    scenario = draw(scenario, seed)  # assumed numbers written as ranges: this replication's values
+    time), for the drill's status board. With `branch`, the replication shares the past of the
+    run with seed `branch.past` up to `branch.at_h` (its assumed numbers too) and draws what
+    happens from then on from `seed` (see streams.py)."""
+    scenario = draw(scenario, seed if branch is None else branch.past)  # assumed numbers written as ranges
     budget = budget or Budget()
     plan = compile_plan(scenario, budget)
     budget.check_contacts(plan.expected_contacts)
-    streams = Streams(seed)
+    streams = Streams(seed) if branch is None else branch.streams(seed)
     control = control or Control()
     timeline = IncidentRun(scenario, plan.model, streams, control, budget).run()
     return _flows(plan, timeline, streams, budget), timeline

@@ -2,7 +2,10 @@
 
 In a file a plain duration (`2h`) is a fixed value; a mapping names its distribution with `dist:`.
 Every distribution samples hours from a numpy Generator handed in by the caller, so that the
-engine decides which random stream each source of randomness uses.
+engine decides which random stream each source of randomness uses. `sample_beyond(rng, elapsed)`
+draws a duration given that it has already lasted `elapsed` hours (the distribution cut at
+`elapsed`, by its inverse): what a run that branches from a drill draws for a delay still running
+at the branch.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ class Fixed(_Dist):
 
         return np.full(n, self.value)
 
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        return max(self.value, elapsed)
+
     @property
     def mean(self) -> float:
         return self.value
@@ -75,6 +81,10 @@ class Uniform(_Dist):
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
+
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        low = max(self.low, elapsed)
+        return low if low >= self.high else float(rng.uniform(low, self.high))
 
     @property
     def mean(self) -> float:
@@ -112,6 +122,31 @@ class Triangular(_Dist):
         if self.low == self.high:
             return np.full(n, self.low)
         return rng.triangular(self.low, self.mode, self.high, n)
+
+    def cdf(self, x: float) -> float:
+        a, c, b = self.low, self.mode, self.high
+        if x <= a:
+            return 0.0
+        if x >= b:
+            return 1.0
+        if x <= c:
+            return (x - a) ** 2 / ((b - a) * (c - a))
+        return 1 - (b - x) ** 2 / ((b - a) * (b - c))
+
+    def ppf(self, u: float) -> float:
+        a, c, b = self.low, self.mode, self.high
+        if b == a:
+            return a
+        fc = (c - a) / (b - a)
+        if u <= fc:
+            return a + math.sqrt(u * (b - a) * (c - a))
+        return b - math.sqrt((1 - u) * (b - a) * (b - c))
+
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        lo = self.cdf(elapsed)
+        if lo >= 1:
+            return max(elapsed, self.high)
+        return max(elapsed, self.ppf(float(rng.uniform(lo, 1.0))))
 
     @property
     def mean(self) -> float:
@@ -153,6 +188,18 @@ class LogNormal(_Dist):
 
         return self.median * np.exp(self.sigma * rng.standard_normal(n))
 
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        from statistics import NormalDist
+
+        if elapsed <= 0:
+            return self.sample(rng)
+        z = (math.log(elapsed) - math.log(self.median)) / self.sigma
+        lo = NormalDist().cdf(z)
+        u = float(rng.uniform(lo, 1.0))
+        if u >= 1 - 1e-15:
+            return elapsed
+        return max(elapsed, float(self.median * math.exp(self.sigma * NormalDist().inv_cdf(u))))
+
     @property
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -175,6 +222,9 @@ class Exponential(_Dist):
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_value, n)
+
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        return max(0.0, elapsed) + float(rng.exponential(self.mean_value))  # memoryless
 
     @property
     def mean(self) -> float:
@@ -219,6 +269,18 @@ class Empirical(_Dist):
         import numpy as np
 
         return rng.choice(np.asarray(self.values), size=n, p=self._p())
+
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        import numpy as np
+
+        values = np.asarray(self.values, dtype=float)
+        p = self._p()
+        weights = np.ones(len(values)) if p is None else p
+        keep = values > elapsed
+        if not keep.any() or weights[keep].sum() <= 0:
+            return max(elapsed, float(values.max()))
+        w = weights[keep] / weights[keep].sum()
+        return float(rng.choice(values[keep], p=w))
 
     @property
     def mean(self) -> float:

@@ -149,7 +149,7 @@ def breaches_table(drill: Drill) -> None:
 def charts(drill: Drill, key: str, replications: int = DEFAULT_REPLICATIONS) -> None:
     """The played timeline up to the clock over the band of what may still come."""
     try:
-        band = heavy(lambda: drill.band(replications), drill.runs_ready(replications))
+        band = heavy(lambda: drill.band(replications), drill.runs_ready(replications, from_now=True))
     except (DrillError, RunRefused) as exc:
         st.warning(str(exc))
         band = None

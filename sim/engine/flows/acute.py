@@ -34,18 +34,38 @@ class AcuteResult:
     started_by_step: np.ndarray  # treatment starts in each step (non-diverted patients)
 
 
-def acute_flow(
-    grid: TimeGrid,
-    unit: CareUnit,
-    capacity: np.ndarray,
-    free_beds: np.ndarray | None,
-    rng: np.random.Generator,
-    budget: Budget,
-) -> AcuteResult:
+@dataclass
+class Arrivals:
+    """The acute patients of a unit (or group of units) over the horizon: when each arrives, at
+    which of the group's units, how long treatment takes at full capacity, whether admitted.
+    What arrives does not depend on the incident, so it is drawn apart from the queue."""
+
+    counts: np.ndarray  # arrivals per unit of the group and step (units x steps)
+    step: np.ndarray  # each patient's step
+    unit: np.ndarray  # each patient's unit in the group
+    time: np.ndarray  # each patient's arrival time (hours from the start)
+    service: np.ndarray  # treatment time at full capacity (hours)
+    admitted: np.ndarray  # needs a bed
+
+    def spliced(self, later: Arrivals, at_h: float) -> Arrivals:
+        """These patients up to `at_h` and `later`'s from then on (a run branching at `at_h`)."""
+        mine, theirs = self.time < at_h, later.time >= at_h
+
+        def join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.concatenate((a[mine], b[theirs]))
+
+        step, unit = join(self.step, later.step), join(self.unit, later.unit)
+        counts = np.zeros_like(self.counts)
+        np.add.at(counts, (unit, step), 1)
+        return Arrivals(counts, step, unit, join(self.time, later.time), join(self.service, later.service),
+                        join(self.admitted, later.admitted))
+
+
+def acute_arrivals(grid: TimeGrid, unit: CareUnit, rng: np.random.Generator) -> Arrivals:
+    """Draw a unit's acute patients over the horizon."""
     a = unit.acute
     assert a is not None
     n, step = grid.n, grid.step_h
-    horizon = grid.horizon_h
     lam = a.arrivals_per_day * grid.hourly_weights(a.profile.weights if a.profile else None)
     counts = rng.poisson(lam, size=(unit.count, n))
     m_total = int(counts.sum())
@@ -54,6 +74,25 @@ def acute_flow(
     times_all = (step_idx_all + rng.random(m_total)) * step
     service_all = a.service_time.sample_n(rng, m_total)
     admitted_all = rng.random(m_total) < a.admitted_fraction
+    return Arrivals(counts, step_idx_all, unit_idx_all, times_all, service_all, admitted_all)
+
+
+def acute_flow(
+    grid: TimeGrid,
+    unit: CareUnit,
+    capacity: np.ndarray,
+    free_beds: np.ndarray | None,
+    arrivals: Arrivals,
+    budget: Budget,
+) -> AcuteResult:
+    a = unit.acute
+    assert a is not None
+    n, step = grid.n, grid.step_h
+    horizon = grid.horizon_h
+    counts = arrivals.counts
+    m_total = int(counts.sum())
+    step_idx_all, unit_idx_all = arrivals.step, arrivals.unit
+    times_all, service_all, admitted_all = arrivals.time, arrivals.service, arrivals.admitted
 
     # Next moment with capacity, for patients arriving while the unit can treat no one.
     up = capacity > 0

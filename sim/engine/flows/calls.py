@@ -19,6 +19,7 @@ import numpy as np
 from ...scenario.model import PhoneLine
 from ..budget import CHECK_EVERY, Budget
 from ..grid import TimeGrid
+from ..streams import Streams
 
 
 @dataclass
@@ -39,13 +40,21 @@ def call_flow(
     line: PhoneLine,
     capacity: np.ndarray,
     reduction: np.ndarray,
-    rng: np.random.Generator,
+    streams: Streams,
+    name: str,
     budget: Budget | None = None,
 ) -> CallResult:
+    """One line's calls. Two sources of randomness, each its own stream: first attempts (`NAME`)
+    and what happens in the queue, step by step (`NAME:queue`: whole calls answered, callers
+    giving up, calling again)."""
     n, step = grid.n, grid.step_h
     open_frac = grid.open_fraction(line.opening_hours)
     lam = line.calls_per_day * line.count / line.opening_hours.length_h * step * open_frac
-    new = rng.poisson(lam * (1 - reduction))
+    rate = lam * (1 - reduction)
+    new = streams.over_steps(name, n, step, lambda g, k: g.poisson(rate[k]))
+    past, fresh = streams(f"{name}:queue"), streams.fresh(f"{name}:queue")
+    branch = streams.steps_before(n, step)
+    rng = past
     serve_rate = line.count * line.agents * step / line.handling_time
     cap = (serve_rate * capacity * np.minimum(1.0, open_frac)).tolist()
     p_leave = 1 - math.exp(-step / line.patience)
@@ -68,6 +77,8 @@ def call_flow(
     for k in range(n):
         if budget is not None and k % CHECK_EVERY == 0:
             budget.check_time()
+        if k == branch:
+            rng = fresh
         arriving = new_list[k] + retries[k]
         if not is_open[k] and arriving:
             # Retries that land outside opening hours wait for the next opening.

@@ -24,6 +24,7 @@ import numpy as np
 from ...scenario.model import CareUnit, RebookingPolicy
 from ..grid import TimeGrid
 from ..incident import CancelOrder
+from ..streams import Streams
 from .queues import lindley
 
 
@@ -89,8 +90,11 @@ def planned_flow(
     systems_back: np.ndarray,
     orders: list[CancelOrder],
     rebooking: RebookingPolicy,
-    rng: np.random.Generator,
+    streams: Streams,
+    name: str,
 ) -> PlannedResult:
+    """One unit's planned visits. Three sources of randomness, each its own stream: bookings
+    (`NAME`), cancellations ahead (`NAME:ahead`) and visits held at the door (`NAME:held`)."""
     p = unit.planned
     assert p is not None
     u = p.utilisation
@@ -98,11 +102,13 @@ def planned_flow(
         p.visits_per_day * unit.count / p.opening_hours.length_h * grid.step_h
         * grid.open_fraction(p.opening_hours, list(p.open_days))
     )
-    booked = rng.poisson(rate)
+    n, step = grid.n, grid.step_h
+    booked = streams.over_steps(name, n, step, lambda g, k: g.poisson(rate[k]))
     share = cancel_ahead_share(expected_capacity(grid, orders), u)
-    ahead = rng.binomial(booked, share)
+    ahead = streams.over_steps(f"{name}:ahead", n, step, lambda g, k: g.binomial(booked[k], share[k]))
     remaining = booked - ahead
-    held = rng.binomial(remaining, hold_chance(capacity, share, u))
+    hold = hold_chance(capacity, share, u)
+    held = streams.over_steps(f"{name}:held", n, step, lambda g, k: g.binomial(remaining[k], hold[k]))
     at_door = remaining - held
     cancelled = (ahead + at_door).astype(np.int64)
 
