@@ -206,3 +206,30 @@ def test_every_output_block_follows_a_command() -> None:
 def test_the_docs_have_runnable_blocks() -> None:
     langs = {lang for page in PAGES for lang, *_ in blocks(page)}
     assert {"sh", "yaml"} <= langs
+
+
+def test_quoted_numbers_are_what_a_run_gives() -> None:
+    """Every number the docs quote from a run sits between `<!--fig:KEY-->` markers and is worked
+    out again here from the same run (tests/docs_figures.py); `python tests/docs_figures.py`
+    writes them after a change of the model."""
+    import docs_figures
+
+    found = 0
+    wrong = []
+    for page in docs_figures.PAGES:
+        for key, text in docs_figures.figures_in(page.read_text(encoding="utf-8")):
+            found += 1
+            want = docs_figures.figure(key)
+            if text != want:
+                wrong.append(f"{page.name}: {key}: the page says {text!r}, the run gives {want!r}")
+    assert found >= 10, "the walk-through quotes its numbers through figure markers"
+    assert not wrong, "run `python tests/docs_figures.py`: " + "; ".join(wrong)
+
+
+def test_a_number_typed_by_hand_is_caught(tmp_path) -> None:
+    import docs_figures
+
+    text = "fewer by <!--fig:diff:fast-failover:calls_unanswered-->-1<!--/fig--> calls"
+    (key, shown), = docs_figures.figures_in(text)
+    assert docs_figures.figure(key) != shown
+    assert docs_figures.figures_in(docs_figures.filled(text))[0][1] == docs_figures.figure(key)

@@ -67,9 +67,9 @@ def exceeded(values: np.ndarray, threshold: float, *, moment: bool) -> tuple[int
 
 
 def nice_threshold(kpi: str, values: np.ndarray) -> float | None:
-    """A round threshold near the median, for a statement people can quote: whole days for a
-    long time (whole hours for a short one), two significant figures for a count. None when
-    no run reached the moment."""
+    """A round threshold at or just above the median, for a statement about the worse half that
+    people can quote: whole days for a long time (whole hours for a short one), two significant
+    figures for a count. None when no run reached the moment."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size == 0:
@@ -77,12 +77,12 @@ def nice_threshold(kpi: str, values: np.ndarray) -> float | None:
     median = float(np.median(v))
     if kpi in TIME_KPIS:
         if median >= 48:
-            return 24.0 * max(1, round(median / 24))
-        return float(max(1, round(median)))
+            return 24.0 * max(1, math.ceil(median / 24 - 1e-9))
+        return float(max(1, math.ceil(median - 1e-9)))
     if median <= 0:
         return 0.0
-    digits = 1 - int(math.floor(math.log10(median)))
-    return float(round(median, digits))
+    step = 10.0 ** (int(math.floor(math.log10(median))) - 1)
+    return float(math.ceil(median / step - 1e-9) * step)
 
 
 def judged_until(scenario: Any) -> dict[str, float]:

@@ -8,7 +8,7 @@ import streamlit as st
 from sim import charts
 from sim.i18n import _, count, ngettext
 from sim.scenario.bundle import MAX_ENTRIES
-from ui import assumed, editor_marks, state, view
+from ui import assumed, editor_marks, saved, state, view
 from ui.settings import LIMITS
 
 EDITOR_VERSION = "scenario_editor_version"
@@ -196,6 +196,8 @@ def main() -> None:
             show_problems(choice)
         if choice.files:
             st.caption(_("Region files beside it: {files}").format(files=", ".join(n for n, _d in choice.files)))
+    typed = st.session_state.get(editor_key())
+    saved.section(choice, choice.text if typed is None else str(typed), replace_scenario)
     if choice.ok:
         summary(choice)
     else:
