@@ -3,6 +3,7 @@ ends a run cleanly with what finished and leaves no processes behind."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -92,6 +93,59 @@ def test_unreachable_dask_address_is_a_clear_error(sormland, monkeypatch) -> Non
         run_experiment(sormland, ["baseline"], 2, executor="dask", address="no port")
 
 
+def _server(reply: bytes | None):
+    """A TCP server on this machine that accepts connections and then says nothing (`reply`
+    None) or sends `reply` (another kind of server)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held = []
+    contact: dict[str, float] = {}
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            contact.setdefault("first", time.monotonic())
+            held.append(conn)
+            if reply is not None:
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, contact
+
+
+@pytest.mark.parametrize(
+    ("reply", "needle"),
+    [(None, "did not answer within 8 s"),
+     (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n" + b"x" * 64, "did not answer like a Dask scheduler")],
+    ids=["silent", "another-server"],
+)
+def test_a_wrong_or_silent_dask_address_fails_quickly_with_exit_2(reply, needle) -> None:
+    pytest.importorskip("distributed")
+    listener, contact = _server(reply)
+    address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "kronoberg-2018.yaml"), "-n", "4",
+             "--executor", "dask", "--address", address],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )
+        ended = time.monotonic()
+    finally:
+        listener.close()
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr and address in result.stderr
+    assert "Traceback" not in result.stderr
+    # About ten seconds from the first contact to the end of the command (8 s is the check's own
+    # bound; loading the scenario before it is not counted).
+    assert ended - contact["first"] < 15, ended - contact["first"]
+
+
 def test_bad_executor_options(sormland) -> None:
     for kwargs, needle in [
         ({"executor": "threads"}, "unknown executor"),
@@ -134,8 +188,21 @@ def _descendants(pid: int) -> list:
         return []
 
 
+def _listening(processes: list) -> list:
+    psutil = pytest.importorskip("psutil")
+    found = []
+    for p in processes:
+        with contextlib.suppress(psutil.Error):
+            found += [c.laddr for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 @pytest.mark.parametrize("executor", ["local", "dask"])
-def test_ctrl_c_reports_partial_results_and_leaves_no_processes(tmp_path, executor) -> None:
+def test_ctrl_c_reports_partial_results_and_leaves_no_processes(tmp_path, executor, sig) -> None:
+    """Ctrl-C, or SIGTERM sent to the run (a service manager, `timeout`, `kill`), keeps what
+    finished, ends every worker, and shows no traceback. A local Dask cluster listens on this
+    machine only."""
     psutil = pytest.importorskip("psutil")
     if executor == "dask":
         pytest.importorskip("distributed")
@@ -152,13 +219,18 @@ def test_ctrl_c_reports_partial_results_and_leaves_no_processes(tmp_path, execut
         time.sleep(1.5)  # let some chunks finish
         children = _descendants(proc.pid)
         assert len(children) >= 2, "the run started no worker processes"
-        proc.send_signal(signal.SIGINT)
+        if executor == "dask":
+            import psutil as ps
+
+            listening = _listening([ps.Process(proc.pid), *children])
+            assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
+        proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, stderr
-    assert "partial" in stderr and "Traceback" not in stderr
+    assert "partial" in stderr and "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert "Cancelled planned visits" in stdout
     doc = json.loads(out.read_text())
     assert doc["partial"] is True

@@ -3,9 +3,9 @@ machine (a process pool), `dask` on a dask.distributed cluster (at an address, o
 started for the run).
 
 Every executor keeps only a few tasks in flight per worker and hands results to the caller as
-they come back, in any order. A stop request (the first Ctrl-C) cancels what has not started,
-keeps the chunks that finish within a second (STOP_GRACE_S), and ends the workers; a second
-Ctrl-C ends them at once.
+they come back, in any order. A stop request (the first Ctrl-C or SIGTERM) cancels what has not
+started, keeps the chunks that finish within a second (STOP_GRACE_S), and ends the workers; a
+second one ends them at once.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ DASK_TASKS_IN_FLIGHT_PER_THREAD = 4
 POLL_S = 0.2
 STOP_GRACE_S = 1.0
 DASK_CONNECT_TIMEOUT_S = 5
+"""How long connecting to a Dask scheduler may take."""
+DASK_ANSWER_TIMEOUT_S = 8
+"""How long a scheduler may take to connect and say who it is, all told: an address that accepts
+connections and never answers (or answers like something else) fails within this."""
 
 
 class ExecutorError(RuntimeError):
@@ -65,26 +69,28 @@ class StopRequest:
         self.requested = True
 
     @contextlib.contextmanager
-    def on_sigint(self) -> Iterator[None]:
-        """Turn the first Ctrl-C into a stop request; a second one raises KeyboardInterrupt."""
+    def on_interrupt(self) -> Iterator[None]:
+        """Turn the first Ctrl-C or SIGTERM into a stop request; a second one raises
+        KeyboardInterrupt. A signal whose handler someone else has set is left alone."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        previous = signal.getsignal(signal.SIGINT)
-        if previous is not signal.default_int_handler:
-            yield
-            return
+        untouched = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+        previous = {sig: signal.getsignal(sig) for sig in untouched}
+        ours = [sig for sig, handler in untouched.items() if previous[sig] is handler]
 
         def handler(signum: int, frame: Any) -> None:
             if self.requested:
                 raise KeyboardInterrupt
             self.requested = True
 
-        signal.signal(signal.SIGINT, handler)
+        for sig in ours:
+            signal.signal(sig, handler)
         try:
             yield
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig in ours:
+                signal.signal(sig, previous[sig])
 
 
 OnResult = Callable[[ChunkResult], None]
@@ -146,6 +152,13 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C, and a SIGTERM sent to the whole group (a service manager stopping the run), reach
+    # the workers too; the parent decides what stops and ends them with SIGKILL (`_kill`).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def mp_context() -> multiprocessing.context.BaseContext:
     """forkserver where there is one: safe with threads (the app's server), and each worker is a
     fork of a server that has already imported the engine. spawn elsewhere."""
@@ -163,7 +176,7 @@ def _local(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_ignore_interrupts)
     # One task queued beyond those running keeps every worker busy; the pool hands queued tasks
     # to its workers at once, so they could not be cancelled on a stop.
     window = workers + 1
@@ -218,7 +231,7 @@ def _kill(pool: Any) -> None:
     processes = list(getattr(pool, "_processes", {}).values())
     for p in processes:
         with contextlib.suppress(Exception):
-            p.terminate()
+            p.kill()  # the workers ignore SIGTERM
     with contextlib.suppress(Exception):
         pool.shutdown(wait=True, cancel_futures=True)
     for p in processes:
@@ -295,6 +308,7 @@ def dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
                 raise ExecutorError(f"not a Dask scheduler address: {address!r}: {exc}") from None
             except OSError as exc:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            check_scheduler(address)
             try:
                 client = distributed.Client(
                     address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False
@@ -307,7 +321,10 @@ def dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
                 n_workers=workers or default_workers(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=":0",  # any free port: never clash with another cluster
+                # Only this machine can reach the cluster and its dashboard (any free port:
+                # never clash with another cluster).
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
                 # A run stopped early closes the cluster under its workers; their complaints
                 # about lost heartbeats are noise to a person at the command line.
                 silence_logs=logging.CRITICAL,
@@ -325,3 +342,48 @@ def dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+
+
+def check_scheduler(address: str) -> None:
+    """Ask the scheduler at `address` who it is, within DASK_ANSWER_TIMEOUT_S all told. A Dask
+    Client waits far longer on an address that accepts connections and never answers, and an
+    address that answers like another kind of server can make it ask for absurd amounts of
+    memory; both become a clear ExecutorError here."""
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def identity() -> Any:
+        remote = rpc(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        try:
+            return await remote.identity()
+        finally:
+            with contextlib.suppress(Exception):
+                await remote.close_rpc()
+
+    outcome: dict[str, Any] = {}
+
+    def ask() -> None:  # in a thread of its own: the caller may be inside an event loop
+        try:
+            outcome["info"] = asyncio.run(asyncio.wait_for(identity(), DASK_ANSWER_TIMEOUT_S))
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=ask, name="dask-scheduler-check", daemon=True)
+    thread.start()
+    thread.join(DASK_ANSWER_TIMEOUT_S + 2)
+    error = outcome.get("error")
+    if thread.is_alive() or isinstance(error, TimeoutError):
+        raise ExecutorError(
+            f"the Dask scheduler at {address} did not answer within {DASK_ANSWER_TIMEOUT_S} s: "
+            "check the address and that the scheduler is running"
+        )
+    if isinstance(error, OSError):
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {reason}")
+    info = outcome.get("info")
+    if error is not None or not isinstance(info, dict) or info.get("type") != "Scheduler":
+        raise ExecutorError(
+            f"{address} did not answer like a Dask scheduler; check the address (the scheduler's "
+            "port, often 8786, not its dashboard's)"
+        )

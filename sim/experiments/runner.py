@@ -183,7 +183,7 @@ def run_variants(
     stop = stop or StopRequest()
     tasks = plan_tasks(variants, replications, seed, bands, engine, stop.deadline)
     try:
-        with stop.on_sigint():
+        with stop.on_interrupt():
             completed = execute(
                 tasks, on_result, executor=executor, workers=workers, address=address, stop=stop
             )
