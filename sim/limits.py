@@ -206,11 +206,13 @@ def _series(sc: Scenario) -> int:
     def kinds_with(part: str) -> int:
         return len({u.kind for u in region.units if getattr(u, part) is not None})
 
-    per_kind = 7 * kinds_with("planned") + 4 * kinds_with("acute") + 2 * kinds_with("beds")
+    per_kind = 7 * kinds_with("planned") + 5 * kinds_with("acute") + 2 * kinds_with("beds")
     per_kind += len(kinds) * 1  # administrative debt
     per_kind += 5 if region.phone_lines else 0
     capacity = len(kinds) + (1 if region.phone_lines else 0) + (1 if region.consumables else 0)
-    totals = 8
+    from .vocabulary import SERIES
+
+    totals = sum(1 for s in SERIES if s.totalled)
     entities = len(region.units) + len(region.phone_lines) + len(region.consumables)
     return per_kind + capacity + totals + entities + len(region.consumables) + 1
 

@@ -99,10 +99,14 @@ def reached_note(reached: Any) -> str:
 
 def mean_text(name: str, stats: dict[str, Any], start: datetime | None = None) -> str:
     """A KPI's mean as a table cell, with its reach where it was not always reached:
-    `6,5 dygn (only in 2 % of runs)`; `never within the horizon` when never reached."""
+    `6,5 dygn (only in 2 % of runs)`; `never within the horizon` when never reached; `at least …`
+    when replications that did not reach it count with the horizon (a censored moment)."""
     if _missing(stats.get("mean")):
         return _("never within the horizon") if stats.get("reached") is not None else "–"
     text = value(name, stats["mean"], start)
+    if stats.get("censored"):
+        # Replications that did not reach the moment count with the horizon: a lower bound.
+        text = _("at least {value}").format(value=text)
     note = reached_note(stats.get("reached"))
     return f"{text} ({note})" if note else text
 

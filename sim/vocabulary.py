@@ -8,6 +8,7 @@ and a translation can be put on them in this one place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Literal
@@ -146,6 +147,10 @@ SERIES: Final = (
     Series("acute_arrived", "Acute arrivals (cumulative)", "patients", Split.KIND, True),
     Series("acute_started", "Acute treatments started (cumulative)", "patients", Split.KIND, True),
     Series("cancelled_acute", "Acute patients diverted (cumulative)", "patients", Split.KIND, True, True),
+    Series(
+        "acute_not_in_time", "Acute patients not treated in time (cumulative)", "patients", Split.KIND,
+        True, True,
+    ),
     Series("blocked_beds", "Beds blocked by delayed discharges", "beds", Split.KIND, False, True),
     Series("postponed_admissions", "Postponed admissions (cumulative)", "admissions", Split.KIND, True),
     Series("calls_unanswered", "Unanswered calls (cumulative)", "calls", Split.KIND, True),
@@ -214,6 +219,8 @@ class Kpi:
     series: str | None = None
     part_label: str | None = None  # how it reads under the KPI it is a part of
     declared: bool = False  # NaN unless the scenario declares what it counts; tables leave it out then
+    harm: bool = False  # patient-facing harm: never smaller when a resource is removed
+    since: str | None = None  # a moment's origin, "start" or "failure": its bound when censored
 
     @property
     def is_moment(self) -> bool:
@@ -227,20 +234,24 @@ class Kpi:
 
 _C, _M = Aggregate.COUNT, Aggregate.MOMENT
 KPIS: Final = (
-    Kpi("cancelled_planned", "Cancelled planned visits", "visits", True, _C, series="cancelled_planned"),
-    Kpi("cancelled_acute", "Acute patients diverted", "patients", True, _C, series="cancelled_acute"),
+    Kpi("cancelled_planned", "Cancelled planned visits", "visits", True, _C, series="cancelled_planned", harm=True),
+    Kpi("cancelled_acute", "Acute patients diverted", "patients", True, _C, series="cancelled_acute", harm=True),
+    Kpi(
+        "acute_not_in_time", "Acute patients not treated in time", "patients", True, _C,
+        series="acute_not_in_time", harm=True,
+    ),
     Kpi("rebooked", "Rebooked visits", "visits", False, _C, series="rebooked"),
-    Kpi("backlog_at_end", "Backlog at end", "visits", True, Aggregate.LEVEL),
-    Kpi("calls_unanswered", "Unanswered calls", "calls", True, _C, series="calls_unanswered"),
-    Kpi("blocked_bed_days", "Blocked bed-days", "bed-days", True, Aggregate.AREA),
-    Kpi("stockout_unit_hours", "Stock-out unit-hours", "unit-hours", True, Aggregate.AREA),
-    Kpi("lost_capacity_h", "Lost capacity (equiv. outage h)", "h", True, Aggregate.AREA),
-    Kpi("detected_at_h", "Detected at (h)", "h", True, _M),
-    Kpi("full_operation_at_h", "Full operation at (h)", "h", True, _M),
-    Kpi("normal_at_h", "Back to normal at (h)", "h", True, _M),
-    Kpi("time_to_detect_h", "Time to detect (h)", "h", True, _M),
-    Kpi("time_to_full_operation_h", "Time to full operation (h)", "h", True, _M),
-    Kpi("time_to_normal_h", "Time to normal (h)", "h", True, _M),
+    Kpi("backlog_at_end", "Backlog at end", "visits", True, Aggregate.LEVEL, harm=True),
+    Kpi("calls_unanswered", "Unanswered calls", "calls", True, _C, series="calls_unanswered", harm=True),
+    Kpi("blocked_bed_days", "Blocked bed-days", "bed-days", True, Aggregate.AREA, harm=True),
+    Kpi("stockout_unit_hours", "Stock-out unit-hours", "unit-hours", True, Aggregate.AREA, harm=True),
+    Kpi("lost_capacity_h", "Lost capacity (equiv. outage h)", "h", True, Aggregate.AREA, harm=True),
+    Kpi("detected_at_h", "Detected at (h)", "h", True, _M, since="start"),
+    Kpi("full_operation_at_h", "Full operation at (h)", "h", True, _M, since="start"),
+    Kpi("normal_at_h", "Back to normal at (h)", "h", True, _M, since="start"),
+    Kpi("time_to_detect_h", "Time to detect (h)", "h", True, _M, since="failure"),
+    Kpi("time_to_full_operation_h", "Time to full operation (h)", "h", True, _M, since="failure"),
+    Kpi("time_to_normal_h", "Time to normal (h)", "h", True, _M, since="failure"),
     Kpi("planned_booked", "Planned visits booked", "visits", False, _C, False, "planned_booked"),
     Kpi("cancelled_ahead", "Cancelled ahead", "visits", True, _C, False, "cancelled_ahead"),
     Kpi(
@@ -249,12 +260,17 @@ KPIS: Final = (
         part_label="of which at the door (patient not told)",
     ),
     Kpi("acute_arrivals", "Acute arrivals", "patients", False, _C, False, "acute_arrived"),
-    Kpi("acute_wait_mean_h", "Acute mean wait (h)", "h", True, Aggregate.MEAN, False),
-    Kpi("calls_gave_up", "Callers who gave up", "calls", True, _C, False, "calls_gave_up"),
+    Kpi("acute_wait_mean_h", "Acute mean wait, all arrivals (h)", "h", True, Aggregate.MEAN, False, harm=True),
+    Kpi("calls_gave_up", "Callers who gave up", "calls", True, _C, False, "calls_gave_up", harm=True),
     Kpi("staff_mode_h", "Time in staff mode (h)", "h", False, Aggregate.DURATION, False),
-    Kpi("postponed_admissions", "Postponed admissions", "admissions", True, _C, False, "postponed_admissions"),
+    Kpi(
+        "postponed_admissions", "Postponed admissions", "admissions", True, _C, False, "postponed_admissions",
+        harm=True,
+    ),
     Kpi("admin_debt_peak_h", "Peak administrative debt (h)", "h", True, Aggregate.PEAK, False),
     Kpi("contacts", "Patient contacts", "contacts", False, _C, False),
+    Kpi("first_failure_at_h", "First failure at (h)", "h", False, _M, False),
+    Kpi("observed_h", "Hours observed after the first failure", "h", False, Aggregate.DURATION, False),
     Kpi("rto_breaches", "RTO breaches", "breaches", True, _C, False, declared=True),
     Kpi("rto_breach_h", "Hours beyond the RTO", "h", True, Aggregate.DURATION, False, declared=True),
     Kpi("mtpd_breaches", "MTPD breaches", "breaches", True, _C, False, declared=True),
@@ -273,6 +289,20 @@ DEADLINE_KPIS: Final[tuple[str, ...]] = tuple(k.name for k in KPIS if k.declared
 TABLE_KPIS: Final[tuple[str, ...]] = (*KPI_NAMES, "staff_mode_h", "acute_wait_mean_h", *DEADLINE_KPIS)
 """The KPIs of the command line's and the reports' tables, in order (the deadline KPIs only for
 scenarios that declare deadlines)."""
+HARM_KPIS: Final[tuple[str, ...]] = tuple(k.name for k in KPIS if k.harm)
+"""Patient-facing harms: removing a backup routine or a recovery action never makes one smaller."""
+
+
+def moment_bound(name: str, first_failure_at_h: float, observed_h: float) -> float:
+    """The lower bound of moment `name` in a replication that did not reach it within the
+    horizon: the horizon, counted from the scenario's start or from the first failure. NaN when
+    the KPI is no moment, or nothing failed (then there is nothing to reach)."""
+    spec = kpi(name)
+    if spec.since == "failure":
+        return observed_h
+    if spec.since == "start":
+        return first_failure_at_h + observed_h
+    return math.nan
 
 
 def kpi(name: str) -> Kpi:

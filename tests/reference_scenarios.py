@@ -76,6 +76,19 @@ def acute_only() -> Scenario:
     return _scenario("acute-only", region, [_outage()])
 
 
+def acute_without_records() -> Scenario:
+    """The acute queue of `acute_only` slowed down by the missing journal (information loss), with a
+    paper routine that gives part of the pace back and leaves records to enter afterwards."""
+    scenario = acute_only()
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["name"] = data["title"] = "acute-without-records"
+    data["region"]["units"][0]["depends_on"][0]["acute_pace"] = 0.6
+    data["backup_routines"] = [{"id": "paper", "name": "Paper", "replaces": ["journal"], "capacity": 0.6,
+                                "activation_delay": "47min", "restores_information": 0.5,
+                                "admin_debt_per_hour": 0.3}]
+    return Scenario.model_validate(data)
+
+
 def one_phone_line() -> Scenario:
     """One line (nothing to pool): callers wait, give up and call again while telephony is down
     and on a backup routine."""
@@ -137,6 +150,7 @@ SYNTHETIC = {
     "planned-only": planned_only,
     "planned-at-the-door": planned_at_the_door,
     "acute-only": acute_only,
+    "acute-without-records": acute_without_records,
     "one-phone-line": one_phone_line,
     "pooled-phone-lines": pooled_phone_lines,
     "discharges": discharges,

@@ -117,5 +117,5 @@ def test_backup_routines_lift_capacity_and_leave_debt() -> None:
     with_backup = simulate(small_scenario(), 4)
     without = simulate(apply_changes(small_scenario(), {"backup_routines.paper.enabled": False}), 4)
     assert with_backup.kpis["lost_capacity_h"] < without.kpis["lost_capacity_h"]
-    assert with_backup.kpis["admin_debt_peak_h"] > 0
-    assert without.kpis["admin_debt_peak_h"] == 0
+    # Work done without the journal leaves records either way; the routine kept more work going.
+    assert with_backup.kpis["admin_debt_peak_h"] > without.kpis["admin_debt_peak_h"] > 0

@@ -59,6 +59,7 @@ CASES = [
     ("planned-only", SYNTHETIC["planned-only"], (30, 150), None),
     ("planned-at-the-door", SYNTHETIC["planned-at-the-door"], (30, 150), None),
     ("acute-only", SYNTHETIC["acute-only"], (30, 150), None),
+    ("acute-without-records", SYNTHETIC["acute-without-records"], (30, 150), None),
     ("one-phone-line", SYNTHETIC["one-phone-line"], (20, 100), FLUID_CALLS),
     ("pooled-phone-lines", SYNTHETIC["pooled-phone-lines"], (20, 100), FLUID_CALLS),
     ("discharges", SYNTHETIC["discharges"], (30, 150), None),

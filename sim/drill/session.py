@@ -28,7 +28,7 @@ from ..i18n import N_, _, clock, language
 from ..limits import TooLarge, check_kept, footprint
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
 from ..scenario.model import Action, Condition, DecisionPoint, Inject, Scenario
-from ..vocabulary import DEADLINE_KPIS, TOTAL, kpi, series, series_key
+from ..vocabulary import DEADLINE_KPIS, KPI, TOTAL, kpi, series, series_key
 from .catalogue import describe_action
 from .deadlines import DeadlineInject, breach_inject, declared
 from .play import EPS, Played, play
@@ -710,14 +710,23 @@ def kpi_columns(*names: str) -> list[tuple[str, str]]:
 
 
 def kpi_stats(kpis: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    """mean, p10, p50, p90 and the share reached of every KPI over replications (the experiments
-    layer's statistics, as every run reports them)."""
-    from ..experiments.stats import summarize
+    """mean, p10, p50, p90 and the share reached of every KPI over replications. A moment not
+    reached within the horizon counts with the horizon (the mean is then a lower bound,
+    `censored` > 0)."""
+    from ..experiments.stats import moment_bounds, summarize
 
+    def column(name: str) -> np.ndarray:
+        return np.array([k.get(name, math.nan) for k in kpis], dtype=float)
+
+    first, observed = column("first_failure_at_h"), column("observed_h")
     out: dict[str, dict[str, float]] = {}
     for name in kpis[0]:
-        stats = summarize(np.array([k[name] for k in kpis], dtype=float), moment=True)
-        out[name] = {k: float(v) for k, v in stats.items() if not isinstance(v, list)}
+        bounds = moment_bounds(name, first, observed) if name in KPI else None
+        st = summarize(column(name), moment=True, bounds=bounds)
+        out[name] = {key: float(st[key]) for key in ("mean", "p10", "p50", "p90", "reached")}  # type: ignore[arg-type]
+        out[name]["censored"] = float(st.get("censored", 0.0))  # type: ignore[arg-type]
+        if math.isnan(out[name]["reached"]):
+            out[name]["reached"] = 0.0
     return out
 
 

@@ -26,6 +26,8 @@ class Slot:
     count: int
     deps: tuple[tuple[int, float], ...]  # (system index, remaining capacity when it is down)
     weight_per_h: float  # normal volume per hour, for volume-weighted averages
+    shares: tuple[float, ...] = ()  # share of the work that needs each of `deps` (1 when empty)
+    paces: tuple[float, ...] = ()  # acute pace left while each of `deps` is missing (1 when empty)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Standin:
     fatigue_loss_per_h: float = 0.0
     fatigue_floor: float = 0.0
     rollout_h: float = 0.0
+    restores_information: float = 0.0
 
     def level(self, since: np.ndarray) -> np.ndarray:
         """Capacity `since` hours after it came into use."""
@@ -52,6 +55,12 @@ class Standin:
             floor = min(self.fatigue_floor, self.capacity)
             cap = np.where(tired > 0, np.maximum(floor, cap - self.fatigue_loss_per_h * tired), cap)
         return cap
+
+    def information(self, since: np.ndarray) -> np.ndarray:
+        """Share of the acute slow-down given back `since` hours after it came into use (ramping
+        up with the rollout), at the units that follow it."""
+        ramp = np.clip(since / self.rollout_h, 0.0, 1.0) if self.rollout_h > 0 else np.ones_like(since, dtype=float)
+        return self.restores_information * self.compliance * ramp
 
 
 @dataclass
@@ -76,7 +85,7 @@ class CapacityModel:
         graph = DependencyGraph({s.id: [d.system for d in s.depends_on] for s in region.systems})
         self.order = [self.sys_index[sid] for sid in graph.order()]
         self.sys_deps = [
-            tuple((self.sys_index[d.system], d.remaining) for d in s.depends_on) for s in region.systems
+            tuple((self.sys_index[d.system], d.remaining, d.share) for d in s.depends_on) for s in region.systems
         ]
         self.slots = self._slots(scenario)
         slots = self.slots
@@ -92,6 +101,10 @@ class CapacityModel:
         self._dep_slot = np.array([i for i, s in enumerate(slots) for _ in s.deps], dtype=int)
         self._dep_sys = np.array([d[0] for s in slots for d in s.deps], dtype=int)
         self._dep_rem = np.array([d[1] for s in slots for d in s.deps], dtype=float)
+        # Pace of acute treatment left while each dependency's system is missing (1: no slow-down).
+        self._dep_pace = np.array([x for s in slots for x in (s.paces or (1.0,) * len(s.deps))], dtype=float)
+        # Share of the slot's work that needs the system (docs/model.md, **Share of work**).
+        self._dep_share = np.array([x for s in slots for x in (s.shares or (1.0,) * len(s.deps))], dtype=float)
         # Which stand-ins apply to each dependency row
         self._dep_standins: list[list[int]] = [
             [k for k, st in enumerate(self.standins) if sys_i in st.systems and slot_i in st.slots]
@@ -103,6 +116,14 @@ class CapacityModel:
             frozenset(self.sys_index[sid] for sid in graph.upstream(self.system_ids[j] for j, _ in s.deps))
             for s in slots
         ]
+        # For each slot, each direct dependency's systems (itself and upstream) and its share.
+        self.slot_dep_roots: list[tuple[tuple[frozenset[int], float], ...]] = [
+            tuple(
+                (frozenset(self.sys_index[sid] for sid in graph.upstream([self.system_ids[j]])), share)
+                for (j, _), share in zip(s.deps, s.shares or (1.0,) * len(s.deps), strict=True)
+            )
+            for s in slots
+        ]
 
     def _slots(self, scenario: Scenario) -> list[Slot]:
         """A slot for every service of every unit, every phone line and every consumable."""
@@ -110,18 +131,18 @@ class CapacityModel:
         slots: list[Slot] = []
         for u in region.units:
             for service, per_h in _services(u):
-                deps = tuple(
-                    (self.sys_index[d.system], d.remaining)
-                    for d in u.depends_on
-                    if d.affects is None or service in d.affects
-                )
-                slots.append(Slot(u.id, service, u.kind, u.count, deps, per_h * u.count))
+                used = [d for d in u.depends_on if d.affects is None or service in d.affects]
+                deps = tuple((self.sys_index[d.system], d.remaining) for d in used)
+                paces = tuple(d.acute_pace if service == "acute" else 1.0 for d in used)
+                shares = tuple(d.share for d in used)
+                slots.append(Slot(u.id, service, u.kind, u.count, deps, per_h * u.count, shares, paces))
         for p in region.phone_lines:
             deps = self._deps(p.depends_on)
-            slots.append(Slot(p.id, "calls", "phone", p.count, deps, p.calls_per_day / 24 * p.count))
+            shares = tuple(d.share for d in p.depends_on)
+            slots.append(Slot(p.id, "calls", "phone", p.count, deps, p.calls_per_day / 24 * p.count, shares))
         for c in region.consumables:
             deps = self._deps(c.depends_on)
-            slots.append(Slot(c.id, "ordering", "supplies", 1, deps, 0.0))
+            slots.append(Slot(c.id, "ordering", "supplies", 1, deps, 0.0, tuple(d.share for d in c.depends_on)))
         return slots
 
     def _add_standins(self, scenario: Scenario) -> None:
@@ -135,7 +156,7 @@ class CapacityModel:
                 f"backup:{b.id}", b.replaces, b.covers, b.capacity, b.compliance,
                 b.fatigue.after if b.fatigue else None,
                 (b.fatigue.loss_per_day / 24) if b.fatigue else 0.0,
-                b.fatigue.floor if b.fatigue else 0.0, 0.0,
+                b.fatigue.floor if b.fatigue else 0.0, 0.0, b.restores_information,
             )
         self.aids: list[tuple[str, frozenset[int], float, float]] = []
         self.aid_index: dict[str, int] = {}
@@ -143,7 +164,10 @@ class CapacityModel:
             if not a.enabled:
                 continue
             if a.kind == "alternative_system":
-                self._add_standin(f"action:{a.id}", a.systems, a.covers, a.capacity, 1.0, None, 0.0, 0.0, a.rollout)
+                self._add_standin(
+                    f"action:{a.id}", a.systems, a.covers, a.capacity, 1.0, None, 0.0, 0.0, a.rollout,
+                    a.restores_information,
+                )
             elif a.kind == "mutual_aid":
                 covered = frozenset(i for e in (a.covers or []) for i in self.entity_slots.get(e, []))
                 self.aid_index[f"action:{a.id}"] = len(self.aids)
@@ -155,7 +179,7 @@ class CapacityModel:
 
     def _add_standin(
         self, key: str, systems: list[str], covers: list[str] | None, capacity: float, compliance: float,
-        f_after: float | None, f_loss: float, f_floor: float, rollout: float,
+        f_after: float | None, f_loss: float, f_floor: float, rollout: float, restores: float = 0.0,
     ) -> None:
         sys_set = frozenset(self.sys_index[s] for s in systems)
         if covers is None:
@@ -166,7 +190,7 @@ class CapacityModel:
             slot_set = frozenset(i for e in covers for i in self.entity_slots.get(e, []))
         self.standin_index[key] = len(self.standins)
         self.standins.append(
-            Standin(key, sys_set, slot_set, capacity, compliance, f_after, f_loss, f_floor, rollout)
+            Standin(key, sys_set, slot_set, capacity, compliance, f_after, f_loss, f_floor, rollout, restores)
         )
 
     # ------------------------------------------------------------------ evaluation
@@ -177,8 +201,8 @@ class CapacityModel:
         """Effective health of each system given each one's own state."""
         h = own.astype(float).copy()
         for i in self.order:
-            for j, rem in self.sys_deps[i]:
-                h[i] *= rem + (1 - rem) * h[j]
+            for j, rem, share in self.sys_deps[i]:
+                h[i] *= on_share(share, rem + (1 - rem) * h[j])
         return h
 
     def base(self, health: np.ndarray) -> np.ndarray:
@@ -186,7 +210,15 @@ class CapacityModel:
         out = np.ones(len(self.slots))
         if len(self._dep_slot):
             contrib = self._dep_rem + (1 - self._dep_rem) * health[self._dep_sys]
-            np.multiply.at(out, self._dep_slot, contrib)
+            np.multiply.at(out, self._dep_slot, on_share(self._dep_share, contrib))
+        return out
+
+    def base_over_time(self, health: np.ndarray) -> np.ndarray:
+        """`base` for a health matrix (systems x times): slots x times."""
+        out = np.ones((len(self.slots), health.shape[1]))
+        if len(self._dep_slot):
+            rem, share = self._dep_rem[:, None], self._dep_share[:, None]
+            np.multiply.at(out, self._dep_slot, on_share(share, rem + (1 - rem) * health[self._dep_sys]))
         return out
 
     def capacity(self, state: CapacityState, times: np.ndarray, health: np.ndarray | None = None) -> np.ndarray:
@@ -210,12 +242,33 @@ class CapacityModel:
                             best = v if best is None else np.maximum(best, v)
                     if best is not None:
                         contrib = best
-                out[slot_i] *= contrib
+                out[slot_i] *= on_share(self._dep_share[row], contrib)
         for k, since in state.aids.items():
             _, covered, add, rollout = self.aids[k]
             ramp = np.clip((times - since) / rollout, 0, 1) if rollout > 0 else (times >= since) * 1.0
             for i in covered:
                 out[i] = np.minimum(1.0, out[i] + add * ramp)
+        return out
+
+    def pace(self, state: CapacityState, times: np.ndarray, health: np.ndarray | None = None) -> np.ndarray:
+        """docs/model.md, **Information loss in acute care**: the pace of acute treatment of each
+        slot at each of `times` (slots x times; 1 where nothing slows it). A dependency with
+        `acute_pace` p on a system of health h leaves `1 - (1 - p)(1 - h)(1 - g)`, where g is the
+        most any stand-in in use gives back (`restores_information` x compliance)."""
+        out = np.ones((len(self.slots), len(times)))
+        slow = np.flatnonzero(self._dep_pace < 1)
+        if not slow.size:
+            return out
+        h = self.health(state.own) if health is None else health
+        for row in slow:
+            loss = self._dep_share[row] * (1 - self._dep_pace[row]) * (1 - h[self._dep_sys[row]])
+            if loss <= 0:
+                continue
+            given: np.ndarray | float = 0.0
+            for k in self._dep_standins[row]:
+                if k in state.standins:
+                    given = np.maximum(given, self.standins[k].information(times - state.standins[k]))
+            out[self._dep_slot[row]] *= 1 - loss * (1 - given)
         return out
 
     def standin_in_use(self, state: CapacityState, health: np.ndarray) -> dict[int, set[int]]:
@@ -230,6 +283,12 @@ class CapacityModel:
                     if k in state.standins:
                         used.setdefault(k, set()).add(int(slot_i))
         return used
+
+
+def on_share(share: np.ndarray | float, contrib: np.ndarray | float) -> np.ndarray | float:
+    """docs/model.md, **Share of work**: a dependency's effect on the share of the work that needs
+    the system; the rest of the work goes on as normal."""
+    return np.where(np.asarray(share) >= 1, contrib, 1 - share * (1 - contrib))
 
 
 def _kind_order(kind: str) -> int:

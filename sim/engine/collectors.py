@@ -22,8 +22,8 @@ from .deadlines import deadline_kpis
 from .flows.acute import Arrivals, acute_arrivals, acute_flow
 from .flows.beds import bed_flow
 from .flows.calls import call_flow
-from .flows.debt import debt_flow, overlap_hours
-from .flows.planned import planned_flow
+from .flows.debt import debt_added, debt_flow, work_done_share
+from .flows.planned import planned_flow, systems_back_allowed
 from .flows.priority import reallocate
 from .flows.supplies import stock_flow
 from .grid import TimeGrid
@@ -40,7 +40,9 @@ class FlowRun:
     grid: TimeGrid
     timeline: IncidentTimeline
     cap: np.ndarray  # capacity of every slot at every step; supplies lower planned capacity
+    health: np.ndarray  # health of every IT system at every step
     base: np.ndarray  # capacity of every slot at every step that the IT systems alone leave
+    pace: np.ndarray  # pace of acute treatment of every slot at every step (information loss)
     streams: Streams
     budget: Budget
     kpis: dict[str, float] = field(default_factory=dict)
@@ -139,27 +141,32 @@ class Beds(Collector):
 class Acute(Collector):
     """Acute patients: arrivals, the queue, treatment starts and diversions."""
 
-    kpis = ("cancelled_acute", "acute_arrivals", "acute_wait_mean_h")
-    series = ("acute_queue", "acute_arrived", "acute_started", "cancelled_acute")
+    kpis = ("cancelled_acute", "acute_not_in_time", "acute_arrivals", "acute_wait_mean_h")
+    series = ("acute_queue", "acute_arrived", "acute_started", "cancelled_acute", "acute_not_in_time")
 
     def collect(self, run: FlowRun) -> None:
         led = run.ledger["acute"] = dict(arrivals=0, served=0, waiting=0, diverted=0)
         wait_sum = 0.0
+        late = 0
         for u in run.units_with("acute"):
-            ac = acute_flow(run.grid, u, run.cap[run.slot(u.id, "acute")], run.free_beds.get(u.id),
-                            arrivals(run, u), run.budget)
+            slot = run.slot(u.id, "acute")
+            ac = acute_flow(run.grid, u, run.cap[slot], run.pace[slot], run.free_beds.get(u.id), arrivals(run, u),
+                            run.budget)
             run.add("acute_queue", u.kind, ac.queue.astype(float))
             run.add_count("acute_arrived", u.kind, ac.arrivals_by_step)
             run.add_count("acute_started", u.kind, ac.started_by_step)
             run.add_count("cancelled_acute", u.kind, ac.diverted_by_step)
+            run.add_count("acute_not_in_time", u.kind, ac.late_by_step)
+            late += int(ac.late_by_step.sum())
             led["arrivals"] += ac.arrivals
             led["served"] += ac.served
             led["waiting"] += ac.waiting_at_end
             led["diverted"] += ac.diverted
-            wait_sum += ac.wait_sum_h
+            wait_sum += ac.wait_all_sum_h
         run.kpis["cancelled_acute"] = float(led["diverted"])
+        run.kpis["acute_not_in_time"] = float(late)
         run.kpis["acute_arrivals"] = float(led["arrivals"])
-        run.kpis["acute_wait_mean_h"] = wait_sum / led["served"] if led["served"] else math.nan
+        run.kpis["acute_wait_mean_h"] = wait_sum / led["arrivals"] if led["arrivals"] else math.nan
 
 
 def arrivals(run: FlowRun, unit: CareUnit) -> Arrivals:
@@ -254,36 +261,89 @@ class Calls(Collector):
 
 
 class Debt(Collector):
-    """Administrative debt: records kept on paper while backup routines run, entered afterwards."""
+    """Administrative debt: records of the work done without a system, entered afterwards."""
 
     kpis = ("admin_debt_peak_h",)
     series = ("admin_debt",)
 
     def collect(self, run: FlowRun) -> None:
-        n = run.grid.n
-        total = np.zeros(n)
-        routines = {f"backup:{b.id}": b for b in run.scenario.backup_routines}
+        total = np.zeros(run.grid.n)
         for u in run.scenario.region.units:
-            slots_u = set(run.model.entity_slots.get(u.id, []))
-            added = np.zeros(n)
-            on_backup = np.zeros(n, dtype=bool)
-            work = 0.0
-            for key, uses in run.timeline.standin_use.items():
-                b = routines.get(key)
-                if b is None:
-                    continue
-                for start, end, used_slots in uses:
-                    if used_slots & slots_u:
-                        hours = overlap_hours(run.grid, start, end)
-                        added += hours * b.admin_debt_per_hour * b.compliance * u.count
-                        on_backup |= hours > 0
-                        work = max(work, b.back_entry_hours_per_day * u.count)
-            if added.any():
-                debt = debt_flow(run.grid, added, on_backup, work)
+            debt = unit_debt(run, u)
+            if debt is not None:
                 run.add("admin_debt", u.kind, debt)
                 total += debt
         run.totals["debt"] = total
-        run.kpis["admin_debt_peak_h"] = float(total.max()) if n else 0.0
+        run.kpis["admin_debt_peak_h"] = float(total.max()) if run.grid.n else 0.0
+
+
+def service_headroom(unit: CareUnit, service: str) -> float:
+    """Normal capacity over normal demand: `1 / utilisation` for planned care, `catch_up` for
+    discharges, 1 for acute care (every patient is treated, at the pace capacity allows)."""
+    if service == "planned" and unit.planned is not None:
+        return 1 / unit.planned.utilisation
+    if service == "discharge" and unit.beds is not None:
+        return unit.beds.catch_up
+    return 1.0
+
+
+def missing_share(
+    model: CapacityModel, health: np.ndarray, slot: int, replaced: frozenset[int]
+) -> np.ndarray | None:
+    """The share of a slot's work done without the `replaced` systems at each time of `health`
+    (systems x times): the share of work that needs them times the share of them missing; None when
+    it needs none of them."""
+    out = None
+    for roots, share in model.slot_dep_roots[slot]:
+        needed = sorted(roots & replaced)
+        if needed:
+            lost = share * (1 - health[needed].min(axis=0))
+            out = lost if out is None else np.maximum(out, lost)
+    return out
+
+
+def unit_debt(run: FlowRun, unit: CareUnit) -> np.ndarray | None:
+    """The unit's debt after each step, or None when no routine describes records for it."""
+    grid = run.grid
+    rates = debt_rates(run.scenario, run.model, unit, run.cap, run.health, grid.step_h)
+    if rates is None:
+        return None
+    added, ordinary = rates
+    overtime = run.scenario.policies.overtime
+    allowed = systems_back_allowed(grid, run.systems_back(unit.id), overtime.start_after)
+    extra = overtime.back_entry_hours_per_day * unit.count / 24 * grid.step_h * allowed
+    return debt_flow(added, ordinary + extra)
+
+
+def debt_rates(
+    scenario: Scenario, model: CapacityModel, unit: CareUnit, cap: np.ndarray, health: np.ndarray, step_h: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """docs/model.md, **Back-entry debt**: the hours of records a unit adds in each interval of
+    `step_h` (capacity `cap` and system `health` over the same intervals), and the hours of
+    ordinary time it can spend entering them; None when no routine describes records for it.
+    Shared by both engines."""
+    n = cap.shape[1]
+    added = np.zeros(n)
+    ordinary = np.zeros(n)
+    for routine in scenario.backup_routines:
+        if routine.admin_debt_per_hour <= 0 or (routine.covers is not None and unit.id not in routine.covers):
+            continue
+        replaced = frozenset(model.sys_index[s] for s in routine.replaces)
+        work, missing = [], []
+        for i in model.entity_slots.get(unit.id, []):
+            lost = missing_share(model, health, i, replaced)
+            if lost is not None:
+                work.append(work_done_share(cap[i], service_headroom(unit, model.slots[i].service)))
+                missing.append(lost)
+        if not work:
+            continue
+        without = np.mean([w * m for w, m in zip(work, missing, strict=True)], axis=0)
+        added += debt_added(without, routine.admin_debt_per_hour, unit.count, step_h)
+        working = 1 - np.max(missing, axis=0)
+        ordinary = np.maximum(ordinary, routine.back_entry_hours_per_day * unit.count / 24 * step_h * working)
+    if not added.any():
+        return None
+    return added, ordinary
 
 
 class Recovery(Collector):
@@ -291,7 +351,8 @@ class Recovery(Collector):
     detection, full operation and back to normal, time in staff mode, and contacts."""
 
     kpis = ("lost_capacity_h", "detected_at_h", "full_operation_at_h", "normal_at_h", "time_to_detect_h",
-            "time_to_full_operation_h", "time_to_normal_h", "staff_mode_h", "contacts")
+            "time_to_full_operation_h", "time_to_normal_h", "staff_mode_h", "contacts", "first_failure_at_h",
+            "observed_h")
     series = ("capacity", "unit_capacity", "readiness")
 
     def collect(self, run: FlowRun) -> None:
@@ -329,7 +390,8 @@ class Recovery(Collector):
         run.kpis.update(
             detected_at_h=at(tl.first_detection), full_operation_at_h=at(full), normal_at_h=at(normal),
             time_to_detect_h=since(tl.first_detection), time_to_full_operation_h=since(full),
-            time_to_normal_h=since(normal),
+            time_to_normal_h=since(normal), first_failure_at_h=at(first),
+            observed_h=since(run.scenario.horizon),
         )
 
 

@@ -89,26 +89,41 @@ def compile_plan(scenario: Scenario, budget: Budget | None = None) -> Plan:
 def capacity_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
     """Capacity of every slot at the middle of every step (slots x steps)."""
     model = plan.model
-    return _on_grid(plan, timeline, lambda state, mid: model.capacity(state, mid))
+    return _on_grid(plan, timeline, len(model.slots), lambda state, mid: model.capacity(state, mid))
 
 
-def base_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
-    """Capacity of every slot at the middle of every step without backup routines, alternative
-    systems or aid: what the state of the IT systems alone leaves (slots x steps)."""
+def pace_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
+    """Pace of acute treatment of every slot at the middle of every step (slots x steps)."""
+    model = plan.model
+    return _on_grid(plan, timeline, len(model.slots), lambda state, mid: model.pace(state, mid))
+
+
+def health_grid(plan: Plan, timeline: IncidentTimeline) -> np.ndarray:
+    """Health of every IT system at the middle of every step (systems x steps): 1 working, 0 down,
+    in between when a system it depends on with `effect: reduce` is down."""
     model = plan.model
 
-    def base(state: CapacityState, mid: np.ndarray) -> np.ndarray:
-        return np.repeat(model.base(model.health(state.own))[:, None], len(mid), axis=1)
+    def health(state: CapacityState, mid: np.ndarray) -> np.ndarray:
+        return np.repeat(model.health(state.own)[:, None], len(mid), axis=1)
 
-    return _on_grid(plan, timeline, base)
+    return _on_grid(plan, timeline, len(model.system_ids), health)
+
+
+def base_grid(plan: Plan, health: np.ndarray) -> np.ndarray:
+    """Capacity of every slot at every step without backup routines, alternative systems or aid:
+    what the state of the IT systems alone leaves (slots x steps)."""
+    return plan.model.base_over_time(health)
 
 
 def _on_grid(
-    plan: Plan, timeline: IncidentTimeline, value: Callable[[CapacityState, np.ndarray], np.ndarray]
+    plan: Plan,
+    timeline: IncidentTimeline,
+    rows: int,
+    value: Callable[[CapacityState, np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    grid, model = plan.grid, plan.model
+    grid = plan.grid
     mid = grid.t0 + grid.step_h / 2
-    out = np.ones((len(model.slots), grid.n))
+    out = np.ones((rows, grid.n))
     snaps = timeline.snapshots
     times = [t for t, _ in snaps]
     for i, (t, state) in enumerate(snaps):
@@ -159,7 +174,11 @@ def simulate_with_timeline(
 def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -> Replication:
     cap = capacity_grid(plan, tl)
     prioritise_acute(plan.scenario, plan.model, cap)
-    run = FlowRun(plan.scenario, plan.model, plan.grid, tl, cap, base_grid(plan, tl), streams, budget)
+    health = health_grid(plan, tl)
+    run = FlowRun(
+        plan.scenario, plan.model, plan.grid, tl, cap, health, base_grid(plan, health), pace_grid(plan, tl),
+        streams, budget,
+    )
     for collector in COLLECTORS:
         collector.collect(run)
     milestones = {k: v for k, v in tl.milestones.items() if is_reported(k)}

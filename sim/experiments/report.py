@@ -49,10 +49,12 @@ def kpi_table(summary: dict[str, Any], strategy: str) -> str:
             continue
         lo, hi = v["ci95"]
         reached = v.get("reached")
+        # Replications that did not reach a moment count with the horizon: a lower bound.
+        at_least = "≥ " if v.get("censored") else ""
         rows.append(
             (
                 _label(k, label),
-                fmt(v["mean"]),
+                at_least + fmt(v["mean"]),
                 _ci(lo, hi),
                 fmt(v["p10"]),
                 fmt(v["p50"]),

@@ -43,10 +43,21 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def summarize(values: np.ndarray, *, moment: bool = False) -> dict[str, float | list[float]]:
+def summarize(
+    values: np.ndarray, *, moment: bool = False, bounds: np.ndarray | None = None
+) -> dict[str, float | list[float]]:
     """Mean, 95% CI and p10/p50/p90; for moments (a time something happened) also the share
-    of replications in which it happened."""
+    of replications in which it happened. With `bounds` (the horizon, for each replication where
+    a moment could happen), a replication that did not reach the moment within the horizon
+    counts with its bound: the mean and percentiles are then lower bounds (`censored` > 0), never
+    a mean of only the replications that reached it."""
     v = np.asarray(values, dtype=float)
+    reached = ~np.isnan(v)
+    if bounds is not None:
+        b = np.asarray(bounds, dtype=float)
+        applicable = reached | ~np.isnan(b)
+        v = np.where(reached, v, b)[applicable]
+        reached = reached[applicable]
     finite = v[~np.isnan(v)]
     m, lo, hi = mean_ci(finite)
     if finite.size:
@@ -55,8 +66,20 @@ def summarize(values: np.ndarray, *, moment: bool = False) -> dict[str, float | 
         p10 = p50 = p90 = math.nan
     out: dict[str, float | list[float]] = {"mean": m, "ci95": [lo, hi], "p10": p10, "p50": p50, "p90": p90}
     if moment:
-        out["reached"] = finite.size / v.size if v.size else math.nan
+        out["reached"] = float(reached.mean()) if reached.size else math.nan
+        if bounds is not None:
+            out["censored"] = float(1 - reached.mean()) if reached.size else 0.0
     return out
+
+
+def moment_bounds(name: str, first_failure_at_h: np.ndarray, observed_h: np.ndarray) -> np.ndarray | None:
+    """Each replication's lower bound for moment KPI `name` (NaN where nothing failed), or None
+    for a KPI that is no censored moment."""
+    from ..vocabulary import kpi, moment_bound
+
+    if kpi(name).since is None:
+        return None
+    return np.array([moment_bound(name, f, o) for f, o in zip(first_failure_at_h, observed_h, strict=True)])
 
 
 def replications_needed(values: np.ndarray, half_width: float) -> int:

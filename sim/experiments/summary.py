@@ -9,7 +9,7 @@ from ..engine import TIME_KPIS
 from ..scenario.changes import apply_strategy
 from ..vocabulary import TABLE_KPIS
 from .runner import Experiment, StrategyRuns, paired_difference
-from .stats import summarize
+from .stats import moment_bounds, summarize
 from .work import ALL_KPIS
 
 
@@ -30,7 +30,11 @@ def strategy_summary(exp: Experiment, strategy: str) -> dict[str, Any]:
 
 def runs_summary(runs: StrategyRuns) -> dict[str, Any]:
     """KPIs and milestones of one strategy's replications (not yet cleaned for JSON)."""
-    kpis = {k: summarize(runs.kpi(k), moment=k in TIME_KPIS) for k in ALL_KPIS}
+    first, observed = runs.kpi("first_failure_at_h"), runs.kpi("observed_h")
+    kpis = {
+        k: summarize(runs.kpi(k), moment=k in TIME_KPIS, bounds=moment_bounds(k, first, observed))
+        for k in ALL_KPIS
+    }
     milestones = {}
     for name in runs.milestone_names():
         s = summarize(runs.milestone(name), moment=True)

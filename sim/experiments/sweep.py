@@ -23,7 +23,7 @@ from ..scenario.changes import ChangeError, apply_changes, apply_strategy
 from ..scenario.model import Scenario
 from .executors import DEFAULT_EXECUTOR, StopRequest
 from .runner import Progress, StrategyRuns, run_variants
-from .stats import summarize
+from .stats import moment_bounds, summarize
 from .summary import clean, runs_summary
 from .work import ALL_KPIS
 
@@ -194,13 +194,16 @@ def sweep_rows(sweep: Sweep) -> list[dict[str, Any]]:
             row.update({path: _cell(v) for path, v in point.items()})
             row["strategy"] = s
             row["replications"] = runs.replications
+            first, observed = runs.kpi("first_failure_at_h"), runs.kpi("observed_h")
             for k in ALL_KPIS:
-                st = summarize(runs.kpi(k), moment=k in TIME_KPIS)
+                st = summarize(runs.kpi(k), moment=k in TIME_KPIS, bounds=moment_bounds(k, first, observed))
                 lo, hi = st["ci95"]  # type: ignore[misc]
                 row.update({f"{k}_mean": st["mean"], f"{k}_ci95_lo": lo, f"{k}_ci95_hi": hi,
                             f"{k}_p10": st["p10"], f"{k}_p50": st["p50"], f"{k}_p90": st["p90"]})
                 if k in TIME_KPIS:
                     row[f"{k}_reached"] = st["reached"]
+                    if "censored" in st:
+                        row[f"{k}_censored"] = st["censored"]
             rows.append(row)
     return _uniform_columns(rows, [p.path for p in sweep.parameters])
 

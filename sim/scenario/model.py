@@ -89,6 +89,17 @@ class Dependency(Model):
     affects: list[CareService] | None = None
     """For care units: which services depend on the system (acute, planned, discharge).
     Left out: all of them."""
+    share: Annotated[float, Field(gt=0, le=1), UNCERTAIN] = 1.0
+    """Share of the work that needs the system (`share: 0.05`: one outpatient visit in twenty
+    needs a lab result before it can take place). The loss, the slow-down and what a backup
+    routine gives back apply to that share only; the rest of the work goes on. Default 1."""
+    acute_pace: Annotated[float, Field(ge=0.1, le=1), UNCERTAIN] = 1.0
+    """For a care unit's acute care: the pace of treatment while the system is missing, as a
+    share of normal (information loss: records, lab results, medication lists). Below 1, every
+    acute patient takes `1 / acute_pace` times longer, however many staff are moved to acute work;
+    a backup routine or alternative system with `restores_information` gives part of it back.
+    Default 1 (no slow-down). Region Östergötland's emergency departments without their EHR for
+    96 h: median stays 19 and 76 min longer at two of three (Frontiers in Public Health 2019)."""
 
     @model_validator(mode="after")
     def _capacity_matches_effect(self) -> Dependency:
@@ -174,6 +185,13 @@ class AcuteCare(Model):
     staff_share: Annotated[float, Field(gt=0, le=1), UNCERTAIN] = 0.3
     """Share of the unit's staff normally on acute work. With acute priority, staff move from
     planned to acute work when capacity drops, so acute care keeps up longer."""
+    wait_target: Duration = Field(default="2h", le=24 * 7)
+    """Time from arrival within which treatment should start. Patients treated later, and every
+    diverted patient, count as not treated in time (KPI `acute_not_in_time`). Default 2 h, assumed."""
+    diversion_delay: Duration = Field(default="1h", le=24 * 7)
+    """Time a diverted patient takes to be seen at another unit (transfer and a new queue); it is
+    their wait in the acute mean wait over all arrivals. Default 1 h, assumed (Düsseldorf 2020:
+    an emergency patient diverted about 32 km)."""
     divert_queue_length: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     """Patients waiting at which new arrivals are diverted to another unit (turned away).
     Left out: never diverted for queue length; diverted only when the unit can take no one."""
@@ -471,11 +489,21 @@ class BackupRoutine(Model):
     fatigue: Fatigue | None = None
     """Loss of capacity over long outages. Left out: none."""
     admin_debt_per_hour: AssumedAmount = 0.0
-    """Hours of records to enter afterwards, per unit and hour on the routine."""
+    """Hours of records to enter afterwards, per unit and hour of work done without the systems
+    the routine replaces, at the normal volume of that work. Work done without the systems leaves
+    these records whether or not the routine is used or followed: they are counted at the units
+    the routine covers even when it is switched off (`enabled: false`)."""
     back_entry_hours_per_day: AssumedAmount = 4.0
-    """Hours per unit and day spent entering those records once systems return."""
+    """Hours per unit and day of ordinary time spent entering those records while the systems
+    work (overtime adds `policies.overtime.back_entry_hours_per_day`)."""
+    restores_information: AssumedFraction = 0.0
+    """Share of the acute slow-down (a dependency's `acute_pace`) the routine gives back while in
+    use, at the units that follow it: a downtime kit with printed patient and medication lists, a
+    read-only copy of the records. Default 0."""
     enabled: bool = True
-    """Whether the region has this routine (a strategy can switch it off)."""
+    """Whether the region has this routine (a strategy can switch it off). A routine that is
+    switched off lifts no capacity, but its `admin_debt_per_hour` still describes the records of
+    the work done without its systems."""
     note: str = ""
     """Where the numbers come from, or that they are assumed."""
 
@@ -524,6 +552,9 @@ class RecoveryAction(Model):
     """Time from the start until it takes effect."""
     capacity: AssumedFraction = 1.0
     """alternative_system: capacity while in use; mutual_aid: capacity added."""
+    restores_information: AssumedFraction = 0.0
+    """alternative_system: share of the acute slow-down (a dependency's `acute_pace`) it gives
+    back while in use (1 for a read-only copy that shows the records). Default 0."""
     rollout: Duration = "0h"
     """Time over which it is taken into use gradually (capacity ramps up)."""
     enabled: bool = True
@@ -601,13 +632,26 @@ class EscalationPolicy(Model):
     """Share of calls avoided once patients are informed in staff mode (stabsläge or higher)."""
 
 
+class OvertimePolicy(Model):
+    """Overtime after recovery for back-entry: records kept without the systems are entered in
+    ordinary time (each routine's `back_entry_hours_per_day`) and, from `start_after` after a
+    unit's systems are back, in overtime as well, until they are all entered."""
+
+    back_entry_hours_per_day: AssumedAmount = 1.0
+    """Overtime hours per unit and day spent on back-entry. Default 1 h, assumed."""
+    start_after: Duration = Field(default="1d", le=24 * 30)
+    """Time after a unit's systems are back before its overtime starts. Default 1 day, assumed."""
+
+
 class Policies(Model):
     """The region's rules in batch runs; a drill replaces decisions with the group's."""
 
     cancellation: CancellationPolicy = Field(default_factory=CancellationPolicy)
     """Cancellation of planned visits."""
     rebooking: RebookingPolicy = Field(default_factory=RebookingPolicy)
-    """Rebooking of cancelled visits."""
+    """Rebooking of cancelled visits, in the units' slack and in extra sessions."""
+    overtime: OvertimePolicy = Field(default_factory=OvertimePolicy)
+    """Overtime for back-entry after recovery."""
     acute_priority: bool = True
     """Acute patients get staff first: planned capacity goes before acute capacity."""
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import replication_seed, simulate
-from ..experiments.stats import mean_ci
+from ..experiments.stats import mean_ci, moment_bounds, summarize
 from ..scenario.changes import apply_changes
 from ..scenario.loader import load_scenario
 from ..scenario.model import Scenario
@@ -196,10 +196,12 @@ class Sensitivity:
 def _means(sc: Scenario, replications: int) -> dict[str, float]:
     reps = [simulate(sc, replication_seed(303, k)) for k in range(replications)]
     out = {}
+    first = np.array([r.kpis["first_failure_at_h"] for r in reps], dtype=float)
+    observed = np.array([r.kpis["observed_h"] for r in reps], dtype=float)
     for k in SENSITIVITY_KPIS:
         v = np.array([r.kpis[k] for r in reps], dtype=float)
-        v = v[~np.isnan(v)]  # moments never reached in a replication (time to normal) are left out
-        out[k] = float(v.mean()) if v.size else math.nan
+        # A moment not reached within the horizon (time to normal) counts with the horizon.
+        out[k] = float(summarize(v, moment=True, bounds=moment_bounds(k, first, observed))["mean"])  # type: ignore[arg-type]
     return out
 
 

@@ -1,11 +1,12 @@
 """Acute patients: one record per patient, queued first come, first served at each unit.
 
-A unit has `servers` patients in treatment at once; treatment takes `service_time / capacity`
-with the capacity at the moment treatment starts (interruption rule **finish**: a patient in
+A unit has `servers` patients in treatment at once; treatment takes `service_time / (capacity x
+pace)` with the capacity and the pace (information loss) at the moment treatment starts (interruption rule **finish**: a patient in
 treatment when capacity changes finishes at the pace it started at). Patients are diverted (turned
-away, counted) only when the unit can take no one at all, when the queue has reached
-`divert_queue_length`, or when they need a bed and none is free. With no outage this is exactly
-an M(t)/G/c queue, checked against Erlang C in the tests.
+away, counted) only when the unit can take no one at all or when the queue has reached
+`divert_queue_length`. A patient who needs a bed when none is free is treated here and then moved
+to another hospital for admission (counted as diverted when treatment starts). With no outage
+this is exactly an M(t)/G/c queue, checked against Erlang C in the tests.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class AcuteResult:
     diverted_by_step: np.ndarray
     arrivals_by_step: np.ndarray
     started_by_step: np.ndarray  # treatment starts in each step (non-diverted patients)
+    wait_all_sum_h: float  # waits of every arrival (see `arrival_waits`)
+    late_by_step: np.ndarray  # arrivals in each step not treated within the wait target
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Arrivals:
     time: np.ndarray  # each patient's arrival time (hours from the start)
     service: np.ndarray  # treatment time at full capacity (hours)
     admitted: np.ndarray  # needs a bed
+    bed_luck: np.ndarray  # a uniform per patient: finds no bed when below the step's share short
 
     def spliced(self, later: Arrivals, at_h: float) -> Arrivals:
         """These patients up to `at_h` and `later`'s from then on (a run branching at `at_h`)."""
@@ -58,7 +62,7 @@ class Arrivals:
         counts = np.zeros_like(self.counts)
         np.add.at(counts, (unit, step), 1)
         return Arrivals(counts, step, unit, join(self.time, later.time), join(self.service, later.service),
-                        join(self.admitted, later.admitted))
+                        join(self.admitted, later.admitted), join(self.bed_luck, later.bed_luck))
 
 
 def acute_arrivals(grid: TimeGrid, unit: CareUnit, rng: np.random.Generator) -> Arrivals:
@@ -74,13 +78,15 @@ def acute_arrivals(grid: TimeGrid, unit: CareUnit, rng: np.random.Generator) -> 
     times_all = (step_idx_all + rng.random(m_total)) * step
     service_all = a.service_time.sample_n(rng, m_total)
     admitted_all = rng.random(m_total) < a.admitted_fraction
-    return Arrivals(counts, step_idx_all, unit_idx_all, times_all, service_all, admitted_all)
+    bed_luck = rng.random(m_total)  # drawn after the others, so that no other draw shifts
+    return Arrivals(counts, step_idx_all, unit_idx_all, times_all, service_all, admitted_all, bed_luck)
 
 
 def acute_flow(
     grid: TimeGrid,
     unit: CareUnit,
     capacity: np.ndarray,
+    pace: np.ndarray,
     free_beds: np.ndarray | None,
     arrivals: Arrivals,
     budget: Budget,
@@ -101,10 +107,15 @@ def acute_flow(
     next_up = np.where(nxt < len(up_steps), up_steps[np.minimum(nxt, len(up_steps) - 1)] * step, np.inf)
 
     diverted_mask = ~up[step_idx_all]
+    # Admitted patients who find no free bed are treated here, then moved to another hospital.
+    no_bed = np.zeros(m_total, dtype=bool)
     if free_beds is not None:
-        diverted_mask |= admitted_all & (free_beds[step_idx_all] <= 0)
+        lam = a.arrivals_per_day * grid.hourly_weights(a.profile.weights if a.profile else None)
+        short = no_bed_share(free_beds, unit.count * lam * a.admitted_fraction)
+        no_bed = admitted_all & (arrivals.bed_luck < short[step_idx_all])
 
-    cap_list = capacity.tolist()
+    # Treatment goes at the unit's capacity (staff) times the pace information loss leaves.
+    cap_list = treatment_speed(capacity, pace).tolist()
     next_up_list = next_up.tolist()
     starts_all = np.full(m_total, np.inf)
     limit = a.divert_queue_length
@@ -123,29 +134,42 @@ def acute_flow(
             budget.check_time()
             processed = 0
 
+    no_bed &= ~diverted_mask
     keep = ~diverted_mask
     t_kept = times_all[keep]
     s_kept = starts_all[keep]
-    served_mask = s_kept <= horizon
+    moved = no_bed[keep]
+    started_mask = s_kept <= horizon
+    served_mask = started_mask & ~moved
     waits = s_kept[served_mask] - t_kept[served_mask]
+    every = arrival_waits(times_all, starts_all, diverted_mask, horizon, a.diversion_delay)
+    every = every + np.where(no_bed & (starts_all <= horizon), a.diversion_delay, 0.0)
+    late = not_in_time(every, diverted_mask | no_bed, a.wait_target)
     ends = (np.arange(n) + 1) * step
     queue = np.searchsorted(np.sort(t_kept), ends, side="right") - np.searchsorted(
         np.sort(s_kept), ends, side="right"
     )
-    diverted_by_step = np.bincount(step_idx_all[diverted_mask], minlength=n)
-    started = s_kept[served_mask]
-    started_by_step = np.bincount(np.minimum((started / step).astype(np.int64), n - 1), minlength=n)
+
+    def by_start(mask: np.ndarray) -> np.ndarray:
+        started = s_kept[mask]
+        return np.bincount(np.minimum((started / step).astype(np.int64), n - 1), minlength=n)
+
+    # A patient moved for want of a bed counts as diverted when treatment here starts.
+    diverted_by_step = np.bincount(step_idx_all[diverted_mask], minlength=n) + by_start(started_mask & moved)
+    started_by_step = by_start(served_mask)
     return AcuteResult(
         arrivals=m_total,
-        diverted=int(diverted_mask.sum()),
+        diverted=int(diverted_mask.sum()) + int((started_mask & moved).sum()),
         served=int(served_mask.sum()),
-        waiting_at_end=int((~served_mask).sum()),
+        waiting_at_end=int((~started_mask).sum()),
         wait_sum_h=float(waits.sum()),
         waits=waits,
         queue=queue,
         diverted_by_step=diverted_by_step,
         arrivals_by_step=counts.sum(axis=0),
         started_by_step=started_by_step,
+        wait_all_sum_h=float(every.sum()),
+        late_by_step=np.bincount(step_idx_all[late], minlength=n),
     )
 
 
@@ -193,3 +217,32 @@ class _Queue:
             if limit is not None and s > t:
                 heapq.heappush(waiting, s)
         return out
+
+
+def no_bed_share(free_beds: np.ndarray, admissions: np.ndarray) -> np.ndarray:
+    """docs/model.md, beds: the share of the admitted acute patients of a step who find no bed,
+    `1 - free / expected admissions` (0 when the free beds cover them, 1 when none is free): the
+    beds are followed as expected values, so a small change of them gives a small change here."""
+    return np.asarray(np.clip(1 - free_beds / np.maximum(admissions, 1e-12), 0.0, 1.0), dtype=float)
+
+
+def treatment_speed(capacity: np.ndarray, pace: np.ndarray) -> np.ndarray:
+    """docs/model.md, **Information loss in acute care**: treatment takes `service_time / (capacity
+    x pace)`: staff moved to acute work raise the capacity, but not the pace lost with the records."""
+    return np.asarray(capacity * pace, dtype=float)
+
+
+def arrival_waits(
+    arrivals: np.ndarray, starts: np.ndarray, diverted: np.ndarray, horizon: float, diversion_delay: float
+) -> np.ndarray:
+    """docs/model.md, **Honest acute KPIs**: the wait of every arrival. A treated patient waits
+    until treatment starts; a diverted one the time it takes to be seen elsewhere
+    (`diversion_delay`); one still waiting at the end has waited at least until the end."""
+    waited = np.minimum(starts, horizon) - arrivals
+    return np.where(diverted, diversion_delay, waited)
+
+
+def not_in_time(waits: np.ndarray, diverted: np.ndarray, target: float) -> np.ndarray:
+    """docs/model.md, **Honest acute KPIs**: arrivals not treated within `target` at their unit:
+    every diverted patient, and every wait beyond the target."""
+    return diverted | (waits > target + 1e-9)

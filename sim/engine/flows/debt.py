@@ -1,24 +1,33 @@
-"""Administrative debt: records kept on paper during backup routines must be entered afterwards.
+"""Administrative debt: work done without a system leaves records to enter once it works again.
 
-Each hour a unit works on a backup routine adds `admin_debt_per_hour` hours of back-entry
-(times the share of units that follow the routine); once no routine is needed at the unit, the
-debt is worked off at `back_entry_hours_per_day`."""
+Each hour a unit's service works without a system that a backup routine replaces adds
+`admin_debt_per_hour` hours of back-entry, times the share of the service's normal work done in
+that hour, times the share of the system missing, whether or not a routine is used: the records
+exist either way. The debt is worked off while the systems work, at the routine's
+`back_entry_hours_per_day` in ordinary time, and from `overtime.start_after` after the unit's
+systems are back at `overtime.back_entry_hours_per_day` more."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..grid import TimeGrid
 from .queues import lindley
 
 
-def overlap_hours(grid: TimeGrid, start: float, end: float) -> np.ndarray:
-    a = grid.t0
-    b = a + grid.step_h
-    return np.asarray(np.clip(np.minimum(b, end) - np.maximum(a, start), 0, None), dtype=float)
+def work_done_share(capacity: np.ndarray, headroom: float) -> np.ndarray:
+    """docs/model.md, **Back-entry debt**: the share of a service's normal work done at `capacity`
+    (a share of normal capacity, which is `headroom` times normal demand)."""
+    return np.minimum(1.0, capacity * headroom)
 
 
-def debt_flow(grid: TimeGrid, added_h: np.ndarray, on_backup: np.ndarray, work_per_day_h: float) -> np.ndarray:
-    """Debt (hours) after each step."""
-    work = np.where(on_backup, 0.0, work_per_day_h / 24 * grid.step_h)
-    return lindley(added_h, work)
+def debt_added(without: np.ndarray, per_hour: float, count: int, step_h: float) -> np.ndarray:
+    """docs/model.md, **Back-entry debt**: hours of records added in each step by units doing
+    `without` (0..1) of their normal work without a replaced system: the share of normal work
+    done times the share of the system missing."""
+    return per_hour * count * step_h * without
+
+
+def debt_flow(added_h: np.ndarray, work_h: np.ndarray) -> np.ndarray:
+    """Debt (hours) after each step: a store fed by the records added and drained by the hours of
+    back-entry in the step."""
+    return lindley(added_h, work_h)

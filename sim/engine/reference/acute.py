@@ -1,10 +1,12 @@
 """Acute patients, one by one (docs/model.md, "Care delivery", acute patients **finish**).
 
 Each unit of a group has its own queue and `servers` places (a SimPy resource). A patient arriving
-when the unit can treat no one, when the queue has reached `divert_queue_length`, or who needs a
-bed when none is free, is diverted. The others queue first come, first served; treatment takes
-`service_time / capacity` at the capacity when it starts. A patient whose turn comes while the
-unit can treat no one keeps the place and starts when capacity returns."""
+when the unit can treat no one or when the queue has reached `divert_queue_length` is diverted. The
+others queue first come, first served; treatment takes `service_time / (capacity x pace)` at the
+capacity and the pace (information loss) when it starts. A patient whose turn comes while the unit
+can treat no one keeps the place and starts when capacity returns. A patient who needs a bed when
+none is free is treated here, then moved to another hospital (counted as diverted when treatment
+starts). Every arrival's wait counts (docs/model.md, **Honest acute KPIs**)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import numpy as np
 import simpy
 
 from ...scenario.model import CareUnit
+from ..flows.acute import arrival_waits, not_in_time
 from .clock import MinuteCapacity
 from .tally import Tally
 
@@ -25,6 +28,7 @@ class Patient:
     service_h: float  # treatment time at full capacity
     admitted: bool  # needs a bed
     diverted: bool = False
+    moved: bool = False  # treated here, then moved for want of a bed
     started_h: float | None = None
 
 
@@ -78,18 +82,36 @@ class AcuteUnit:
                 patient.diverted = True
                 self.tally.count("cancelled_acute", self.unit.kind, t)
             else:
+                patient.moved = patient.admitted and self.free_beds is not None and self.free_beds() <= 0
                 self.env.process(self.treat(patient))
 
     def must_divert(self, patient: Patient) -> bool:
-        """Diverted (turned away) only when the unit can take no one, when the queue is full, or
-        when the patient needs a bed and none is free."""
+        """Diverted (turned away) only when the unit can take no one or when the queue is full."""
         a = self.unit.acute
         assert a is not None
         if self.capacity.at(self.slot, patient.arrived_h) <= 0:
             return True
-        if a.divert_queue_length is not None and len(self.places.queue) >= a.divert_queue_length:
-            return True
-        return patient.admitted and self.free_beds is not None and self.free_beds() <= 0
+        return a.divert_queue_length is not None and len(self.places.queue) >= a.divert_queue_length
+
+    def settle(self, horizon_h: float) -> None:
+        """At the end: every arrival's wait, and the arrivals not treated in time, counted at their
+        arrival (docs/model.md, **Honest acute KPIs**)."""
+        a = self.unit.acute
+        assert a is not None
+        if not self.patients:
+            return
+        arrived = np.array([p.arrived_h for p in self.patients])
+        starts = np.array([p.started_h if p.started_h is not None else np.inf for p in self.patients])
+        diverted = np.array([p.diverted for p in self.patients])
+        moved = np.array([p.moved for p in self.patients])
+        waits = arrival_waits(arrived, starts, diverted, horizon_h, a.diversion_delay)
+        waits = waits + np.where(moved & (starts <= horizon_h), a.diversion_delay, 0.0)
+        late = not_in_time(waits, diverted | moved, a.wait_target)
+        kind = self.unit.kind
+        for t, w, is_late in zip(arrived.tolist(), waits.tolist(), late.tolist(), strict=True):
+            self.tally.count("acute_wait_all_h", kind, t, w)
+            if is_late:
+                self.tally.count("acute_not_in_time", kind, t)
 
     def treat(self, patient: Patient) -> Generator[simpy.Event, None, None]:
         kind = self.unit.kind
@@ -105,6 +127,7 @@ class AcuteUnit:
                 capacity = self.capacity.at(self.slot, self.env.now)
             patient.started_h = self.env.now
             self.tally.change("acute_queue", kind, self.env.now, -1)
-            self.tally.count("acute_started", kind, self.env.now)
-            self.tally.count("acute_wait_h", kind, self.env.now, self.env.now - patient.arrived_h)
-            yield self.env.timeout(patient.service_h / capacity)
+            # A patient moved for want of a bed counts as diverted when treatment here starts.
+            self.tally.count("cancelled_acute" if patient.moved else "acute_started", kind, self.env.now)
+            pace = self.capacity.pace_at(self.slot, self.env.now)
+            yield self.env.timeout(patient.service_h / (capacity * pace))

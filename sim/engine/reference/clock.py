@@ -134,6 +134,8 @@ class MinuteCapacity:
         mids = (np.arange(self.minutes) + 0.5) / MINUTES_PER_HOUR
         table = np.ones((len(model.slots), self.minutes))
         base = np.ones((len(model.slots), self.minutes))
+        pace = np.ones((len(model.slots), self.minutes))
+        health = np.ones((len(model.system_ids), self.minutes))
         snaps = timeline.snapshots
         for i, (t, state) in enumerate(snaps):
             t_next = snaps[i + 1][0] if i + 1 < len(snaps) else math.inf
@@ -141,11 +143,19 @@ class MinuteCapacity:
             hi = int(np.searchsorted(mids, t_next, side="left"))
             if hi > lo:
                 table[:, lo:hi] = model.capacity(state, mids[lo:hi])
-                base[:, lo:hi] = model.base(model.health(state.own))[:, None]
+                h = model.health(state.own)
+                base[:, lo:hi] = model.base(h)[:, None]
+                health[:, lo:hi] = h[:, None]
+                pace[:, lo:hi] = model.pace(state, mids[lo:hi], h)
         self.table = table
         """Capacity with backup routines, alternative systems and aid (what care runs at)."""
         self.base = base
         """Capacity that the state of the IT systems alone leaves."""
+        self.health = health
+        """Health of every IT system (systems x minutes)."""
+        self.pace = pace
+        """Pace of acute treatment that information loss leaves (docs/model.md, **Information loss
+        in acute care**)."""
         self._rows: dict[int, list[float]] = {}
 
     def systems_back(self, slots: list[int]) -> np.ndarray:
@@ -165,6 +175,9 @@ class MinuteCapacity:
 
     def at(self, slot: int, t: float) -> float:
         return self.row(slot)[self.minute(t)]
+
+    def pace_at(self, slot: int, t: float) -> float:
+        return float(self.pace[slot, self.minute(t)])
 
     def next_minute_with(self, slot: int, t: float, above: float) -> float:
         """Start of the first minute from `t` on in which the slot's capacity exceeds `above`

@@ -1,9 +1,10 @@
-"""Administrative debt in exact time (docs/model.md, "Backup routines (reservrutiner)").
+"""Administrative debt minute by minute (docs/model.md, **Back-entry debt**).
 
-Each hour a unit works on a backup routine adds `admin_debt_per_hour` hours of records (times the
-share that follows the routine, times the units in the group); while no routine is in use at the
-unit, the debt is worked off at `back_entry_hours_per_day`. Debt is hours of work, not entities,
-so the reference follows it as a piecewise-linear level with a knot at every change."""
+Work done without a system adds records to enter afterwards, whether or not a backup routine is
+used (the same rule as the fast engine, `debt_rates`, read minute by minute); while the systems
+work, the records are entered in ordinary time and, from `policies.overtime.start_after` after the
+unit's systems are back, in overtime. Debt is hours of work, not entities, so the reference
+follows it as a level with a knot at the end of every minute."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...scenario.model import Scenario
-from ..capacity import CapacityModel
-from ..incident import IncidentTimeline
+from ..collectors import debt_rates
+from ..flows.debt import debt_flow
+from .clock import MINUTES_PER_HOUR, MinuteCapacity
+from .rules import overtime_allowed
 
 
 @dataclass(frozen=True)
@@ -30,43 +33,22 @@ class DebtCurve:
         return out
 
 
-def debt_curves(scenario: Scenario, model: CapacityModel, timeline: IncidentTimeline) -> dict[str, DebtCurve]:
+def debt_curves(scenario: Scenario, capacity: MinuteCapacity) -> dict[str, DebtCurve]:
     """The debt of every unit that builds any, by unit id."""
-    routines = {f"backup:{b.id}": b for b in scenario.backup_routines}
+    model = capacity.model
+    minute_h = 1 / MINUTES_PER_HOUR
+    m = np.arange(capacity.minutes)
+    overtime = scenario.policies.overtime
     out: dict[str, DebtCurve] = {}
     for u in scenario.region.units:
-        slots = set(model.entity_slots.get(u.id, []))
-        spells: list[tuple[float, float, float]] = []  # (start, end, hours added per hour)
-        work_per_h = 0.0
-        for key, uses in timeline.standin_use.items():
-            b = routines.get(key)
-            if b is None:
-                continue
-            for start, end, used in uses:
-                if used & slots and end > start:
-                    spells.append((start, end, b.admin_debt_per_hour * b.compliance * u.count))
-                    work_per_h = max(work_per_h, b.back_entry_hours_per_day * u.count / 24)
-        if any(rate > 0 for _, _, rate in spells):
-            out[u.id] = _curve(spells, work_per_h, scenario.horizon)
+        rates = debt_rates(scenario, model, u, capacity.table, capacity.health, minute_h)
+        if rates is None:
+            continue
+        added, ordinary = rates
+        back = capacity.systems_back(model.entity_slots[u.id])
+        last_short_end = np.maximum.accumulate(np.where(~back, m + 1, -(10**9))) / MINUTES_PER_HOUR
+        allowed = overtime_allowed(back, m / MINUTES_PER_HOUR - last_short_end, overtime.start_after)
+        extra = overtime.back_entry_hours_per_day * u.count / 24 * minute_h * allowed
+        level = debt_flow(added, ordinary + extra)
+        out[u.id] = DebtCurve(np.concatenate(([0.0], (m + 1) / MINUTES_PER_HOUR)), np.concatenate(([0.0], level)))
     return out
-
-
-def _curve(spells: list[tuple[float, float, float]], work_per_h: float, horizon_h: float) -> DebtCurve:
-    edges = sorted({0.0, horizon_h, *(min(horizon_h, x) for s in spells for x in s[:2])})
-    times, hours = [0.0], [0.0]
-    level = 0.0
-    for a, b in zip(edges, edges[1:], strict=False):
-        covering = [rate for s0, s1, rate in spells if s0 <= a < s1]
-        if covering:
-            level += sum(covering) * (b - a)
-        elif level > 0 and work_per_h > 0:
-            cleared = a + level / work_per_h
-            if cleared < b:
-                times.append(cleared)
-                hours.append(0.0)
-                level = 0.0
-            else:
-                level -= work_per_h * (b - a)
-        times.append(b)
-        hours.append(level)
-    return DebtCurve(np.array(times), np.array(hours))

@@ -118,6 +118,7 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
     for o in timeline.cancel_orders:
         orders.setdefault(o.entity, []).append(o)
     slot = model.slot_index
+    acute_units: list[AcuteUnit] = []
     start_hour = sc.start.hour + sc.start.minute / 60
     for u in region.units:
         ward = None
@@ -132,6 +133,7 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
             for _ in range(u.count):
                 unit = AcuteUnit(env, u, slot[(u.id, "acute")], capacity,
                                  ward.free_beds if ward is not None else None, rng, tally)
+                acute_units.append(unit)
                 env.process(unit.arrivals(arrival_times(u, start_hour, horizon, rng)))
         if u.planned is not None:
             days = tuple(u.planned.open_days)
@@ -149,7 +151,9 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
         lines.start()
         calls.append(lines)
     _run(env, horizon, budget)
-    return Care(tally, capacity, stores, debt_curves(sc, model, timeline), calls, stockout_unit_hours)
+    for unit in acute_units:
+        unit.settle(horizon)
+    return Care(tally, capacity, stores, debt_curves(sc, capacity), calls, stockout_unit_hours)
 
 
 def _run(env: simpy.Environment, horizon: float, budget: Budget) -> None:
@@ -182,12 +186,12 @@ def assemble(plan: Plan, tl: IncidentTimeline, care: Care) -> Replication:
 
     booked = tally.total("planned_booked")
     arrivals = tally.total("acute_arrived")
-    started = tally.total("acute_started")
     first_attempts = sum(c.first_attempts for c in care.calls)
     debt_total = _debt_total(care.debts)
     kpis = {
         "cancelled_planned": tally.total("cancelled_planned"),
         "cancelled_acute": tally.total("cancelled_acute"),
+        "acute_not_in_time": tally.total("acute_not_in_time"),
         "rebooked": tally.total("rebooked"),
         "backlog_at_end": tally.total("cancelled_planned") - tally.total("rebooked"),
         "calls_unanswered": tally.total("calls_unanswered"),
@@ -204,13 +208,15 @@ def assemble(plan: Plan, tl: IncidentTimeline, care: Care) -> Replication:
         "cancelled_ahead": tally.total("cancelled_ahead"),
         "cancelled_at_door": tally.total("cancelled_at_door"),
         "acute_arrivals": arrivals,
-        "acute_wait_mean_h": tally.total("acute_wait_h") / started if started else nan,
+        "acute_wait_mean_h": tally.total("acute_wait_all_h") / arrivals if arrivals else nan,
         "calls_gave_up": tally.total("calls_gave_up"),
         "staff_mode_h": staff_mode_hours(tl.readiness, horizon),
         "postponed_admissions": tally.total("postponed_admissions"),
         "admin_debt_peak_h": float(debt_total[1].max()) if debt_total[1].size else 0.0,
         "contacts": float(int(booked + arrivals + first_attempts)),
         **deadline_kpis(sc, tl.breaches),
+        "first_failure_at_h": first if first is not None else nan,
+        "observed_h": since(horizon),
     }
     ledger = _ledger(tally, care, horizon)
     milestones = {k: v for k, v in tl.milestones.items() if is_reported(k)}
@@ -323,7 +329,7 @@ def _series(plan: Plan, tl: IncidentTimeline, care: Care, ends: np.ndarray) -> d
             cumulative("postponed_admissions", u.kind)
         if u.acute is not None:
             level("acute_queue", u.kind)
-            for metric in ("acute_arrived", "acute_started", "cancelled_acute"):
+            for metric in ("acute_arrived", "acute_started", "cancelled_acute", "acute_not_in_time"):
                 cumulative(metric, u.kind)
         if u.planned is not None:
             for metric in ("cancelled_planned", "cancelled_ahead", "cancelled_at_door", "rebooked",
