@@ -577,16 +577,16 @@ def _explain_spread(file: Path, scenario, replications: int, seed: int, executor
 
 # --------------------------------------------------------------------------- drills
 
-DRILL_HELP = """Play a drill from a decision log, or compare two logs.
+DRILL_HELP = """Play a drill from a decision log, or compare logs.
 
 sim drill FILE --decisions LOG.yaml [--report OUT.html] [--markdown OUT.md]
 plays a drill of the scenario FILE from the decision log and prints its
 timeline, the expected-action checklist and the outcome; --report writes the
 after-action report (one self-contained HTML file).
 
-sim drill compare LOG_A LOG_B [--report OUT.html] [--markdown OUT.md]
-plays both logs (each names its scenario with `scenario:`) and shows how the
-two groups' outcomes differ, on the same replication seeds.
+sim drill compare LOG_A LOG_B [LOG_C ...] [--report OUT.html] [--markdown OUT.md]
+plays two or more logs (each names its scenario with `scenario:`) and shows how
+the groups' outcomes differ, on the same replication seeds.
 
 sim drill FILE --msel OUT.csv writes the scenario's injects and decision
 points as a master scenario events list (CSV) for printed drills.
@@ -602,7 +602,7 @@ The decision log format is in docs/facilitator-guide.md.
 def drill(
     args: Annotated[
         list[str],
-        typer.Argument(metavar="FILE | compare LOG_A LOG_B | backup OUT", help="A scenario file, `compare` and two logs, or `backup` and a new file.", show_default=False),
+        typer.Argument(metavar="FILE | compare LOG... | backup OUT", help="A scenario file, `compare` and two or more logs, or `backup` and a new file.", show_default=False),
     ],
     decisions: Annotated[
         Path | None, typer.Option("--decisions", "-d", help="Decision log to play (YAML).", show_default=False)
@@ -635,11 +635,13 @@ def drill(
         _drill_backup(Path(args[1]))
         return
     if args and args[0] == "compare":
-        if len(args) != 3:
-            fail(_("usage: sim drill compare LOG_A LOG_B (two decision logs, each naming its scenario)"))
+        from .drill.compare import MAX_SIDES
+
+        if not 3 <= len(args) <= MAX_SIDES + 1:
+            fail(_("usage: sim drill compare LOG_A LOG_B [LOG_C ...] (two to {most} decision logs, each naming its scenario)").format(most=MAX_SIDES))
         if decisions is not None or msel is not None:
-            fail(_("sim drill compare takes two logs; --decisions and --msel belong to `sim drill FILE`"))
-        _drill_compare(Path(args[1]), Path(args[2]), report, markdown, seed, replications)
+            fail(_("sim drill compare takes decision logs; --decisions and --msel belong to `sim drill FILE`"))
+        _drill_compare([Path(a) for a in args[1:]], report, markdown, seed, replications)
         return
     if len(args) != 1:
         fail(_("usage: sim drill FILE --decisions LOG.yaml, or sim drill compare LOG_A LOG_B"))
@@ -740,28 +742,30 @@ def _print_drill(played, team: str) -> None:
         typer.echo(f"  {label:<44} {'–' if value != value else pattern.format(value):>10}")
 
 
-def _drill_compare(path_a: Path, path_b: Path, report: Path | None, markdown: Path | None, seed, n: int) -> None:
+def _drill_compare(paths: list[Path], report: Path | None, markdown: Path | None, seed, n: int) -> None:
     from .drill.compare import compare, html_comparison, text
     from .drill.compare import markdown as compare_markdown
 
-    logs = [_read_log_or_exit(p) for p in (path_a, path_b)]
-    for p, log in zip((path_a, path_b), logs, strict=True):
+    logs = [_read_log_or_exit(p) for p in paths]
+    for p, log in zip(paths, logs, strict=True):
         if log.scenario_path is None:
             fail(_("{log}: name the scenario file in the log (scenario: path/to/scenario.yaml) to compare it").format(log=p))
         if not log.scenario_path.is_file():
             fail(_("{log}: scenario file {scenario} not found").format(log=p, scenario=log.scenario_path))
     scenarios = [load_or_exit(log.scenario_path) for log in logs]
-    if scenarios[0].name != scenarios[1].name:
-        fail(_("the logs are for different scenarios ({a}, {b}); compare drills of one scenario").format(a=scenarios[0].name, b=scenarios[1].name))
+    other = next((sc for sc in scenarios if sc.name != scenarios[0].name), None)
+    if other is not None:
+        fail(_("the logs are for different scenarios ({a}, {b}); compare drills of one scenario").format(a=scenarios[0].name, b=other.name))
     drills = [_play_log_or_exit(log, scenarios[0], seed) for log in logs]
-    names = [log.team or str(p) for p, log in zip((path_a, path_b), logs, strict=True)]
-    if drills[0].seed != drills[1].seed:
+    names = [log.team or str(p) for p, log in zip(paths, logs, strict=True)]
+    seeds = sorted({d.seed for d in drills})
+    if len(seeds) > 1:
         typer.echo(
-            _("note: the logs use different seeds ({a}, {b}); the played columns differ by chance as well "
-              "as by decisions. Give --seed to use one.").format(a=drills[0].seed, b=drills[1].seed),
+            _("note: the logs use different seeds ({seeds}); the played columns differ by chance as well "
+              "as by decisions. Give --seed to use one.").format(seeds=", ".join(str(s) for s in seeds)),
             err=True,
         )
-    c = compare((names[0], drills[0]), (names[1], drills[1]), n)
+    c = compare(*zip(names, drills, strict=True), n=n)
     typer.echo(text(c), nl=False)
     if markdown is not None:
         _write_bytes(markdown, compare_markdown(c).encode("utf-8"))

@@ -344,9 +344,36 @@ def test_a_fifo_is_not_a_database(tmp_path):
         DrillStore(fifo)
 
 
+def version_2_schema() -> str:
+    """The schema before exercises of several teams (version 2)."""
+    schema = SCHEMA.replace(
+        ",\n    exercise_id TEXT REFERENCES exercises(id) ON DELETE CASCADE,\n    team_id TEXT NOT NULL DEFAULT '',\n"
+        "    position INTEGER NOT NULL DEFAULT 0,\n    branched_from TEXT,\n    branched_at_h REAL\n", "\n")
+    head, rest = schema.split("CREATE TABLE IF NOT EXISTS exercises (")
+    return head + rest.split("CREATE INDEX IF NOT EXISTS drills_by_exercise ON drills (exercise_id, position);\n")[1]
+
+
+def test_a_database_of_the_second_version_gets_exercises_and_keeps_its_drills(tmp_path, sormland):
+    path = tmp_path / "v2.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(version_2_schema())
+        con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+        con.execute(
+            "INSERT INTO drills (id, title, team, scenario_name, scenario_title, scenario_json, seed, start_h, clock_h, "
+            "revision, created_at, updated_at) VALUES ('00000000000000aa', 'old', 'Team', 's', 'S', ?, 0, 6.5, 6.5, 1, "
+            "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+            (DrillStore.scenario_json(sormland),),
+        )
+    store = DrillStore(path)
+    old = store.load("00000000000000aa")
+    assert old.info.exercise_id is None and old.info.team_id == "" and old.drill.clock_h == 6.5
+    info, teams, _keys = access.create_exercise(store, [("A", Drill.new(sormland)), ("B", Drill.new(sormland))], "x")
+    assert [t.info.team_id for t in teams] == ["a", "b"]
+
+
 def test_a_database_of_the_first_version_is_brought_up_to_date(tmp_path, sormland):
     path = tmp_path / "old.sqlite"
-    old_schema = SCHEMA.split("CREATE TABLE IF NOT EXISTS drill_keys")[0]
+    old_schema = version_2_schema().split("CREATE TABLE IF NOT EXISTS drill_keys")[0]
     old_schema = old_schema.replace(
         "    struck_by TEXT NOT NULL DEFAULT '',\n    struck_at_h REAL,\n    struck_recorded_at TEXT,\n", "")
     with sqlite3.connect(path) as con:

@@ -31,7 +31,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .session import Drill
-from .store import DrillInfo, DrillNotFound, DrillStore, KeyDigests, StoredDrill
+from .store import (
+    DrillInfo,
+    DrillNotFound,
+    DrillStore,
+    ExerciseInfo,
+    KeyDigests,
+    NewTeam,
+    StoredDrill,
+)
 
 Role = Literal["facilitator", "participant"]
 ROLES: tuple[Role, ...] = ("facilitator", "participant")
@@ -65,6 +73,10 @@ class DrillKeys:
     @property
     def participant(self) -> str:
         return participant_key(self.facilitator)
+
+    def participant_for(self, info: DrillInfo) -> str:
+        """The participant key of a drill: its team's own in an exercise."""
+        return participant_key(self.facilitator, info.team_id if info.in_exercise else "")
 
     def digests(self, teams: tuple[str, ...] = ()) -> KeyDigests:
         """What the store keeps: the digest of each key, by (role, team)."""
@@ -151,9 +163,88 @@ def _check(store: DrillStore, drill_id: object, key: object, role: Role, team: s
 
 def reissue_keys(store: DrillStore, drill_id: str) -> DrillKeys:
     """New keys for a drill (the organiser's way in to a drill whose links are lost); the old
-    links stop working."""
+    links stop working. A team's drill gets its exercise's new keys."""
+    info = store.info(drill_id)
+    if info is not None and info.exercise_id is not None:
+        return reissue_exercise_keys(store, info.exercise_id)
     keys = new_keys()
     store.set_key_digests(drill_id, keys.digests())
+    return keys
+
+
+# --------------------------------------------------------------------------- exercises of several teams
+
+
+def create_exercise(
+    store: DrillStore, teams: list[tuple[str, Drill]], title: str, *, shared_clock: bool = True, source: str = "",
+) -> tuple[ExerciseInfo, list[StoredDrill], DrillKeys]:
+    """Store a new exercise of (name, drill) teams with fresh keys: one facilitator key for the
+    whole exercise, and a participant key per team. The keys are returned once."""
+    from .teams import team_id
+
+    keys = new_keys()
+    taken: set[str] = set()
+    new = []
+    for name, drill in teams:
+        tid = team_id(name, taken)
+        taken.add(tid)
+        new.append(NewTeam(tid, name, drill, key_digest(participant_key(keys.facilitator, tid))))
+    info = store.create_exercise(title, new, shared_clock=shared_clock, source=source,
+                                 facilitator_digest=key_digest(keys.facilitator))
+    return info, store.teams(info.id), keys
+
+
+def open_exercise(store: DrillStore, exercise_id: object, key: object) -> tuple[ExerciseInfo, list[StoredDrill]]:
+    """The exercise and its teams that the facilitator `key` opens, or NoSuchDrill."""
+    info = exercise_info(store, exercise_id, key)
+    return info, store.teams(info.id)
+
+
+def exercise_info(store: DrillStore, exercise_id: object, key: object) -> ExerciseInfo:
+    """What an exercise is, if the facilitator `key` opens it; else NoSuchDrill."""
+    if not valid_drill_id(exercise_id):
+        key_matches(key, None)
+        raise NoSuchDrill
+    if not key_matches(key, store.exercise_key_digest(exercise_id)):  # type: ignore[arg-type]
+        raise NoSuchDrill
+    info = store.exercise(exercise_id)  # type: ignore[arg-type]
+    if info is None:
+        raise NoSuchDrill
+    return info
+
+
+def add_team(
+    store: DrillStore, exercise_id: str, key: str, name: str, drill: Drill, *,
+    branched_from: str | None = None, branched_at_h: float | None = None, source: str = "",
+) -> StoredDrill:
+    """Add a team to an exercise whose facilitator key is `key` (checked)."""
+    from .teams import team_id
+
+    exercise_info(store, exercise_id, key)
+    taken = {t.info.team_id for t in store.teams(exercise_id)}
+    tid = team_id(name, taken)
+    team = NewTeam(tid, name, drill, key_digest(participant_key(key, tid)), branched_from, branched_at_h)
+    return store.add_team(exercise_id, team, source)
+
+
+def branch_drill(
+    store: DrillStore, source: StoredDrill, drill: Drill, title: str, team: str = "",
+) -> tuple[StoredDrill, DrillKeys]:
+    """A new drill of its own (fresh keys) that starts from a moment of `source`."""
+    keys = new_keys()
+    stored = store.create(drill, title, team, source.info.scenario_source, key_digests=keys.digests(),
+                          branched_from=source.id, branched_at_h=drill.clock_h)
+    return stored, keys
+
+
+def reissue_exercise_keys(store: DrillStore, exercise_id: str) -> DrillKeys:
+    """New keys for an exercise and every team in it; the old links stop working."""
+    keys = new_keys()
+    teams = store.teams(exercise_id)
+    store.set_exercise_keys(
+        exercise_id, key_digest(keys.facilitator),
+        {t.id: key_digest(participant_key(keys.facilitator, t.info.team_id)) for t in teams},
+    )
     return keys
 
 

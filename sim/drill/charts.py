@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import N_
 from ..vocabulary import PALETTE, UNIT_KIND, UNIT_KINDS, kind_colour, series
 from .session import Band, Drill, series_of
 
@@ -126,4 +127,52 @@ def compare_figure(columns: list[tuple[str, dict[str, dict[str, float]]]], kpis:
         )
     fig.update_layout(height=260 * rows, margin={"l": 40, "r": 10, "t": 40, "b": 30})
     fig.update_annotations(font_size=12)
+    return fig
+
+
+TIMELINE_MARKERS = {
+    "decision": (N_("decision"), "circle", "#2ca02c"),
+    "action": (N_("action"), "diamond", "#1f77b4"),
+    "left open": (N_("left open"), "circle-open", "#7f7f7f"),
+    "inject": (N_("inject"), "triangle-up", "#e0a800"),
+    "deadline": (N_("deadline breached"), "x", "#c62828"),
+}
+"""How the timeline of every team marks each kind of item."""
+
+
+def teams_timeline_figure(drills: list[tuple[str, Drill]], items: list[Any]) -> Any:
+    """Every team's decisions, actions, injects and breached deadlines on one time axis, a row per
+    team (items from sim.drill.teams.timeline)."""
+    import plotly.graph_objects as go
+
+    from ..i18n import _
+    from ..reports.escape import plot_text
+
+    fig = go.Figure()
+    names = [plot_text(name) for name, _d in drills]
+    first = drills[0][1]
+    for kind, (label, symbol, colour) in TIMELINE_MARKERS.items():
+        mine = [i for i in items if i.kind == kind]
+        if not mine:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[first.when(i.t_h) for i in mine], y=[plot_text(i.team) for i in mine], mode="markers",
+            marker={"symbol": symbol, "size": 12, "color": colour, "line": {"width": 1, "color": colour}},
+            name=_(label), text=[plot_text(i.text) for i in mine],
+            hovertemplate="%{y} %{x|%H:%M}: %{text}<extra></extra>",
+        ))
+    for name, drill in drills:
+        fig.add_trace(go.Scatter(
+            x=[drill.when(drill.clock_h)], y=[plot_text(name)], mode="markers", showlegend=False,
+            marker={"symbol": "line-ns", "size": 22, "line": {"width": 2, "color": "#444"}},
+            hovertemplate=_("clock") + " %{x|%H:%M}<extra></extra>",
+        ))
+    lo = min(d.start_h for _n, d in drills)
+    hi = max(d.clock_h for _n, d in drills)
+    fig.update_layout(
+        height=140 + 50 * len(drills), margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        yaxis={"categoryorder": "array", "categoryarray": names[::-1], "title": None},
+        xaxis={"range": [first.when(lo), first.when(max(hi, lo + 1) + 0.5)]},
+        legend={"orientation": "h", "y": 1.12},
+    )
     return fig

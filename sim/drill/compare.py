@@ -1,19 +1,25 @@
-"""Two drills of the same scenario side by side: how two groups played it (or one group twice).
-Both are judged on the same replication seeds, so the difference is the decisions'."""
+"""Drills of the same scenario side by side: how several groups played it (or one group more than
+once), from their decision logs or the teams of an exercise. All are judged on the same
+replication seeds, so the differences are the decisions'."""
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
+from string import ascii_uppercase
 
+from ..reports.escape import html_text
 from .evaluate import Check, checklist
 from .report import cell, fmt, timeline_rows
 from .session import DEFAULT_REPLICATIONS, Drill, kpi_columns, kpi_stats, outcome_kpis
 
+MAX_SIDES = 26
+"""Most drills in one comparison (labelled A to Z)."""
+
 
 @dataclass
 class Side:
+    label: str  # A, B, C, ...
     name: str
     drill: Drill
     played: dict[str, float]
@@ -24,92 +30,142 @@ class Side:
 
 @dataclass
 class Comparison:
-    a: Side
-    b: Side
+    sides: list[Side]
     replications: int
 
-    def rows(self) -> list[tuple[str, str, str, str, str, str]]:
-        """KPI, A played, B played, A mean (p10-p90), B mean (p10-p90), B - A (means)."""
+    @property
+    def a(self) -> Side:
+        return self.sides[0]
+
+    @property
+    def b(self) -> Side:
+        return self.sides[1]
+
+    @property
+    def scenario(self):
+        return self.sides[0].drill.scenario
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """KPI, each side played, each side's mean (p10-p90) over the runs, and for two sides
+        B - A (means)."""
         out = []
-        for name, label, pattern in outcome_kpis(self.a.drill.scenario):
-            sa, sb = self.a.stats.get(name, {}), self.b.stats.get(name, {})
-            diff = sb.get("mean", math.nan) - sa.get("mean", math.nan)
-            out.append((
-                label.strip(),
-                fmt(self.a.played.get(name, math.nan), pattern),
-                fmt(self.b.played.get(name, math.nan), pattern),
-                cell(sa, pattern),
-                cell(sb, pattern),
-                ("+" if diff > 0 else "") + fmt(diff, pattern),
-            ))
+        for name, label, pattern in outcome_kpis(self.scenario):
+            played = [fmt(s.played.get(name, math.nan), pattern) for s in self.sides]
+            runs = [cell(s.stats.get(name, {}), pattern) for s in self.sides]
+            row = [label.strip(), *played, *runs]
+            if len(self.sides) == 2:
+                diff = self.b.stats.get(name, {}).get("mean", math.nan) - self.a.stats.get(name, {}).get("mean", math.nan)
+                row.append(("+" if diff > 0 else "") + fmt(diff, pattern))
+            out.append(tuple(row))
         return out
 
+    def head(self) -> tuple[str, ...]:
+        n = self.replications
+        cols = ["KPI", *(f"{s.label} played" for s in self.sides), *(f"{s.label}, {n} runs" for s in self.sides)]
+        if len(self.sides) == 2:
+            cols.append("B - A")
+        return tuple(cols)
 
-def side(name: str, drill: Drill, n: int) -> Side:
+    def only_some(self) -> list[tuple[str, str]]:
+        """(label, inject) for injects delivered to some of the drills but not all."""
+        everyone = set.intersection(*(set(s.injects) for s in self.sides))
+        return [(s.label, i) for s in self.sides for i in s.injects if i not in everyone]
+
+
+def side(label: str, name: str, drill: Drill, n: int) -> Side:
     return Side(
-        name,
-        drill,
-        dict(drill.played().rep.kpis),
-        kpi_stats(drill.replication_kpis(n)),
-        checklist(drill),
+        label, name, drill, dict(drill.played().rep.kpis), kpi_stats(drill.replication_kpis(n)), checklist(drill),
         [inj.id for _t, inj in drill.delivered()],
     )
 
 
-def compare(a: tuple[str, Drill], b: tuple[str, Drill], n: int = DEFAULT_REPLICATIONS) -> Comparison:
-    return Comparison(side(*a, n), side(*b, n), n)
-
-
-def _names(c: Comparison) -> tuple[str, str]:
-    return c.a.name, c.b.name
+def compare(*drills: tuple[str, Drill], n: int = DEFAULT_REPLICATIONS) -> Comparison:
+    """Two or more (name, drill) of one scenario, side by side."""
+    if not 2 <= len(drills) <= MAX_SIDES:
+        raise ValueError(f"compare two to {MAX_SIDES} drills, not {len(drills)}")
+    return Comparison([side(ascii_uppercase[i], name, d, n) for i, (name, d) in enumerate(drills)], n)
 
 
 def text(c: Comparison) -> str:
     """The comparison as plain text for a terminal."""
-    an, bn = _names(c)
-    lines = [f"A: {an}", f"B: {bn}", ""]
-    head = ("KPI", "A played", "B played", f"A, {c.replications} runs", f"B, {c.replications} runs", "B - A")
-    rows = [head, *c.rows()]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [f"{s.label}: {s.name}" for s in c.sides] + [""]
+    rows = [c.head(), *c.rows()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for k, r in enumerate(rows):
         lines.append("  ".join(v.ljust(widths[i]) if i == 0 else v.rjust(widths[i]) for i, v in enumerate(r)))
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines += ["", "Expected actions:"]
-    for ca, cb in zip(c.a.checks, c.b.checks, strict=True):
-        lines.append(f"  {ca.expected.id}: A {ca.status_text}, B {cb.status_text}")
-    only_a = [i for i in c.a.injects if i not in c.b.injects]
-    only_b = [i for i in c.b.injects if i not in c.a.injects]
-    if only_a or only_b:
-        lines += ["", "Injects delivered to one group only:"]
-        lines += [f"  A: {i}" for i in only_a] + [f"  B: {i}" for i in only_b]
+    for checks in zip(*(s.checks for s in c.sides), strict=True):
+        parts = ", ".join(f"{s.label} {ch.status_text}" for s, ch in zip(c.sides, checks, strict=True))
+        lines.append(f"  {checks[0].expected.id}: {parts}")
+    only = c.only_some()
+    if only:
+        lines += ["", "Injects delivered to some groups only:" if len(c.sides) > 2 else "Injects delivered to one group only:"]
+        lines += [f"  {label}: {i}" for label, i in only]
     lines += ["", "Decisions:"]
-    for label, s in (("A", c.a), ("B", c.b)):
+    for s in c.sides:
         for e in s.drill.entries:
-            lines.append(f"  {label} {s.drill.clock_text(e.t_h)}  {' '.join(s.drill.describe(e).split())}")
+            lines.append(f"  {s.label} {s.drill.clock_text(e.t_h)}  {' '.join(s.drill.describe(e).split())}")
     return "\n".join(lines) + "\n"
 
 
+def _md(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def markdown_table(c: Comparison) -> list[str]:
+    """The KPI table of a comparison, in Markdown."""
+    head = c.head()
+    return ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1),
+            *("| " + " | ".join(r) + " |" for r in c.rows())]
+
+
+def markdown_checks(c: Comparison) -> list[str]:
+    """Each expected action's result for every drill, in Markdown."""
+    out = ["| Expected action | " + " | ".join(s.label for s in c.sides) + " |", "|---|" + "---|" * len(c.sides)]
+    for checks in zip(*(s.checks for s in c.sides), strict=True):
+        cells = [f"{ch.status_text}: {_md(ch.detail)}" for ch in checks]
+        out.append(f"| {_md(checks[0].expected.description)} | " + " | ".join(cells) + " |")
+    return out
+
+
 def markdown(c: Comparison) -> str:
-    an, bn = _names(c)
-    sc = c.a.drill.scenario
-    out = [f"# Two drills of {sc.title}", "", f"- **A:** {an} (seed {c.a.drill.seed})", f"- **B:** {bn} (seed {c.b.drill.seed})", ""]
+    sc = c.scenario
+    words = "Two" if len(c.sides) == 2 else str(len(c.sides))
+    out = [f"# {words} drills of {_md(sc.title)}", ""]
+    out += [f"- **{s.label}:** {_md(s.name)} (seed {s.drill.seed})" for s in c.sides] + [""]
     out += [
         "Played: each drill's own course. Runs: the group's decisions on "
         f"{c.replications} replications with common random numbers; mean (p10–p90).",
         "",
-        f"| KPI | A played | B played | A, {c.replications} runs | B, {c.replications} runs | B − A |",
-        "|---|---:|---:|---:|---:|---:|",
+        *markdown_table(c),
     ]
-    out += ["| " + " | ".join(r) + " |" for r in c.rows()]
-    out += ["", "## Expected actions", "", "| Expected action | A | B |", "|---|---|---|"]
-    for ca, cb in zip(c.a.checks, c.b.checks, strict=True):
-        out.append(f"| {ca.expected.description} | {ca.status_text}: {ca.detail} | {cb.status_text}: {cb.detail} |")
-    for label, s in (("A", c.a), ("B", c.b)):
-        out += ["", f"## Timeline {label}: {s.name}", "", "| Time | What | |", "|---|---|---|"]
+    out += ["", "## Expected actions", "", *markdown_checks(c)]
+    for s in c.sides:
+        out += ["", f"## Timeline {s.label}: {_md(s.name)}", "", "| Time | What | |", "|---|---|---|"]
         for r in timeline_rows(s.drill, events=False):
-            out.append(f"| {s.drill.clock_text(r.t_h)} | {r.kind} | {' '.join(r.what.split())} |")
+            out.append(f"| {s.drill.clock_text(r.t_h)} | {r.kind} | {_md(r.what)} |")
     return "\n".join(out) + "\n"
+
+
+def html_table(c: Comparison) -> str:
+    e = html_text
+    parts = ["<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in c.head()) + "</tr>"]
+    for r in c.rows():
+        parts.append("<tr><td>" + e(r[0]) + "</td>" + "".join(f'<td class="num">{e(v)}</td>' for v in r[1:]) + "</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def html_checks(c: Comparison) -> str:
+    e = html_text
+    parts = ["<table><tr><th>Expected action</th>" + "".join(f"<th>{e(s.label)}</th>" for s in c.sides) + "</tr>"]
+    for checks in zip(*(s.checks for s in c.sides), strict=True):
+        cells = "".join(f'<td class="{ch.status}">{e(ch.status_text)}: {e(ch.detail)}</td>' for ch in checks)
+        parts.append(f"<tr><td>{e(checks[0].expected.description)}</td>{cells}</tr>")
+    parts.append("</table>")
+    return "".join(parts)
 
 
 def html_comparison(c: Comparison) -> str:
@@ -119,35 +175,24 @@ def html_comparison(c: Comparison) -> str:
     from .charts import compare_figure
     from .report import CSS
 
-    e = html.escape
-    an, bn = _names(c)
+    e = html_text
+    title = f"{'Two' if len(c.sides) == 2 else len(c.sides)} drills of {c.scenario.title}"
     kpis = kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "staff_mode_h")
-    fig = compare_figure([(f"A: {an}", c.a.stats), (f"B: {bn}", c.b.stats)], kpis)
-    md_rows = c.rows()
+    fig = compare_figure([(f"{s.label}: {s.name}", s.stats) for s in c.sides], kpis)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Two drills of {e(c.a.drill.scenario.title)}</title>", f"<style>{CSS}</style>",
+        f"<title>{e(title)}</title>", f"<style>{CSS}</style>",
         f'<script type="text/javascript">{get_plotlyjs()}</script>', "</head><body>",
-        f"<h1>Two drills of {e(c.a.drill.scenario.title)}</h1>",
-        f"<dl><dt>A</dt><dd>{e(an)} (seed {c.a.drill.seed})</dd><dt>B</dt><dd>{e(bn)} (seed {c.b.drill.seed})</dd></dl>",
+        f"<h1>{e(title)}</h1>",
+        "<dl>" + "".join(f"<dt>{e(s.label)}</dt><dd>{e(s.name)} (seed {s.drill.seed})</dd>" for s in c.sides) + "</dl>",
         f'<p class="note">Played: each drill\'s own course. Runs: the group\'s decisions on {c.replications} '
         "replications with common random numbers; mean (p10–p90).</p>",
-        "<table><tr><th>KPI</th><th>A played</th><th>B played</th>"
-        f"<th>A, {c.replications} runs</th><th>B, {c.replications} runs</th><th>B − A</th></tr>",
+        html_table(c),
+        '<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}) + "</div>",
+        "<h2>Expected actions</h2>", html_checks(c),
     ]
-    for cells in md_rows:
-        parts.append("<tr><td>" + e(cells[0]) + "</td>" + "".join(f'<td class="num">{e(v)}</td>' for v in cells[1:]) + "</tr>")
-    parts.append("</table>")
-    parts.append('<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}) + "</div>")
-    parts.append("<h2>Expected actions</h2><table><tr><th>Expected action</th><th>A</th><th>B</th></tr>")
-    for ca, cb in zip(c.a.checks, c.b.checks, strict=True):
-        parts.append(
-            f"<tr><td>{e(ca.expected.description)}</td><td class=\"{ca.status}\">{e(ca.status_text)}: {e(ca.detail)}</td>"
-            f"<td class=\"{cb.status}\">{e(cb.status_text)}: {e(cb.detail)}</td></tr>"
-        )
-    parts.append("</table>")
-    for label, s in (("A", c.a), ("B", c.b)):
-        parts.append(f"<h2>Timeline {label}: {e(s.name)}</h2><table><tr><th>Time</th><th>What</th><th></th></tr>")
+    for s in c.sides:
+        parts.append(f"<h2>Timeline {e(s.label)}: {e(s.name)}</h2><table><tr><th>Time</th><th>What</th><th></th></tr>")
         for r in timeline_rows(s.drill, events=False):
             parts.append(f'<tr class="{e(r.kind.split()[0])}"><td>{e(s.drill.clock_text(r.t_h))}</td><td>{e(r.kind)}</td><td>{e(r.what)}</td></tr>')
         parts.append("</table>")

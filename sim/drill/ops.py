@@ -196,3 +196,74 @@ def perform(store: DrillStore, stored: StoredDrill, op: Op) -> Outcome:
         return Outcome(saved, f"{head} Your {op.describe()} was applied on top of it: {message}.", True, True)
     fresh = store.load(stored.id)
     return Outcome(fresh, "The drill keeps changing in another browser; reloaded, please try again.", False, True)
+
+
+# --------------------------------------------------------------------------- every team at once
+
+
+@dataclass(frozen=True)
+class AdvanceAll:
+    """Move a shared clock for every team of an exercise: to `to_h`, by `by_h`, or to the next
+    inject or decision point of any team."""
+
+    to_h: float | None = None
+    by_h: float | None = None
+
+    def describe(self) -> str:
+        return "clock move for every team"
+
+    def apply(self, drills: list[Drill]) -> tuple[list[Drill], str]:
+        from .teams import shared_advance
+
+        return shared_advance(drills, to_h=self.to_h, by_h=self.by_h)
+
+    def refuse_after(self, base: list[Drill], fresh: list[Drill]) -> str | None:
+        if len(base) != len(fresh) or any(abs(a.clock_h - b.clock_h) > 1e-9 for a, b in zip(base, fresh, strict=True)):
+            return "the clock was moved there"
+        return None
+
+
+@dataclass(frozen=True)
+class TeamsOutcome:
+    """What happened to a change of every team: the teams as saved (or reloaded), and what to
+    tell."""
+
+    stored: list[StoredDrill]
+    message: str
+    applied: bool
+    reloaded: bool = False
+
+
+def perform_all(store: DrillStore, teams: list[StoredDrill], op: AdvanceAll) -> TeamsOutcome:
+    """Apply `op` to every team as this browser saw them and save them in one transaction; if
+    another browser saved a team first, reload them all and re-apply or refuse with a reason."""
+    base = [t.drill for t in teams]
+    new, message = op.apply(base)
+    try:
+        store.save_many(_changes(teams, new))
+        return TeamsOutcome([store.load(t.id) for t in teams], message, True)
+    except DrillChanged:
+        pass
+    head = "The drill changed in another browser and was reloaded."
+    for _attempt in range(MAX_RETRIES):
+        fresh = [store.load(t.id) for t in teams]
+        reason = op.refuse_after(base, [f.drill for f in fresh])
+        if reason is not None:
+            return TeamsOutcome(fresh, f"{head} Your {op.describe()} was not applied: {reason}.", False, True)
+        try:
+            new, message = op.apply([f.drill for f in fresh])
+            store.save_many(_changes(fresh, new))
+        except DrillError as exc:
+            return TeamsOutcome(fresh, f"{head} Your {op.describe()} was not applied: {exc}.", False, True)
+        except DrillChanged:
+            base = [f.drill for f in fresh]
+            continue
+        saved = [store.load(t.id) for t in teams]
+        return TeamsOutcome(saved, f"{head} Your {op.describe()} was applied on top of it: {message}.", True, True)
+    fresh = [store.load(t.id) for t in teams]
+    return TeamsOutcome(fresh, "The drill keeps changing in another browser; reloaded, please try again.", False, True)
+
+
+def _changes(teams: list[StoredDrill], new: list[Drill]) -> list[tuple[str, int, Drill]]:
+    """Only the teams whose drill changed are written."""
+    return [(t.id, t.revision, d) for t, d in zip(teams, new, strict=True) if d is not t.drill]

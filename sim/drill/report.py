@@ -205,39 +205,49 @@ def deadline_rows(drill: Drill) -> list[tuple[str, ...]]:
 
 def markdown(report: Report) -> str:
     """The report in Markdown."""
-    d = report.drill
     out = [f"# After-action report: {_md(report.title)}", ""]
     out += [f"- **{k}:** {_md(v)}" for k, v in _header(report)]
-    out += ["", "## Objectives", ""]
-    out += [f"- {_md(o)}" for o in d.scenario.exercise.objectives] or ["No objectives are written in the scenario."]
-    out += ["", "## Timeline of injects and decisions", "", "| Time | What | | To / by | Text |", "|---|---|---|---|---|"]
+    out += markdown_sections(report, objectives=True)
+    return "\n".join(out) + "\n"
+
+
+def markdown_sections(report: Report, level: int = 2, *, objectives: bool) -> list[str]:
+    """The report's sections in Markdown, headed at `level` (a team's report inside the report of
+    an exercise is one level down, and leaves the objectives to the exercise's)."""
+    d = report.drill
+    h = "#" * level
+    out: list[str] = []
+    if objectives:
+        out += ["", f"{h} Objectives", ""]
+        out += [f"- {_md(o)}" for o in d.scenario.exercise.objectives] or ["No objectives are written in the scenario."]
+    out += ["", f"{h} Timeline of injects and decisions", "", "| Time | What | | To / by | Text |", "|---|---|---|---|---|"]
     for r in report.timeline:
         out.append(f"| {d.clock_text(r.t_h)} | {r.kind} | {_md(r.what)} | {_md(r.who)} | {_md(r.text)} |")
-    out += ["", "## Outcomes against the scenario's strategies", "", _outcome_note(report), ""]
+    out += ["", f"{h} Outcomes against the scenario's strategies", "", _outcome_note(report), ""]
     out.append("| KPI | " + " | ".join(_md(c.name) for c in report.outcomes) + " |")
     out.append("|---|" + "---:|" * len(report.outcomes))
     for name, label, pattern in outcome_kpis(d.scenario):
         out.append(f"| {label.strip()} | " + " | ".join(cell(c.stats.get(name, {}), pattern) for c in report.outcomes) + " |")
-    out += ["", "## Continuity deadlines", "", deadline_note(d), ""]
+    out += ["", f"{h} Continuity deadlines", "", deadline_note(d), ""]
     rows = deadline_rows(d)
     if rows:
         out += ["| Breached at | Part | Deadline | Disrupted from | Until | Beyond the deadline |",
                 "|---|---|---|---|---|---:|"]
         out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in rows]
-    out += ["", "## Expected actions", "", "| Expected action | Result | Detail |", "|---|---|---|"]
+    out += ["", f"{h} Expected actions", "", "| Expected action | Result | Detail |", "|---|---|---|"]
     for c in report.checks:
         out.append(f"| {_md(c.expected.description)} | {c.status_text} | {_md(c.detail)} |")
     if not report.checks:
         out.append("| No expected actions are written in the scenario. | | |")
-    out += ["", "## Hot wash notes", ""]
+    out += ["", f"{h} Hot wash notes", ""]
     hot = [n for n in d.notes if n.hot_wash and not n.struck]
     out += [f"- {_md(n.text)}" + (f" ({_md(n.by)})" if n.by else "") for n in hot] or ["No hot wash notes were taken."]
-    out += ["", "## Improvement plan", "", "| Finding | Action | Owner | Due date |", "|---|---|---|---|"]
+    out += ["", f"{h} Improvement plan", "", "| Finding | Action | Owner | Due date |", "|---|---|---|---|"]
     for imp in d.improvements:
         out.append(f"| {_md(imp.finding)} | {_md(imp.action)} | {_md(imp.owner)} | {_md(imp.due)} |")
     if not d.improvements:
         out.append("| | | | |")
-    return "\n".join(out) + "\n"
+    return out
 
 
 CSS = """
@@ -255,10 +265,10 @@ dt { font-weight: 600; } .Inject { background: #fff8e1; } .Decision, .Action, .L
 """
 
 
-def _html_deadlines(d: Drill) -> list[str]:
+def _html_deadlines(d: Drill, h: str = "h2") -> list[str]:
     """The continuity deadlines breached on the drill's course, as HTML."""
     e = html.escape
-    parts = ["<h2>Continuity deadlines</h2>", f'<p class="note">{e(deadline_note(d))}</p>']
+    parts = [f"<{h}>Continuity deadlines</{h}>", f'<p class="note">{e(deadline_note(d))}</p>']
     rows = deadline_rows(d)
     if rows:
         parts.append("<table><tr><th>Breached at</th><th>Part</th><th>Deadline</th><th>Disrupted from</th>"
@@ -268,12 +278,12 @@ def _html_deadlines(d: Drill) -> list[str]:
     return parts
 
 
-def _html_follow_up(report: Report) -> list[str]:
+def _html_follow_up(report: Report, h: str = "h2") -> list[str]:
     """Expected actions, hot wash notes and the improvement plan, as HTML."""
     d = report.drill
     e = html.escape
     parts: list[str] = []
-    parts.append("<h2>Expected actions</h2>")
+    parts.append(f"<{h}>Expected actions</{h}>")
     parts.append("<table><tr><th>Expected action</th><th>Result</th><th>Detail</th></tr>")
     for c in report.checks:
         parts.append(
@@ -283,13 +293,13 @@ def _html_follow_up(report: Report) -> list[str]:
     if not report.checks:
         parts.append('<tr><td colspan="3">No expected actions are written in the scenario.</td></tr>')
     parts.append("</table>")
-    parts.append("<h2>Hot wash notes</h2>")
+    parts.append(f"<{h}>Hot wash notes</{h}>")
     hot = [n for n in d.notes if n.hot_wash and not n.struck]
     parts.append(
         "<ul>" + "".join(f"<li>{e(n.text)}" + (f" <em>({e(n.by)})</em>" if n.by else "") + "</li>" for n in hot) + "</ul>"
         if hot else "<p>No hot wash notes were taken.</p>"
     )
-    parts.append("<h2>Improvement plan</h2>")
+    parts.append(f"<{h}>Improvement plan</{h}>")
     parts.append("<table><tr><th>Finding</th><th>Action</th><th>Owner</th><th>Due date</th></tr>")
     for imp in d.improvements:
         parts.append(f"<tr><td>{e(imp.finding)}</td><td>{e(imp.action)}</td><td>{e(imp.owner)}</td><td>{e(imp.due)}</td></tr>")
@@ -303,24 +313,7 @@ def html_report(report: Report) -> str:
     """The report as one HTML file with everything inlined (no network needed to open it)."""
     from plotly.offline import get_plotlyjs
 
-    from .charts import compare_figure, situation_figure
-
-    d = report.drill
     e = html.escape
-    band = d.band(report.replications)
-    figs = [situation_figure(d, name, band) for name in ("capacity", "cancelled_planned", "calls_unanswered")]
-    lo, hi = d.played_span()
-    for f in figs:  # the span that was played; plotly's autoscale still shows the whole horizon
-        f.update_layout(xaxis={"range": [d.when(lo), d.when(hi)]})
-    outcome_fig = compare_figure(
-        [(c.name, c.stats) for c in report.outcomes],
-        kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "time_to_full_operation_h"),
-    )
-    config = {"displaylogo": False, "responsive": True}
-
-    def chart(fig: Any) -> str:
-        return '<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False, config=config) + "</div>"
-
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -331,14 +324,44 @@ def html_report(report: Report) -> str:
         "</head><body>",
         f"<h1>After-action report: {e(report.title)}</h1>",
         "<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _header(report)) + "</dl>",
-        "<h2>Objectives</h2>",
     ]
-    objectives = d.scenario.exercise.objectives
-    parts.append(
-        "<ul>" + "".join(f"<li>{e(o)}</li>" for o in objectives) + "</ul>"
-        if objectives else "<p>No objectives are written in the scenario.</p>"
+    parts += html_sections(report, objectives=True)
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def chart_html(fig: Any) -> str:
+    """A plotly figure for a report whose <head> carries plotly.js."""
+    config = {"displaylogo": False, "responsive": True}
+    return '<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False, config=config) + "</div>"
+
+
+def html_sections(report: Report, level: int = 2, *, objectives: bool) -> list[str]:
+    """The report's sections in HTML, headed at `level`, with their charts."""
+    from .charts import compare_figure, situation_figure
+
+    d = report.drill
+    e = html.escape
+    h = f"h{level}"
+    band = d.band(report.replications)
+    figs = [situation_figure(d, name, band) for name in ("capacity", "cancelled_planned", "calls_unanswered")]
+    lo, hi = d.played_span()
+    for f in figs:  # the span that was played; plotly's autoscale still shows the whole horizon
+        f.update_layout(xaxis={"range": [d.when(lo), d.when(hi)]})
+    outcome_fig = compare_figure(
+        [(c.name, c.stats) for c in report.outcomes],
+        kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "time_to_full_operation_h"),
     )
-    parts.append("<h2>Timeline of injects and decisions</h2>")
+    chart = chart_html
+    parts: list[str] = []
+    if objectives:
+        parts.append(f"<{h}>Objectives</{h}>")
+        written = d.scenario.exercise.objectives
+        parts.append(
+            "<ul>" + "".join(f"<li>{e(o)}</li>" for o in written) + "</ul>"
+            if written else "<p>No objectives are written in the scenario.</p>"
+        )
+    parts.append(f"<{h}>Timeline of injects and decisions</{h}>")
     parts.append("<table><tr><th>Time</th><th>What</th><th></th><th>To / by</th><th>Text</th></tr>")
     for r in report.timeline:
         parts.append(
@@ -347,7 +370,7 @@ def html_report(report: Report) -> str:
         )
     parts.append("</table>")
     parts += [chart(f) for f in figs]
-    parts.append("<h2>Outcomes against the scenario's strategies</h2>")
+    parts.append(f"<{h}>Outcomes against the scenario's strategies</{h}>")
     parts.append(f'<p class="note">{e(_outcome_note(report))}</p>')
     parts.append("<table><tr><th>KPI</th>" + "".join(f'<th title="{e(c.description)}">{e(c.name)}</th>' for c in report.outcomes) + "</tr>")
     for name, label, pattern in outcome_kpis(d.scenario):
@@ -358,7 +381,6 @@ def html_report(report: Report) -> str:
         )
     parts.append("</table>")
     parts.append(chart(outcome_fig))
-    parts += _html_deadlines(d)
-    parts += _html_follow_up(report)
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    parts += _html_deadlines(d, h)
+    parts += _html_follow_up(report, h)
+    return parts

@@ -11,6 +11,12 @@ Access: the keys that open a drill are never stored, only their SHA-256 digests 
 which decides who may open what). Error messages keep the file's path apart (`StoreError.public`
 has none), so that a web page never shows where the database lives.
 
+Exercises: several teams play one scenario side by side. Each team is a drill of its own (its
+log, clock, notes, delivered injects, revision and participant key); the `exercises` table holds
+them together (title, whether the clock is shared, status, its own revision) with the digest of
+the one facilitator key that opens every team. A team may be branched from a moment of another
+drill (`branched_from`, `branched_at_h`).
+
 Concurrency: every drill has a revision number. A change names the revision it was made on; if
 another browser saved first, the change is refused with DrillChanged and the caller reloads (see
 ops.py). The log, the notes and the delivered injects are only ever appended to, and a save that
@@ -24,6 +30,7 @@ import builtins
 import hashlib
 import json
 import os
+import re
 import secrets
 import sqlite3
 import sys
@@ -37,7 +44,7 @@ from typing import Any
 from ..scenario.model import Action, Scenario
 from .session import Drill, Entry, Improvement, Note
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ENV_VAR = "SIM_DRILL_DB"
 APP_DIR = "outage-drill-sim"
 BUSY_TIMEOUT_S = 5.0
@@ -60,8 +67,32 @@ CREATE TABLE IF NOT EXISTS drills (
     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
     revision INTEGER NOT NULL,
     created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    exercise_id TEXT REFERENCES exercises(id) ON DELETE CASCADE,
+    team_id TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL DEFAULT 0,
+    branched_from TEXT,
+    branched_at_h REAL
+);
+CREATE TABLE IF NOT EXISTS exercises (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    scenario_name TEXT NOT NULL,
+    scenario_title TEXT NOT NULL,
+    shared_clock INTEGER NOT NULL DEFAULT 1,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+    revision INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS exercise_keys (
+    exercise_id TEXT NOT NULL REFERENCES exercises(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('facilitator')),
+    digest TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (exercise_id, role)
+);
+CREATE INDEX IF NOT EXISTS drills_by_exercise ON drills (exercise_id, position);
 CREATE TABLE IF NOT EXISTS log_entries (
     drill_id TEXT NOT NULL REFERENCES drills(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
@@ -113,13 +144,26 @@ CREATE TABLE IF NOT EXISTS drill_keys (
     PRIMARY KEY (drill_id, role, team)
 );
 """
-TABLES = {"meta", "drills", "log_entries", "notes", "delivered_injects", "improvements", "drill_keys"}
+TABLES = {"meta", "drills", "log_entries", "notes", "delivered_injects", "improvements", "drill_keys", "exercises",
+          "exercise_keys"}
 MIGRATIONS = {
     # version 1 -> 2: keys, and struck notes
     2: (
         "ALTER TABLE notes ADD COLUMN struck_by TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE notes ADD COLUMN struck_at_h REAL",
         "ALTER TABLE notes ADD COLUMN struck_recorded_at TEXT",
+    ),
+    # version 2 -> 3: exercises of several teams, branched drills
+    3: (
+        "CREATE TABLE IF NOT EXISTS exercises (id TEXT PRIMARY KEY, title TEXT NOT NULL, scenario_name TEXT NOT NULL, "
+        "scenario_title TEXT NOT NULL, shared_clock INTEGER NOT NULL DEFAULT 1, status TEXT NOT NULL DEFAULT "
+        "'active' CHECK (status IN ('active', 'archived')), revision INTEGER NOT NULL, created_at TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL)",
+        "ALTER TABLE drills ADD COLUMN exercise_id TEXT REFERENCES exercises(id) ON DELETE CASCADE",
+        "ALTER TABLE drills ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE drills ADD COLUMN position INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE drills ADD COLUMN branched_from TEXT",
+        "ALTER TABLE drills ADD COLUMN branched_at_h REAL",
     ),
 }
 """Statements that bring a database from the version before to this one (new tables come from
@@ -191,6 +235,43 @@ class DrillInfo:
     revision: int
     created_at: str
     updated_at: str
+    exercise_id: str | None = None
+    team_id: str = ""
+    position: int = 0
+    branched_from: str | None = None
+    branched_at_h: float | None = None
+
+    @property
+    def in_exercise(self) -> bool:
+        return self.exercise_id is not None
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    """An exercise: several teams playing one scenario side by side."""
+
+    id: str
+    title: str
+    scenario_name: str
+    scenario_title: str
+    shared_clock: bool
+    status: str
+    revision: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class NewTeam:
+    """A team to store: its id in the exercise, its name, its drill, the digest of its
+    participant key, and where it was branched from."""
+
+    team_id: str
+    name: str
+    drill: Drill
+    participant_digest: str
+    branched_from: str | None = None
+    branched_at_h: float | None = None
 
 
 @dataclass(frozen=True)
@@ -355,15 +436,48 @@ class DrillStore:
         con.execute("COMMIT")
 
     # ------------------------------------------------------------------ reading
-    def list(self, status: str | None = None) -> list[DrillInfo]:
-        """Drills, most recently changed first; `status` 'active' or 'archived' filters."""
-        query = f"SELECT {_INFO_COLUMNS} FROM drills"
+    def list(self, status: str | None = None, *, teams: bool = True) -> list[DrillInfo]:
+        """Drills, most recently changed first; `status` 'active' or 'archived' filters, and
+        `teams=False` leaves out the teams of exercises."""
+        query = f"SELECT {_INFO_COLUMNS} FROM drills WHERE 1 = 1"
+        args: tuple[Any, ...] = ()
+        if status is not None:
+            query += " AND status = ?"
+            args = (status,)
+        if not teams:
+            query += " AND exercise_id IS NULL"
+        with self._connect() as con:
+            return [DrillInfo(*row) for row in con.execute(query + " ORDER BY updated_at DESC, id", args)]
+
+    def list_exercises(self, status: str | None = None) -> builtins.list[ExerciseInfo]:
+        """Exercises, most recently changed first."""
+        query = f"SELECT {_EXERCISE_COLUMNS} FROM exercises"
         args: tuple[Any, ...] = ()
         if status is not None:
             query += " WHERE status = ?"
             args = (status,)
         with self._connect() as con:
-            return [DrillInfo(*row) for row in con.execute(query + " ORDER BY updated_at DESC, id", args)]
+            return [_exercise(row) for row in con.execute(query + " ORDER BY updated_at DESC, id", args)]
+
+    def exercise(self, exercise_id: str) -> ExerciseInfo | None:
+        """What an exercise is; None for no such exercise."""
+        with self._connect() as con:
+            row = con.execute(f"SELECT {_EXERCISE_COLUMNS} FROM exercises WHERE id = ?", (exercise_id,)).fetchone()
+        return None if row is None else _exercise(row)
+
+    def teams(self, exercise_id: str) -> builtins.list[StoredDrill]:
+        """The teams of an exercise, in the order they were added."""
+        with self._connect() as con:
+            ids = [r[0] for r in con.execute(
+                "SELECT id FROM drills WHERE exercise_id = ? ORDER BY position, created_at, id", (exercise_id,))]
+            return [self._load(con, drill_id) for drill_id in ids]
+
+    def exercise_key_digest(self, exercise_id: str) -> str | None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT digest FROM exercise_keys WHERE exercise_id = ? AND role = 'facilitator'", (exercise_id,)
+            ).fetchone()
+        return None if row is None else row[0]
 
     def info(self, drill_id: str) -> DrillInfo | None:
         """What a drill is, without loading it; None for no such drill."""
@@ -419,33 +533,168 @@ class DrillStore:
 
     # ------------------------------------------------------------------ writing
     def create(
-        self, drill: Drill, title: str, team: str = "", source: str = "", key_digests: KeyDigests | None = None
+        self, drill: Drill, title: str, team: str = "", source: str = "", key_digests: KeyDigests | None = None,
+        *, branched_from: str | None = None, branched_at_h: float | None = None,
     ) -> StoredDrill:
         """Store a new drill, with the digests of the keys that open it (see access.py); returns
         it with its id and revision 1."""
-        from ..scenario.changes import scenario_data
-
         title, team = _title_and_team(title, team, drill.scenario.title)
-        scenario_json = json.dumps(scenario_data(drill.scenario), ensure_ascii=False, sort_keys=True)
-        now = _now()
+        delivered = _delivered(drill)
         for _attempt in range(5):
             drill_id = secrets.token_hex(ID_BYTES)
             try:
                 with self._write() as con:
-                    con.execute(
-                        "INSERT INTO drills (id, title, team, scenario_name, scenario_title, scenario_source, "
-                        "scenario_json, seed, start_h, clock_h, status, revision, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?)",
-                        (drill_id, title, team, drill.scenario.name, drill.scenario.title, source,
-                         scenario_json, drill.seed, drill.start_h, drill.start_h, now, now),
-                    )
-                    self._write_keys(con, drill_id, key_digests or {}, now)
-                    self._write_drill(con, drill_id, 0, drill, _delivered(drill), now)
+                    self._insert_drill(con, drill_id, drill, title, team, source, delivered,
+                                       branched=(branched_from, branched_at_h))
+                    self._write_keys(con, drill_id, key_digests or {}, _now())
                 return self.load(drill_id)
             except StoreError as exc:
                 if "UNIQUE" not in str(exc):
                     raise
         raise StoreError("could not find a free drill id", self.path)
+
+    @staticmethod
+    def scenario_json(scenario: Scenario) -> str:
+        """How a drill's scenario is kept: its data as JSON."""
+        from ..scenario.changes import scenario_data
+
+        return json.dumps(scenario_data(scenario), ensure_ascii=False, sort_keys=True)
+
+    def _insert_drill(
+        self, con: sqlite3.Connection, drill_id: str, drill: Drill, title: str, team: str, source: str,
+        delivered: builtins.list[tuple[str, float]], *, exercise: tuple[str | None, str, int] = (None, "", 0),
+        branched: tuple[str | None, float | None] = (None, None),
+    ) -> None:
+        now = _now()
+        scenario_json = self.scenario_json(drill.scenario)
+        # The clock starts at the drill's start; _write_drill moves it to the drill's clock, and
+        # writes the log of a branched drill as revision 1.
+        con.execute(
+            "INSERT INTO drills (id, title, team, scenario_name, scenario_title, scenario_source, "
+            "scenario_json, seed, start_h, clock_h, status, revision, created_at, updated_at, exercise_id, team_id, "
+            "position, branched_from, branched_at_h) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?, ?, ?, ?, ?, ?)",
+            (drill_id, title, team, drill.scenario.name, drill.scenario.title, source, scenario_json, drill.seed,
+             drill.start_h, drill.start_h, now, now, *exercise, *branched),
+        )
+        self._write_drill(con, drill_id, 0, drill, delivered, now)
+
+    def create_exercise(
+        self, title: str, teams: builtins.list[NewTeam], *, shared_clock: bool, source: str, facilitator_digest: str,
+    ) -> ExerciseInfo:
+        """Store a new exercise and its teams in one transaction; every team opens with the
+        facilitator key, and each with its own participant key."""
+        from .session import MAX_TEAMS
+
+        if not 1 <= len(teams) <= MAX_TEAMS:
+            raise StoreError(f"an exercise has 1 to {MAX_TEAMS} teams, not {len(teams)}; nothing was saved")
+        scenario = teams[0].drill.scenario
+        title, _team = _title_and_team(title, "", scenario.title)
+        delivered = [_delivered(t.drill) for t in teams]
+        for _attempt in range(5):
+            exercise_id = secrets.token_hex(ID_BYTES)
+            now = _now()
+            try:
+                with self._write() as con:
+                    con.execute(
+                        "INSERT INTO exercises (id, title, scenario_name, scenario_title, shared_clock, status, "
+                        "revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', 1, ?, ?)",
+                        (exercise_id, title, scenario.name, scenario.title, int(shared_clock), now, now),
+                    )
+                    con.execute(
+                        "INSERT INTO exercise_keys (exercise_id, role, digest, created_at) "
+                        "VALUES (?, 'facilitator', ?, ?)",
+                        (exercise_id, facilitator_digest, now),
+                    )
+                    for position, (team, done) in enumerate(zip(teams, delivered, strict=True)):
+                        self._insert_team(con, exercise_id, position, team, title, source, facilitator_digest, done)
+                info = self.exercise(exercise_id)
+                assert info is not None
+                return info
+            except StoreError as exc:
+                if "UNIQUE" not in str(exc):
+                    raise
+        raise StoreError("could not find a free exercise id", self.path)
+
+    def add_team(self, exercise_id: str, team: NewTeam, source: str = "") -> StoredDrill:
+        """Add a team to an exercise (a new one, or one branched from a moment of another drill)."""
+        from .session import MAX_TEAMS
+
+        delivered = _delivered(team.drill)
+        with self._write() as con:
+            row = con.execute("SELECT title FROM exercises WHERE id = ?", (exercise_id,)).fetchone()
+            if row is None:
+                raise DrillNotFound(f"no exercise {exercise_id!r}", self.path)
+            taken = [r[0] for r in con.execute("SELECT team_id FROM drills WHERE exercise_id = ?", (exercise_id,))]
+            if team.team_id in taken:
+                raise StoreError(f"the exercise already has a team {team.team_id!r}; nothing was saved")
+            if len(taken) >= MAX_TEAMS:
+                raise StoreError(f"an exercise has at most {MAX_TEAMS} teams; nothing was saved")
+            digest = con.execute(
+                "SELECT digest FROM exercise_keys WHERE exercise_id = ? AND role = 'facilitator'", (exercise_id,)
+            ).fetchone()
+            drill_id = self._insert_team(con, exercise_id, len(taken), team, row[0], source,
+                                         digest[0] if digest else "", delivered)
+            con.execute("UPDATE exercises SET revision = revision + 1, updated_at = ? WHERE id = ?", (_now(), exercise_id))
+        return self.load(drill_id)
+
+    def _insert_team(
+        self, con: sqlite3.Connection, exercise_id: str, position: int, team: NewTeam, title: str, source: str,
+        facilitator_digest: str, delivered: builtins.list[tuple[str, float]],
+    ) -> str:
+        if not TEAM_ID_PATTERN.fullmatch(team.team_id):
+            raise StoreError(f"a team id is lower-case letters, digits, - and _, not {team.team_id!r}; nothing was saved")
+        _title, name = _title_and_team(title, team.name, title)
+        drill_id = secrets.token_hex(ID_BYTES)
+        self._insert_drill(con, drill_id, team.drill, title, name or team.team_id, source, delivered,
+                           exercise=(exercise_id, team.team_id, position),
+                           branched=(team.branched_from, team.branched_at_h))
+        self._write_keys(con, drill_id, {("facilitator", ""): facilitator_digest,
+                                         ("participant", ""): team.participant_digest}, _now())
+        return drill_id
+
+    def save_many(self, changes: builtins.list[tuple[str, int, Drill]]) -> builtins.list[StoredDrill]:
+        """Save several drills in one transaction (a shared clock moved for every team): all or
+        none; DrillChanged if any of them was saved by someone else first."""
+        now = _now()
+        delivered = [_delivered(drill) for _id, _rev, drill in changes]
+        with self._write() as con:
+            for (drill_id, revision, drill), done in zip(changes, delivered, strict=True):
+                self._write_drill(con, drill_id, revision, drill, done, now)
+        return [self.load(drill_id) for drill_id, _rev, _drill in changes]
+
+    def set_exercise_status(self, exercise_id: str, revision: int, status: str) -> ExerciseInfo:
+        """Archive an exercise (and its teams), or make it active again."""
+        if status not in STATUSES:
+            raise ValueError(f"status is one of {', '.join(STATUSES)}")
+        with self._write() as con:
+            row = con.execute("SELECT revision FROM exercises WHERE id = ?", (exercise_id,)).fetchone()
+            if row is None:
+                raise DrillNotFound(f"no exercise {exercise_id!r}", self.path)
+            if row[0] != revision:
+                raise DrillChanged(f"the exercise changed in another browser (revision {row[0]}, this one had {revision})", row[0])
+            now = _now()
+            con.execute("UPDATE exercises SET status = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+                        (status, now, exercise_id))
+            con.execute("UPDATE drills SET status = ?, revision = revision + 1, updated_at = ? WHERE exercise_id = ?",
+                        (status, now, exercise_id))
+        info = self.exercise(exercise_id)
+        assert info is not None
+        return info
+
+    def set_exercise_keys(self, exercise_id: str, facilitator_digest: str, participant_digests: dict[str, str]) -> None:
+        """Replace the keys of an exercise and of every team in it (drill id -> participant
+        digest); the old links stop working."""
+        now = _now()
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM exercises WHERE id = ?", (exercise_id,)).fetchone() is None:
+                raise DrillNotFound(f"no exercise {exercise_id!r}", self.path)
+            con.execute("DELETE FROM exercise_keys WHERE exercise_id = ?", (exercise_id,))
+            con.execute("INSERT INTO exercise_keys (exercise_id, role, digest, created_at) VALUES (?, 'facilitator', ?, ?)",
+                        (exercise_id, facilitator_digest, now))
+            for drill_id, digest in participant_digests.items():
+                con.execute("DELETE FROM drill_keys WHERE drill_id = ?", (drill_id,))
+                self._write_keys(con, drill_id, {("facilitator", ""): facilitator_digest, ("participant", ""): digest}, now)
 
     def save(self, drill_id: str, revision: int, drill: Drill) -> StoredDrill:
         """Save `drill` over revision `revision`. Raises DrillChanged if another browser saved
@@ -644,5 +893,14 @@ def _tighten(path: Path, mode: int) -> None:
 
 _INFO_COLUMNS = (
     "id, title, team, scenario_name, scenario_title, scenario_source, seed, start_h, clock_h, status, "
-    "revision, created_at, updated_at"
+    "revision, created_at, updated_at, exercise_id, team_id, position, branched_from, branched_at_h"
 )
+_EXERCISE_COLUMNS = "id, title, scenario_name, scenario_title, shared_clock, status, revision, created_at, updated_at"
+TEAM_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+"""A team's id in its exercise (and in its participant key's derivation, see access.py)."""
+
+
+def _exercise(row: tuple[Any, ...]) -> ExerciseInfo:
+    values = list(row)
+    values[4] = bool(values[4])
+    return ExerciseInfo(*values)

@@ -30,6 +30,7 @@ from sim.drill.session import (
     MAX_NAME_CHARS,
     MAX_NOTE_CHARS,
     MAX_REASON_CHARS,
+    MAX_TEAMS,
     MAX_TITLE_CHARS,
     Drill,
     DrillError,
@@ -38,13 +39,13 @@ from sim.drill.session import (
     kpi_columns,
     outcome_kpis,
 )
-from sim.drill.store import DrillInfo, DrillStore, StoredDrill, StoreError
+from sim.drill.store import DrillInfo, DrillStore, ExerciseInfo, StoredDrill, StoreError
 from sim.i18n import _, duration, moment
 from sim.reports.escape import markdown_text as md
 from sim.scenario.model import Action
 from sim.scenario.quantities import parse_duration_h
 from ui import browser_keys, lang, state, view
-from ui.pages import drill_view
+from ui.pages import drill_board, drill_view
 from ui.runs import RunRefused
 from ui.settings import ORGANISER
 
@@ -116,15 +117,18 @@ def start_screen(store: DrillStore) -> None:
     new_drill_form(store)
 
 
-def my_drills(store: DrillStore) -> list[tuple[DrillInfo, str]]:
-    """The drills this browser created that still open with their keys."""
-    out: list[tuple[DrillInfo, str]] = []
+def my_drills(store: DrillStore) -> list[tuple[DrillInfo | ExerciseInfo, str]]:
+    """The drills and exercises this browser created that still open with their keys."""
+    out: list[tuple[DrillInfo | ExerciseInfo, str]] = []
     for drill_id, key in browser_keys.remembered():
         try:
-            info = access.drill_info(store, drill_id, key, "facilitator")
+            info: DrillInfo | ExerciseInfo = access.drill_info(store, drill_id, key, "facilitator")
         except access.NoSuchDrill:
-            browser_keys.forget(drill_id)
-            continue
+            try:
+                info = access.exercise_info(store, drill_id, key)
+            except access.NoSuchDrill:
+                browser_keys.forget(drill_id)
+                continue
         except StoreError as exc:
             st.error(exc.public)
             return out
@@ -133,7 +137,10 @@ def my_drills(store: DrillStore) -> list[tuple[DrillInfo, str]]:
     return out
 
 
-def drill_row(info: DrillInfo, key: str | None, where: str) -> None:
+def drill_row(info: DrillInfo | ExerciseInfo, key: str | None, where: str) -> None:
+    if isinstance(info, ExerciseInfo):
+        exercise_row(info, key, where)
+        return
     with st.container(border=True):
         c1, c2 = st.columns([4, 1])
         started = datetime.fromisoformat(info.created_at.replace("Z", "+00:00"))
@@ -158,6 +165,20 @@ def drill_clock(info: DrillInfo) -> str:
     return _("{time} into the scenario").format(time=duration(info.clock_h))
 
 
+def exercise_row(info: ExerciseInfo, key: str | None, where: str) -> None:
+    with st.container(border=True):
+        c1, c2 = st.columns([4, 1])
+        started = datetime.fromisoformat(info.created_at.replace("Z", "+00:00"))
+        c1.markdown(f"**{md(info.title, one_line=True)}** · " + _("exercise of several teams"))
+        c1.caption(
+            f"{md(info.scenario_title, one_line=True)} · " + _("started {when} UTC").format(when=f"{started:%Y-%m-%d %H:%M}")
+            + f" · id {info.id}" + (" · " + _("archived") if info.status == "archived" else "")
+        )
+        if c2.button(_("Resume") if info.status == "active" else _("Open"), key=f"open-{where}-{info.id}"):
+            st.query_params.from_dict({"exercise": info.id, **({"key": key} if key else {})})
+            st.rerun()
+
+
 def organiser_section(store: DrillStore) -> None:
     """Every drill, once the organiser password is given (SIM_APP_ORGANIZER_PASSWORD)."""
     if not st.session_state.get(ORGANISER_SESSION):
@@ -175,7 +196,8 @@ def organiser_section(store: DrillStore) -> None:
                     st.error(_("That is not the organiser password."))
         return
     try:
-        active, archived = store.list("active"), store.list("archived")
+        active = [*store.list_exercises("active"), *store.list("active", teams=False)]
+        archived = [*store.list_exercises("archived"), *store.list("archived", teams=False)]
     except StoreError as exc:
         st.error(exc.public)
         return
@@ -218,30 +240,50 @@ def new_drill_form(store: DrillStore) -> None:
     with st.form("drill_new"):
         title = st.text_input(_("Title"), value=_("Drill: {title}").format(title=sc.title)[:MAX_TITLE_CHARS],
                               max_chars=MAX_TITLE_CHARS)
-        team = st.text_input(_("Team or group"), value="", max_chars=MAX_NAME_CHARS)
+        team = st.text_area(
+            _("Teams, one per line (one team: a drill of its own; several: an exercise with a board of every team)"),
+            value="", height=90, max_chars=(MAX_NAME_CHARS + 1) * MAX_TEAMS,
+        )
+        shared = st.checkbox(_("One clock for every team, moved by the facilitator"), value=True)
         seed = st.number_input(_("Seed (the same seed gives the same incident)"), min_value=0, value=0, step=1)
         start = sc.start + timedelta(hours=default_start_h(sc))
         start_time = st.time_input(_("Clock starts at (on the scenario's first day)"), value=start.time(), step=300)
         if st.form_submit_button(_("Start the drill"), type="primary"):
             start_h = (datetime.combine(sc.start.date(), start_time) - sc.start).total_seconds() / 3600
+            teams = [line.strip() for line in team.splitlines() if line.strip()] or [""]
+            if len(teams) > MAX_TEAMS:
+                st.error(_("An exercise has at most {most} teams.").format(most=MAX_TEAMS))
+                return
             try:
                 drill = Drill.new(sc, int(seed), start_h)
-                stored, keys = access.create_drill(store, drill, title, team, source=choice.name)
+                if len(teams) == 1:
+                    stored, keys = access.create_drill(store, drill, title, teams[0], source=choice.name)
+                    opened = {"drill": stored.id, "key": keys.facilitator}
+                else:
+                    info, _stored, keys = access.create_exercise(
+                        store, [(name, drill) for name in teams], title, shared_clock=shared, source=choice.name)
+                    opened = {"exercise": info.id, "key": keys.facilitator}
             except DrillError as exc:
                 st.error(str(exc))
                 return
             except StoreError as exc:
                 st.error(exc.public)
                 return
-            browser_keys.remember(stored.id, keys.facilitator)
-            st.query_params.from_dict({"drill": stored.id, "key": keys.facilitator})
+            browser_keys.remember(next(iter(opened.values())), keys.facilitator)
+            st.query_params.from_dict(opened)
             st.rerun()
 
 
 # --------------------------------------------------------------------------- a drill
 
 
-def clock_controls(drill: Drill) -> None:
+def clock_controls(drill: Drill, store: DrillStore | None = None, stored: StoredDrill | None = None) -> bool:
+    """The clock's buttons; True when the clock is an exercise's shared one (moved for every team)."""
+    exercise = drill_board.exercise_of(store, stored) if store is not None and stored is not None else None
+    if exercise is not None and exercise.shared_clock:
+        st.caption(_("The clock is shared: it moves for every team of the exercise."))
+        drill_board.shared_clock_controls(drill_board.teams_of(store, stored), key="team_clock")
+        return True
     c1, c2, c3, c4, c5 = st.columns([1, 1, 2, 2, 1])
     done = drill.finished
     c1.button(_("+15 min"), on_click=submit, args=(Advance(by_h=0.25),), disabled=done, width="stretch")
@@ -252,6 +294,7 @@ def clock_controls(drill: Drill) -> None:
     target = c4.time_input(_("Go to"), value=(drill.when(drill.clock_h) + timedelta(hours=1)).time(), step=300,
                            label_visibility="collapsed", key="drill_goto_time")
     c5.button(_("Go"), on_click=go_to, args=(drill, target), disabled=done, width="stretch", key="drill_goto")
+    return False
 
 
 REALTIME_SPEEDS = (1, 2, 5, 10, 30, 60)
@@ -599,9 +642,16 @@ def drill_screen(store: DrillStore, stored: StoredDrill, key: str | None) -> Non
     pending = st.session_state.get(PENDING)
     if pending is not None:
         st.button(_("Try again: {change}").format(change=pending.describe()), on_click=submit, args=(pending,), type="primary", key="drill_retry")
+    if info.exercise_id is not None:
+        c1, c2 = st.columns([3, 1])
+        c1.caption(_("Team {team} of an exercise of several teams").format(team=md(info.team or info.team_id, one_line=True)))
+        if key:
+            with c2:
+                st.page_link("ui/pages/drill.py", label=_("Board of every team"), icon=":material/dashboard:",
+                             query_params={"exercise": info.exercise_id, "key": key})
     drill_view.headline(drill)
-    clock_controls(drill)
-    realtime_clock(drill)
+    if not clock_controls(drill, store, stored):
+        realtime_clock(drill)
     waiting = drill.open_decisions()
     if waiting:
         st.warning(_("Waiting for the group: {questions}").format(
@@ -637,11 +687,18 @@ def manage_tab(store: DrillStore, stored: StoredDrill, key: str | None) -> None:
     else:
         st.markdown(_("**Participant link**: open it in another browser or on the projector. It shows the "
                       "injects delivered and the situation picture, never facilitator notes or what is to come."))
-        st.code(f"{base}/participant?drill={stored.id}&key={keys.participant}", language=None)
+        participant = keys.participant_for(stored.info)
+        st.code(f"{base}/participant?drill={stored.id}&key={participant}", language=None)
         st.page_link("ui/pages/participant.py", label=_("Open the participant view here"),
-                     query_params={"drill": stored.id, "key": keys.participant})
+                     query_params={"drill": stored.id, "key": participant})
         st.markdown(_("**Facilitator link**: whoever has it controls the drill. Keep it to yourself."))
         st.code(f"{base}/drill?drill={stored.id}&key={keys.facilitator}", language=None)
+    if key:
+        with st.expander(_("Branch: start again from a moment of this drill")):
+            st.caption(_("A new drill (or, in an exercise, a new team) with this drill's decisions up to the moment "
+                         "you choose, the same incident and the same patients; it plays on from there."))
+            exercise = drill_board.exercise_of(store, stored)
+            drill_board.branch_form(store, [stored], key, exercise)
     c1, c2 = st.columns(2)
     if stored.info.status == "active":
         if c1.button(_("Archive this drill"), key="drill_archive"):
@@ -715,7 +772,11 @@ def open_requested(store: DrillStore) -> tuple[StoredDrill, str | None] | None:
 def main() -> None:
     store = drill_view.open_store()
     browser_keys.write_cookie()
-    if "drill" in st.query_params:
+    if "exercise" in st.query_params:
+        opened_exercise = drill_board.open_exercise(store)
+        if opened_exercise is not None:
+            drill_board.board_screen(store, *opened_exercise)
+    elif "drill" in st.query_params:
         opened = open_requested(store)
         if opened is not None:
             drill_screen(store, *opened)
