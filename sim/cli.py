@@ -128,6 +128,31 @@ EngineOpt = Annotated[
 ]
 
 
+WindowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--window",
+        help="Count only what happens in this window: START..END, like "
+        "\"2022-12-06 00:00..2022-12-07 00:00\" (or clock times on the start date, or offsets such as "
+        "+1d..+2d). A visit counts where its booked time falls, a call where it is made, a bed-day "
+        "where it is spent.",
+        show_default=False,
+    ),
+]
+
+
+def _window_option(file: Path, scenario, text: str | None):
+    """The window, or exit 2 with the reason."""
+    if text is None:
+        return None
+    from .engine.windows import WindowError, parse_window
+
+    try:
+        return parse_window(text, scenario.start, scenario.horizon)
+    except WindowError as exc:
+        fail(f"{file}: --window: {exc}")
+
+
 def _engine_option(engine: str) -> str:
     from .engine import ENGINES
 
@@ -233,6 +258,7 @@ def run(
     address: AddressOpt = None,
     workers: WorkersOpt = None,
     engine: EngineOpt = "fast",
+    window: WindowOpt = None,
 ) -> None:
     """Simulate a scenario and print each strategy's KPIs (mean, 95% CI, p10/p50/p90)."""
     from .experiments.report import kpi_table
@@ -244,8 +270,9 @@ def run(
     scenario = load_or_exit(file)
     strategies = list(dict.fromkeys(strategy or ["baseline"]))
     _check_strategies(file, scenario, strategies, "--strategy")
+    cut = _window_option(file, scenario, window)
     _run_and_report(
-        file, scenario, strategies, replications, seed, (executor, workers, address, engine), json_out,
+        file, scenario, strategies, replications, seed, (executor, workers, address, engine, cut), json_out,
         lambda exp: experiment_summary(exp, str(file)),
         lambda summary: [kpi_table(summary, s) for s in strategies],
     )
@@ -255,12 +282,17 @@ def _run_and_report(file, scenario, names, replications, seed, where, json_out, 
     """Run the strategies, print the rendered tables, write the JSON; exit 130 if interrupted."""
     from .experiments.runner import run_experiment
 
-    executor, workers, address, engine = where
+    executor, workers, address, engine, window = where
     exp = _experiment(file, "replications", lambda progress: run_experiment(
         scenario, names, replications, seed, executor=executor, workers=workers,
-        address=address, progress=progress, bands=False, engine=engine,
+        address=address, progress=progress, bands=False, engine=engine, window=window,
     ))
     summary = summarize(exp)
+    if "window" in summary:
+        w = summary["window"]
+        typer.echo(_("Counts within {start}..{end}; moments, means and peaks over the whole period.").format(
+            start=w["start"], end=w["end"]))
+        typer.echo("")
     for table in render(summary):
         typer.echo(table)
         typer.echo("")
@@ -287,6 +319,7 @@ def compare(
     address: AddressOpt = None,
     workers: WorkersOpt = None,
     engine: EngineOpt = "fast",
+    window: WindowOpt = None,
 ) -> None:
     """Compare strategies with common random numbers: each strategy's mean KPIs, and the paired
     difference of each from the baseline with its 95% CI."""
@@ -303,8 +336,9 @@ def compare(
     if base not in names:
         _check_strategies(file, scenario, [base], "--baseline")
         names.insert(0, base)
+    cut = _window_option(file, scenario, window)
     _run_and_report(
-        file, scenario, names, replications, seed, (executor, workers, address, engine), json_out,
+        file, scenario, names, replications, seed, (executor, workers, address, engine, cut), json_out,
         lambda exp: comparison_summary(exp, base, str(file)),
         lambda summary: [means_table(summary), differences_table(summary)],
     )
@@ -336,6 +370,7 @@ def sweep(
     address: AddressOpt = None,
     workers: WorkersOpt = None,
     engine: EngineOpt = "fast",
+    window: WindowOpt = None,
 ) -> None:
     """Run a grid of values of scenario fields under one or more strategies, and write a tidy
     table (one row per point and strategy) and a JSON summary."""
@@ -365,12 +400,13 @@ def sweep(
         sweep_variants(scenario, parameters, names)
     except SweepError as exc:
         fail(f"{file}: {exc}")
+    cut = _window_option(file, scenario, window)
     stem = out if out is not None else Path(f"{scenario.name}-sweep")
     if not stem.parent.is_dir():
         fail(_("--out {stem}: the folder {folder} does not exist").format(stem=stem, folder=stem.parent))
     result = _experiment(file, "sweep", lambda progress: run_sweep(
         scenario, parameters, names, replications, seed, executor=executor, workers=workers,
-        address=address, progress=progress, engine=engine,
+        address=address, progress=progress, engine=engine, window=cut,
     ))
     rows = sweep_rows(result)
     summary = sweep_summary(result, str(file))

@@ -95,18 +95,23 @@ def one_phone_line() -> Scenario:
     return _phones("one-phone-line", count=1, agents=6, calls_per_day=900)
 
 
+def many_phone_lines() -> Scenario:
+    """Twelve lines of two agents, each with its own queue."""
+    return _phones("many-phone-lines", count=12, agents=2, calls_per_day=75)
+
+
 def pooled_phone_lines() -> Scenario:
-    """Twelve lines of two agents: the fast engine pools them into one queue."""
-    return _phones("pooled-phone-lines", count=12, agents=2, calls_per_day=75)
+    """The same twelve lines declared pooled: one queue with all 24 agents."""
+    return _phones("pooled-phone-lines", count=12, agents=2, calls_per_day=75, pooled=True)
 
 
-def _phones(name: str, count: int, agents: int, calls_per_day: float) -> Scenario:
+def _phones(name: str, count: int, agents: int, calls_per_day: float, pooled: bool = False) -> Scenario:
     region = {
         "units": [{"id": "vc", "name": "Primary care", "kind": "primary_care", "count": 1,
                    "planned": {"visits_per_day": 10}}],
         "phone_lines": [{
             "id": "phones", "name": "Phones", "count": count, "calls_per_day": calls_per_day,
-            "opening_hours": "08:00-17:00", "agents": agents, "handling_time": "4min",
+            "opening_hours": "08:00-17:00", "agents": agents, "pooled": pooled, "handling_time": "4min",
             "patience": "3min", "retry_probability": 0.6, "retry_after": "40min",
             "depends_on": [{"system": "telephony"}],
         }],
@@ -152,6 +157,7 @@ SYNTHETIC = {
     "acute-only": acute_only,
     "acute-without-records": acute_without_records,
     "one-phone-line": one_phone_line,
+    "many-phone-lines": many_phone_lines,
     "pooled-phone-lines": pooled_phone_lines,
     "discharges": discharges,
     "consumables": consumables,

@@ -195,10 +195,11 @@ class Planned(Collector):
         backlog = np.zeros(run.grid.n)
         ahead = door = 0
         rebooking = run.scenario.policies.rebooking
+        changes = [t for t, _ in run.timeline.snapshots]
         for u in run.units_with("planned"):
             pl = planned_flow(
                 run.grid, u, run.cap[run.slot(u.id, "planned")], run.systems_back(u.id),
-                orders.get(u.id, []), rebooking, run.streams, f"planned:{u.id}",
+                orders.get(u.id, []), rebooking, run.streams, f"planned:{u.id}", changes,
             )
             cancelled = pl.cancelled_ahead + pl.cancelled_at_door
             run.add_count("cancelled_planned", u.kind, cancelled)

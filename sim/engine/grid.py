@@ -61,6 +61,26 @@ class TimeGrid:
             frac = frac * open_days[self.weekday]
         return np.asarray(frac, dtype=float)
 
+    @property
+    def minutes_per_step(self) -> int | None:
+        """Whole minutes in a step (None when a step is not a whole number of minutes)."""
+        m = self.step_h * 60
+        return int(round(m)) if abs(m - round(m)) < 1e-6 and round(m) >= 1 else None
+
+    def open_minutes(self, hours: OpeningHours, days: list[str] | None = None) -> np.ndarray:
+        """For each minute of the grid (steps x minutes per step): open at its middle."""
+        per_step = self.minutes_per_step
+        assert per_step is not None
+        offset = self.start.hour * 60 + self.start.minute
+        mid = offset + np.arange(self.n * per_step) + 0.5  # minutes from the start's midnight
+        clock = (mid % 1440) / 60
+        is_open = (clock >= hours.open_h) & (clock < hours.close_h)
+        if days is not None:
+            open_days = np.array([d in days for d in WEEKDAYS])
+            is_open &= open_days[(self.start.weekday() + (mid // 1440).astype(int)) % 7]
+        out: np.ndarray = is_open.reshape(self.n, per_step)
+        return out
+
     def hourly_weights(self, weights: list[float] | None) -> np.ndarray:
         """Per-step share of a day's volume under an hourly profile (flat when None)."""
         if weights is None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine import DEFAULT_ENGINE, check_engine, replication_seed, simulator
+from ..engine.windows import Window
 from ..limits import RunShape, check_run, fitting_processes, footprint
 from ..scenario.changes import apply_strategy
 from ..scenario.model import Scenario
@@ -52,6 +53,8 @@ class StrategyRuns:
         self._kpis = np.full((replications, len(ALL_KPIS)), np.nan)
         self._done = np.zeros(replications, dtype=bool)
         self._milestones: dict[str, np.ndarray] = {}
+        self._by_kind: dict[str, np.ndarray] = {}
+        self._marks: dict[str, np.ndarray] = {}
         self.contacts = 0
         self.bands: Bands | None = Bands(replications) if bands else None
         """Time-series bands (None when the run was asked for none)."""
@@ -63,6 +66,12 @@ class StrategyRuns:
             if name not in self._milestones:
                 self._milestones[name] = np.full(self.requested, np.nan)
             self._milestones[name][rows] = values
+        for key, values in result.by_kind.items():
+            self._by_kind.setdefault(key, np.full(self.requested, np.nan))[rows] = values
+        for key, values in result.marks.items():
+            if key not in self._marks:
+                self._marks[key] = np.full((self.requested, values.shape[1]), np.nan)
+            self._marks[key][rows] = values
         self.contacts += result.contacts
         if self.bands is not None and result.bands is not None:
             self.bands.add(result.bands)
@@ -85,6 +94,22 @@ class StrategyRuns:
             raise KeyError(f"no KPI {name!r} (KPIs: {', '.join(ALL_KPIS)})")
         column = self._kpis[:, _KPI_COLUMN[name]]
         return column.copy() if all_indices else column[self._done]
+
+    def kinds(self, kpi: str) -> list[str]:
+        """The unit kinds KPI `kpi` is counted by in this run."""
+        return sorted({key.split(":", 1)[1] for key in self._by_kind if key.split(":", 1)[0] == kpi})
+
+    def by_kind(self, kpi: str, kind: str) -> np.ndarray:
+        """KPI `kpi` of unit kind `kind` over the finished replications (within the run's window,
+        if it has one)."""
+        values = self._by_kind.get(f"{kpi}:{kind}")
+        return np.zeros(self.replications) if values is None else values[self._done]
+
+    def marked(self, kpi: str, kind: str) -> np.ndarray | None:
+        """KPI `kpi` of kind `kind` from the start to each day mark (replications x marks), for
+        cuts by date after the run; None if the run has no such count."""
+        values = self._marks.get(f"{kpi}:{kind}")
+        return None if values is None else values[self._done]
 
     def milestone_names(self) -> list[str]:
         return sorted(self._milestones)
@@ -122,6 +147,7 @@ class Experiment:
     """The same strategies without assumption uncertainty (`Scenario.fixed()`, the same seeds),
     for those whose scenario has assumed numbers written as ranges, when the run asked for them."""
     engine: str = DEFAULT_ENGINE
+    window: Window | None = None
 
 
 def outcome(index: int, rep) -> RepOutcome:
@@ -155,6 +181,7 @@ def run_variants(
     labels: dict[Hashable, str] | None = None,
     engine: str = DEFAULT_ENGINE,
     max_workers: int | None = None,
+    window: Window | None = None,
 ) -> tuple[dict[Hashable, StrategyRuns], bool]:
     """Run every variant `replications` times with common random numbers. Returns the runs by
     variant and whether the run was stopped early (partial)."""
@@ -181,7 +208,7 @@ def run_variants(
     if progress is not None:
         progress(0, total)
     stop = stop or StopRequest()
-    tasks = plan_tasks(variants, replications, seed, bands, engine, stop.deadline)
+    tasks = plan_tasks(variants, replications, seed, bands, engine, stop.deadline, window)
     try:
         with stop.on_interrupt():
             completed = execute(
@@ -231,6 +258,7 @@ def run_experiment(
     fixed_twin: bool = False,
     engine: str = DEFAULT_ENGINE,
     max_workers: int | None = None,
+    window: Window | None = None,
 ) -> Experiment:
     """Run every strategy `replications` times with common random numbers.
 
@@ -244,6 +272,7 @@ def run_experiment(
     runs without them (`Scenario.fixed()`, the same seeds: common random numbers), into
     `Experiment.fixed_runs`: the spread that chance alone gives.
     engine: "fast" (the default) or "reference" (per entity, exact to the minute; slow).
+    window: count KPIs only within this window (sim/engine/windows.py); None: the whole horizon.
     """
     started = time.perf_counter()
     strategies = list(dict.fromkeys(strategies))
@@ -253,13 +282,13 @@ def run_experiment(
     runs, partial = run_variants(
         variants, replications, seed, executor=executor, workers=workers, address=address,
         progress=progress, bands=bands, stop=stop, labels={k: str(k[1]) for k in variants if isinstance(k, tuple)},
-        engine=engine,
+        engine=engine, window=window,
         max_workers=max_workers,
     )
     return Experiment(
         scenario, seed, replications, {str(k): v for k, v in runs.items() if not isinstance(k, tuple)},
         time.perf_counter() - started, partial, executor, workers,
-        {str(k[1]): v for k, v in runs.items() if isinstance(k, tuple)}, engine,
+        {str(k[1]): v for k, v in runs.items() if isinstance(k, tuple)}, engine, window,
     )
 
 

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from ..engine import TIME_KPIS
+from ..engine.windows import WINDOWED_KPIS
 from ..scenario.changes import apply_strategy
 from ..vocabulary import TABLE_KPIS
 from .runner import Experiment, StrategyRuns, paired_difference
@@ -40,7 +41,15 @@ def runs_summary(runs: StrategyRuns) -> dict[str, Any]:
         s = summarize(runs.milestone(name), moment=True)
         s.pop("ci95", None)
         milestones[name] = s
-    return {"kpis": kpis, "milestones": milestones, "replications": runs.replications}
+    by_kind: dict[str, dict[str, Any]] = {}
+    for kpi in WINDOWED_KPIS:
+        for kind in runs.kinds(kpi):
+            by_kind.setdefault(kind, {})[kpi] = without_reached(summarize(runs.by_kind(kpi, kind)))
+    return {"kpis": kpis, "by_kind": by_kind, "milestones": milestones, "replications": runs.replications}
+
+
+def without_reached(s: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in s.items() if k != "reached"}
 
 
 SHARE_KPIS = TABLE_KPIS
@@ -70,6 +79,7 @@ def experiment_summary(exp: Experiment, file: str | None = None) -> dict[str, An
         "seed": exp.seed,
         "engine": exp.engine,
         "replications": exp.replications,
+        **({"window": exp.window.describe(exp.scenario.start)} if exp.window else {}),
         "start": exp.scenario.start.strftime("%Y-%m-%dT%H:%M"),
         "strategies": {s: strategy_summary(exp, s) for s in exp.runs},
         "performance": {

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import DEFAULT_ENGINE, TIME_KPIS
+from ..engine.windows import Window
 from ..scenario.changes import ChangeError, apply_changes, apply_strategy
 from ..scenario.model import Scenario
 from .executors import DEFAULT_EXECUTOR, StopRequest
@@ -135,6 +136,7 @@ class Sweep:
     executor: str = DEFAULT_EXECUTOR
     workers: int | None = None
     engine: str = DEFAULT_ENGINE
+    window: Window | None = None
 
 
 def run_sweep(
@@ -151,6 +153,7 @@ def run_sweep(
     bands: bool = False,
     stop: StopRequest | None = None,
     engine: str = DEFAULT_ENGINE,
+    window: Window | None = None,
 ) -> Sweep:
     """Run every point of the grid under every strategy, `replications` times each, with common
     random numbers across points and strategies."""
@@ -164,12 +167,12 @@ def run_sweep(
     runs, partial = run_variants(
         keyed, replications, seed, executor=executor, workers=workers, address=address,
         progress=progress, bands=bands, stop=stop, labels={k: k[1] for k in variants},
-        engine=engine,
+        engine=engine, window=window,
     )
     return Sweep(
         scenario, seed, replications, parameters, grid(parameters), strategies,
         {k: runs[k] for k in variants}, time.perf_counter() - started, partial, executor, workers,
-        engine,
+        engine, window,
     )
 
 
@@ -277,6 +280,7 @@ def sweep_summary(sweep: Sweep, file: str | None = None) -> dict[str, Any]:
         "seed": sweep.seed,
         "engine": sweep.engine,
         "replications": sweep.replications,
+        **({"window": sweep.window.describe(sweep.scenario.start)} if sweep.window else {}),
         "start": sweep.scenario.start.strftime("%Y-%m-%dT%H:%M"),
         "parameters": {p.path: list(p.values) for p in sweep.parameters},
         "strategies": sweep.strategies,

@@ -15,8 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import DEFAULT_ENGINE, EXTRA_KPI_NAMES, KPI_NAMES, replication_seed, simulator
+from ..engine import (
+    DEFAULT_ENGINE,
+    EXTRA_KPI_NAMES,
+    KPI_NAMES,
+    Replication,
+    replication_seed,
+    simulator,
+)
 from ..engine.budget import Budget, RunStopped
+from ..engine.windows import Window, day_marks, kpis_in_window
+from ..engine.windows import by_kind as by_kind_in
 from ..scenario.model import Scenario
 from .bands import ChunkBands, ChunkBandsBuilder
 
@@ -55,6 +64,8 @@ class Task:
     deadline: float | None = None
     """Wall-clock time (time.time()) at which the run stops: the chunk then ends with the
     replications it finished, even in the middle of one."""
+    window: Window | None = None
+    """Count KPIs only within this window (None: the whole horizon)."""
 
     @property
     def size(self) -> int:
@@ -69,6 +80,8 @@ class ChunkResult:
     stop: int
     kpis: np.ndarray  # replications x len(ALL_KPIS)
     milestones: dict[str, np.ndarray]  # name -> replications (NaN: not reached)
+    by_kind: dict[str, np.ndarray]  # "KPI:KIND" -> replications (within the window, if any)
+    marks: dict[str, np.ndarray]  # "KPI:KIND" -> replications x day marks (cumulative)
     contacts: int
     bands: ChunkBands | None
     compute_s: float
@@ -78,12 +91,13 @@ def plan_tasks(
     variants: dict[Hashable, Scenario], replications: int, seed: int, bands: bool,
     engine: str = DEFAULT_ENGINE,
     deadline: float | None = None,
+    window: Window | None = None,
 ) -> Iterator[Task]:
     """Every task of a run, chunk by chunk across the variants, so that a run stopped early has
     about as many replications of each variant."""
     for chunk, (a, b) in enumerate(chunk_ranges(replications)):
         for key, scenario in variants.items():
-            yield Task(key, scenario, seed, chunk, a, b, bands, engine, deadline)
+            yield Task(key, scenario, seed, chunk, a, b, bands, engine, deadline, window)
 
 
 def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult | None:
@@ -93,6 +107,8 @@ def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult
     n = task.size
     kpis = np.full((n, len(ALL_KPIS)), np.nan)
     milestones: dict[str, np.ndarray] = {}
+    by_kind: dict[str, np.ndarray] = {}
+    marks: dict[str, np.ndarray] = {}
     contacts = 0
     builder = ChunkBandsBuilder(task.chunk) if task.bands else None
     simulate = simulator(task.engine)
@@ -104,7 +120,14 @@ def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult
             rep = simulate(task.scenario, replication_seed(task.seed, k), budget=Budget(deadline=task.deadline))
         except RunStopped:
             break
-        kpis[row] = [rep.kpis.get(name, math.nan) for name in ALL_KPIS]
+        cuts = _cuts(rep, task.window)
+        found = kpis_in_window(rep.kpis, cuts) if task.window is not None else rep.kpis
+        kpis[row] = [found.get(name, math.nan) for name in ALL_KPIS]
+        for kpi, values in cuts.items():
+            for kind, v in values.items():
+                by_kind.setdefault(f"{kpi}:{kind}", np.full(n, np.nan))[row] = v
+        for key, cumulative in day_marks(rep.series, rep.step_h, task.scenario).items():
+            marks.setdefault(key, np.full((n, len(cumulative)), np.nan))[row] = cumulative
         for name, t in rep.milestones.items():
             if name not in milestones:
                 milestones[name] = np.full(n, np.nan)
@@ -122,10 +145,20 @@ def run_chunk(task: Task, stop: Callable[[], bool] | None = None) -> ChunkResult
         task.start + done,
         kpis[:done],
         {name: values[:done] for name, values in milestones.items()},
+        {key: values[:done] for key, values in by_kind.items()},
+        {key: values[:done] for key, values in marks.items()},
         contacts,
         builder.build() if builder is not None else None,
         time.perf_counter() - started,
     )
+
+
+def _cuts(rep: Replication, window: Window | None) -> dict[str, dict[str, float]]:
+    """The windowed KPIs of a replication by unit kind, within `window` or the whole horizon."""
+    if not rep.series:
+        return {}
+    whole = Window(0.0, len(next(iter(rep.series.values()))) * rep.step_h)
+    return by_kind_in(rep.series, rep.step_h, window or whole)
 
 
 def run_chunk_in_worker(task: Task) -> ChunkResult | None:
@@ -137,4 +170,4 @@ def run_chunk_in_worker(task: Task) -> ChunkResult | None:
 def idle_task(task: Task) -> ChunkResult:
     """A task that does no simulation, to measure an executor's overhead per task."""
     return ChunkResult(task.variant, task.chunk, task.start, task.stop,
-                       np.zeros((0, len(ALL_KPIS))), {}, 0, None, 0.0)
+                       np.zeros((0, len(ALL_KPIS))), {}, {}, {}, 0, None, 0.0)

@@ -283,8 +283,12 @@ class PhoneLine(Model):
     """Hours in which calls are taken; calls arrive only then."""
     agents: int = Field(ge=1, le=10_000)
     """Staff answering each line at the same time."""
+    pooled: bool = False
+    """Whether the entry's lines share one queue, so that any free agent of any line takes the
+    longest-waiting caller (a call centre). Left out: each line has its own queue and agents, and
+    a caller rings one of them (the units' own lines)."""
     handling_time: Duration = Field(default="6min", gt=0)
-    """Mean length of an answered call (above zero)."""
+    """Mean length of an answered call (exponential; above zero)."""
     patience: Duration = Field(default="3min", gt=0)
     """Mean time a caller waits before giving up (exponential; above zero)."""
     retry_probability: AssumedFraction = 0.5

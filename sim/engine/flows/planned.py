@@ -17,11 +17,15 @@ worked off continuously: a small change of capacity gives a small change of the 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from ...scenario.model import CareUnit, RebookingPolicy
+from ...scenario.quantities import OpeningHours
 from ..grid import TimeGrid
 from ..incident import CancelOrder
 from ..streams import Streams
@@ -39,15 +43,73 @@ class PlannedResult:
     normal_rate: np.ndarray
 
 
-def expected_capacity(grid: TimeGrid, orders: list[CancelOrder]) -> np.ndarray:
-    """The planned capacity the staff expects at each step: the lowest of the cancellation orders
-    whose window holds the step's start (1 where no order does)."""
-    expected = np.ones(grid.n)
-    t0 = grid.t0
+def expected_capacity(grid: TimeGrid, orders: list[CancelOrder], per_step: int) -> np.ndarray:
+    """The planned capacity the staff expects in each minute (steps x `per_step` minutes): the
+    lowest of the cancellation orders whose window holds the minute's middle (1 where none does).
+    Exact to the minute, so a window that starts or ends inside a step covers only its part."""
+    minutes = grid.n * per_step
+    expected = np.ones(minutes)
     for o in orders:
-        window = (t0 >= o.t_h) & (t0 < o.until_h)
-        expected[window] = np.minimum(expected[window], o.expected)
-    return expected
+        lo = max(0, math.ceil(o.t_h * 60 - 0.5 - 1e-9))
+        hi = min(minutes, math.ceil(o.until_h * 60 - 0.5 - 1e-9))
+        if hi > lo:
+            expected[lo:hi] = np.minimum(expected[lo:hi], o.expected)
+    return expected.reshape(grid.n, per_step)
+
+
+@lru_cache(maxsize=64)
+def _open_minutes(grid: TimeGrid, hours: OpeningHours, days: tuple[str, ...]) -> np.ndarray:
+    return grid.open_minutes(hours, list(days))
+
+
+def capacity_by_minute(grid: TimeGrid, capacity: np.ndarray, changes: Sequence[float], per_step: int) -> np.ndarray:
+    """The capacity in each minute (steps x `per_step` minutes) from the capacity at each step's
+    middle and the moments it can change (`changes`, hours from the start): in a step that a change
+    splits, the minutes on the other side of the change from the middle take the capacity of the
+    neighbouring step on their side, so that a capacity that comes back inside a step is back to the
+    minute."""
+    out = np.repeat(capacity[:, None], per_step, axis=1)
+    step = grid.step_h
+    for t in changes:
+        k = int(math.floor(t / step))
+        first = math.ceil(t * 60 - 0.5 - 1e-9) - k * per_step  # the first minute after the change
+        if not 0 <= k < grid.n or not 0 < first < per_step:
+            continue
+        if t > (k + 0.5) * step:
+            if k + 1 < grid.n:
+                out[k, first:] = capacity[k + 1]
+        elif k > 0:
+            out[k, :first] = capacity[k - 1]
+    return out
+
+
+def fates(
+    grid: TimeGrid, unit: CareUnit, capacity: np.ndarray, orders: list[CancelOrder],
+    changes: Sequence[float] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each step, the chance that a visit booked in it is cancelled ahead and the chance that
+    it is held, averaged over the open minutes of the step (a booked visit is equally likely at any
+    of them), with the cancellation windows and the capacity's `changes` exact to the minute. A step
+    that is not a whole number of minutes is taken as one moment, its start."""
+    p = unit.planned
+    assert p is not None
+    u = p.utilisation
+    per_step = grid.minutes_per_step
+    if per_step is None:
+        is_open = np.ones((grid.n, 1), dtype=bool)
+        expected = np.ones((grid.n, 1))
+        by_minute = capacity[:, None]
+        for o in orders:
+            window = (grid.t0 >= o.t_h) & (grid.t0 < o.until_h)
+            expected[window, 0] = np.minimum(expected[window, 0], o.expected)
+    else:
+        is_open = _open_minutes(grid, p.opening_hours, tuple(p.open_days))
+        expected = expected_capacity(grid, orders, per_step)
+        by_minute = capacity_by_minute(grid, capacity, changes, per_step)
+    share = cancel_ahead_share(expected, u)
+    held = (1 - share) * hold_chance(by_minute, share, u)
+    weight = np.maximum(is_open.sum(axis=1), 1)
+    return (share * is_open).sum(axis=1) / weight, (held * is_open).sum(axis=1) / weight
 
 
 def cancel_ahead_share(expected: np.ndarray, utilisation: float) -> np.ndarray:
@@ -92,6 +154,7 @@ def planned_flow(
     rebooking: RebookingPolicy,
     streams: Streams,
     name: str,
+    changes: Sequence[float] = (),
 ) -> PlannedResult:
     """One unit's planned visits. Three sources of randomness, each its own stream: bookings
     (`NAME`), cancellations ahead (`NAME:ahead`) and visits held at the door (`NAME:held`)."""
@@ -104,10 +167,10 @@ def planned_flow(
     )
     n, step = grid.n, grid.step_h
     booked = streams.over_steps(name, n, step, lambda g, k: g.poisson(rate[k]))
-    share = cancel_ahead_share(expected_capacity(grid, orders), u)
-    ahead = streams.over_steps(f"{name}:ahead", n, step, lambda g, k: g.binomial(booked[k], share[k]))
+    ahead_chance, held_chance = fates(grid, unit, capacity, orders, changes)
+    ahead = streams.over_steps(f"{name}:ahead", n, step, lambda g, k: g.binomial(booked[k], ahead_chance[k]))
     remaining = booked - ahead
-    hold = hold_chance(capacity, share, u)
+    hold = np.clip(held_chance / np.maximum(1 - ahead_chance, 1e-12), 0.0, 1.0)
     held = streams.over_steps(f"{name}:held", n, step, lambda g, k: g.binomial(remaining[k], hold[k]))
     at_door = remaining - held
     cancelled = (ahead + at_door).astype(np.int64)

@@ -2,13 +2,14 @@
 
 A phone-line entry with `count` lines is `count` separate lines, each with its own queue and
 `agents` agents; a caller rings one of them (drawn at random) and calls the same line again on a
-retry. Agents answer the longest-waiting caller and talk for an exponential time with mean
-`handling_time`, stretched by 1 / capacity at the moment they answer; while the line's capacity is
-zero no call is answered. A caller who has not been answered after an exponential patience, or
-when the line closes, gives up; `retry_probability` of those call again after an exponential time
-with mean `retry_after` (a retry that lands outside the opening hours waits for the next opening).
-New calls arrive only in opening hours; once patients are informed, `call_reduction` of them are
-not made until full operation."""
+retry. With `pooled: true` the entry is one queue with all the lines' agents. Agents answer the
+longest-waiting caller and talk for an exponential time with mean `handling_time`, stretched by
+1 / capacity at the moment they answer; while the line's capacity is zero no call is answered. A
+caller who has not been answered after an exponential patience, or when the line closes, gives
+up; `retry_probability` of those call again after an exponential time with mean `retry_after` (a
+retry that lands outside the opening hours waits for the next opening). New calls arrive only in
+opening hours; once patients are informed, `call_reduction` of them are not made until full
+operation."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class Line:
         self.lines = lines
         self.env = lines.env
         self.waiting: deque[Caller] = deque()
-        self.free_agents = lines.entry.agents
+        self.free_agents = lines.agents_per_queue
         self.wake_pending = False
 
     def join(self, caller: Caller) -> None:
@@ -111,7 +112,10 @@ class PhoneLines:
         self.env, self.entry, self.slot, self.capacity = env, entry, slot, capacity
         self.windows, self.reduction, self.rng, self.tally = windows, reduction, rng, tally
         self.horizon_h = horizon_h
-        self.lines = [Line(self) for _ in range(entry.count)]
+        # Pooled lines are one queue with all the agents; otherwise every line is its own.
+        queues = 1 if entry.pooled else entry.count
+        self.agents_per_queue = entry.agents * (entry.count if entry.pooled else 1)
+        self.lines = [Line(self) for _ in range(queues)]
         self.first_attempts = 0
         self.retrying_at_end = 0
 

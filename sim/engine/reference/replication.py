@@ -325,7 +325,10 @@ def _series(plan: Plan, tl: IncidentTimeline, care: Care, ends: np.ndarray) -> d
         series[series_key("stock", item_id)] = np.asarray(store.level)[end_minute]
     for u in sc.region.units:
         if u.beds is not None:
-            level("blocked_beds", u.kind)
+            # The mean over each step, so that the series adds up to the bed-days exactly.
+            edges = np.concatenate(([0.0], ends))
+            area = tally.cumulative_area("blocked_beds", u.kind, edges)
+            level("blocked_beds", u.kind, np.diff(area) / np.diff(edges))
             cumulative("postponed_admissions", u.kind)
         if u.acute is not None:
             level("acute_queue", u.kind)

@@ -84,3 +84,15 @@ class Tally:
         edges = np.concatenate(([a], np.clip(times, a, b), [b]))
         values = np.concatenate(([0.0], levels))
         return float(np.sum(values * np.diff(edges)))
+
+    def cumulative_area(self, metric: str, kind: str | None, at: np.ndarray) -> np.ndarray:
+        """Integral of the level from the start to each of `at` (level x hours)."""
+        times, levels = self.level_changes(metric, kind)
+        if times.size == 0:
+            return np.zeros(len(at))
+        knots = np.concatenate(([0.0], times))
+        before = np.concatenate(([0.0], levels))  # the level from each knot to the next
+        area = np.concatenate(([0.0], np.cumsum(before[:-1] * np.diff(knots))))
+        idx = np.clip(np.searchsorted(knots, at, side="right") - 1, 0, len(knots) - 1)
+        out: np.ndarray = area[idx] + before[idx] * (np.asarray(at) - knots[idx])
+        return out
