@@ -4,22 +4,26 @@ resting on too few pairs reads "too few runs"."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from sim import charts, values
+from sim.engine.windows import WINDOWED_KPIS
 from sim.experiments import paired_difference
+from sim.experiments.cuts import Cut, paired
 from sim.experiments.report import KPI_LABELS
 from sim.i18n import _
 from sim.reports.html import COMPARED_KPIS
-from ui import state, view
+from ui import cut, state, view
 
 
-def side_by_side(result: state.RunResult, kpis: list[str]) -> list[dict[str, str]]:
+def side_by_side(result: state.RunResult, kpis: list[str], summary: dict[str, Any] | None = None) -> list[dict[str, str]]:
     sc = result.experiment.scenario
     rows = []
     for kpi in kpis:
         row = {_("KPI"): values.label(kpi)}
-        for strategy, s in result.summary["strategies"].items():
+        for strategy, s in (summary or result.summary)["strategies"].items():
             v = s["kpis"][kpi]
             lo, hi = v["ci95"]
             text = values.mean_text(kpi, v, sc.start)
@@ -43,6 +47,16 @@ def difference_rows(kpi: str, diffs: dict[str, dict], sc) -> list[dict[str, str]
             _("pairs"): str(d.get("pairs", "")),
         })
     return rows
+
+
+def differences(result: state.RunResult, kpi: str, others: list[str], baseline: str,
+                chosen: Cut | None) -> dict[str, dict[str, Any]]:
+    """Each strategy's paired difference from the baseline on one KPI, within the cut for the
+    counts and bed-days."""
+    exp = result.experiment
+    if chosen is not None and kpi in WINDOWED_KPIS:
+        return {s: paired(exp.runs[s], exp.runs[baseline], kpi, chosen) for s in others}
+    return {s: paired_difference(exp, kpi, s, baseline) for s in others}
 
 
 def main() -> None:
@@ -71,14 +85,18 @@ def main() -> None:
         _("Key figures"), list(KPI_LABELS), default=list(COMPARED_KPIS),
         format_func={k: values.label(k) for k in KPI_LABELS}.get, key="compare_kpis",
     ) or list(COMPARED_KPIS)
-    view.chart(charts.kpi_comparison(result.summary, kpis, sc), "compare-side-by-side")
-    st.dataframe(side_by_side(result, kpis), hide_index=True, width="stretch")
+    chosen = cut.choose(result, "compare")
+    summary = cut.summary(result, chosen)
+    st.caption(cut.caption(result, chosen))
+    view.chart(charts.kpi_comparison(summary, kpis, sc), "compare-side-by-side")
+    st.dataframe(side_by_side(result, kpis, summary), hide_index=True, width="stretch")
+    cut.downloads(result, summary, "compare")
 
     st.subheader(_("Paired difference from {baseline}").format(baseline=charts.strategy_label(sc, baseline)))
     others = [s for s in strategies if s != baseline]
     rows = []
     for kpi in kpis:
-        diffs = {s: paired_difference(exp, kpi, s, baseline) for s in others}
+        diffs = differences(result, kpi, others, baseline, chosen)
         view.chart(charts.paired_difference_chart(diffs, kpi, baseline, sc), f"compare-diff-{kpi}")
         rows += difference_rows(kpi, diffs, sc)
     st.dataframe(rows, hide_index=True, width="stretch")

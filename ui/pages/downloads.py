@@ -11,7 +11,7 @@ import streamlit as st
 from sim.i18n import _
 from sim.reports import kpi_csv
 from sim.reports.html import html_report
-from ui import export, state, view
+from ui import cut, export, state, view
 
 
 def main() -> None:
@@ -35,12 +35,14 @@ def main() -> None:
                             index=strategies.index("baseline") if "baseline" in strategies else 0,
                             format_func=view.strategy_names(sc).get, key="downloads_baseline")
 
-    st.download_button(_("KPI table (CSV)"), kpi_csv(result.summary), file_name=f"{stem}-kpis.csv",
+    chosen = cut.kept(result)
+    summary = cut.summary(result, chosen)
+    st.caption(cut.caption(result, chosen) + " " + _("The Results and Compare pages choose the days and unit kinds counted."))
+    st.download_button(_("KPI table (CSV)"), kpi_csv(summary), file_name=f"{stem}-kpis.csv",
                        mime="text/csv", icon=":material/table:", on_click="ignore", key="dl-csv")
-    st.download_button(_("JSON summary"), json.dumps(result.summary, indent=2, ensure_ascii=False),
+    st.download_button(_("JSON summary"), json.dumps(summary, indent=2, ensure_ascii=False),
                        file_name=f"{stem}-summary.json", mime="application/json",
                        icon=":material/data_object:", on_click="ignore", key="dl-json")
-    summary = result.summary
     lang = st.session_state.get("ui_language")
 
     def report() -> str:

@@ -5,15 +5,17 @@ durations in hours or days, counts as whole numbers, and a moment reached in few
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
 from sim import charts, values
+from sim.engine.windows import WINDOWED_KPIS
 from sim.experiments import risk
 from sim.i18n import _, count, ngettext, number
 from sim.reports import kpi_rows
 from sim.vocabulary import TIME_KPIS, kind_label
-from ui import assumed, state, view
+from ui import assumed, cut, state, view
 
 
 def run_caption(result: state.RunResult) -> str:
@@ -48,13 +50,17 @@ def risk_by_row(result: state.RunResult) -> dict[tuple[str, str], risk.Risk]:
     return {(r.strategy, r.kpi): r for r in risk.risks(result.experiment, thresholds())}
 
 
-def kpi_table_rows(result: state.RunResult) -> list[dict[str, str]]:
-    """The KPI table as people read it: one row per strategy and KPI, with the chance of a bad
-    outcome beside the mean where there is a risk statement."""
+def kpi_table_rows(result: state.RunResult, summary: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """The KPI table as people read it: one row per strategy and KPI (of `summary`, a cut of the
+    run's, or the run's own), with the chance of a bad outcome beside the mean where there is a
+    risk statement (over the whole run: none for the counts of a cut)."""
     sc = result.experiment.scenario
+    summary = summary if summary is not None else result.summary
     risks = risk_by_row(result)
+    if "cut" in summary:
+        risks = {key: r for key, r in risks.items() if key[1] not in WINDOWED_KPIS}
     rows = []
-    for r in kpi_rows(result.summary):
+    for r in kpi_rows(summary):
         k = r["kpi"]
         found = risks.get((r["strategy"], k))
         rows.append({
@@ -107,8 +113,8 @@ def risk_section(result: state.RunResult) -> None:
     st.dataframe(risk_rows(result), hide_index=True, width="stretch")
 
 
-def kpi_table(result: state.RunResult) -> None:
-    st.dataframe(kpi_table_rows(result), hide_index=True, width="stretch")
+def kpi_table(result: state.RunResult, summary: dict[str, Any] | None = None) -> None:
+    st.dataframe(kpi_table_rows(result, summary), hide_index=True, width="stretch")
 
 
 def main() -> None:
@@ -144,7 +150,11 @@ def main() -> None:
     view.chart(charts.timeline_gantt(exp, strategy), "results-timeline")
     assumed.results_section(result, strategy, kind)
     st.subheader(_("Key figures"))
-    kpi_table(result)
+    chosen = cut.choose(result, "results")
+    summary = cut.summary(result, chosen)
+    st.caption(cut.caption(result, chosen))
+    kpi_table(result, summary)
+    cut.downloads(result, summary, "results")
     risk_section(result)
 
 
