@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench validation lint schema docs messages clean
+.PHONY: run test bench validation lint schema docs messages screenshots clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(STAMP)
 # (both are committed; tests/test_i18n.py fails when a text has no translation or a .mo is stale).
 messages: $(STAMP)
 	$(BIN)/python -m sim.messages
+
+# The README's screenshots, in Swedish: the Swedish browser test with SAVE_SCREENSHOTS=1 (Chromium).
+screenshots: $(STAMP)
+	SAVE_SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/test_browser_languages.py -k sv
 
 docs: $(STAMP)
 	$(BIN)/python -m sim schema --output docs/scenario.schema.json

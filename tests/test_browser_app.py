@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 pytest.register_assert_rewrite("browser_util")
-from browser_util import WAIT_MS, open_page, report_timing, screenshot, wait_for_app  # noqa: E402
+from browser_util import WAIT_MS, open_page, report_timing, wait_for_app  # noqa: E402
 
 pytest_plugins = ("browser_util",)  # the app_page, app_url and browser fixtures
 
@@ -51,7 +51,6 @@ def test_load_run_and_see_the_charts(app_page):
     page.wait_for_selector("text=is valid")
     page.get_by_role("tab", name="Dependencies").click()
     wait_charts(page)  # the dependency graph
-    screenshot(page, "scenario", height=1500)
     # The assumed numbers, each against the evidence; the default scenario has two outside it.
     page.get_by_role("tab", name="Assumed numbers").click()
     page.wait_for_selector("text=lie outside the evidence range")
@@ -60,14 +59,12 @@ def test_load_run_and_see_the_charts(app_page):
     seconds = run_default(page)
     report_timing("run_to_first_chart_s", seconds)
     assert page.locator(CHART).count() >= 1
-    screenshot(page, "run", height=1500)
 
     open_page(page, "Results")
     page.wait_for_selector("text=Key figures")
     wait_charts(page, 5)
     # The curves hold data: plotly drew line paths for the traces.
     assert page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace path.js-line').count() > 3
-    screenshot(page, "results", height=2400)
 
 
 def test_a_broken_upload_shows_the_error_with_its_line(app_page, tmp_path):
@@ -81,7 +78,6 @@ def test_a_broken_upload_shows_the_error_with_its_line(app_page, tmp_path):
     page.wait_for_selector("text=problem in broken.yaml")
     page.wait_for_selector(f"text=line {line}")
     assert page.get_by_text("nine days").count() >= 1
-    screenshot(page, "upload-error", height=1100)
     # The app keeps working.
     open_page(page, "Run")
     page.wait_for_selector("text=The scenario has problems")
@@ -94,7 +90,6 @@ def test_open_the_comparison(app_page):
     page.wait_for_selector("text=Paired difference from Baseline")
     wait_charts(page, 2)
     assert page.get_by_text("Fast failover").count() >= 1
-    screenshot(page, "compare", height=2200)
 
     # The HTML report is made when its button is pressed, and arrives whole.
     open_page(page, "Downloads")

@@ -297,8 +297,7 @@ def clock_controls(drill: Drill, store: DrillStore | None = None, stored: Stored
     return False
 
 
-REALTIME_SPEEDS = (1, 2, 5, 10, 30, 60)
-"""Simulated minutes per real minute the clock can run at by itself."""
+REALTIME_SPEEDS = (1, 2, 5, 10, 30, 60)  # simulated minutes per real minute the clock can run at by itself
 TICK_S = 5
 RT_ON, RT_SPEED, RT_LAST, RT_OWED = "drill_rt_on", "drill_rt_speed", "drill_rt_last", "drill_rt_owed"
 

@@ -13,8 +13,7 @@ from ui.settings import LIMITS
 
 EDITOR_VERSION = "scenario_editor_version"
 UPLOAD_SEEN = "scenario_upload_seen"
-MAX_ZIP_FACTOR = 4
-"""A zip may be this many times the per-file limit (it holds a scenario and its regions)."""
+MAX_ZIP_FACTOR = 4  # a zip may be this many times the per-file limit (a scenario and its regions)
 EDITOR_LINES = 32
 
 

@@ -1,0 +1,253 @@
+"""The app in a Swedish browser and in an English one (Chromium's Accept-Language): run a scenario,
+open the results and the comparison, start a drill and take an action of every kind. In Swedish no
+English word of the interface may be left on any of those screens; in both, no request may leave
+the app's host, and the drill's tabs stay where the facilitator put them.
+
+With SAVE_SCREENSHOTS=1 the Swedish run saves the README's screenshots (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.register_assert_rewrite("browser_util")
+from browser_util import (  # noqa: E402
+    WAIT_MS,
+    StreamlitServer,
+    new_context,
+    open_page,
+    require_browser,
+    screenshot,
+    wait_for_app,
+)
+
+pytest_plugins = ("browser_util",)  # the browser fixture
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
+LOCALES = {"sv": "sv-SE", "en": "en-GB"}
+WORD = re.compile(r"[A-Za-zÅÄÖåäöé]{3,}")
+SHARED_WORDS = {
+    # Written the same in Swedish, or names that are not English words of the interface.
+    "csv", "json", "html", "png", "yaml", "zip", "sqlite", "min", "max", "p10", "p50", "p90", "dec",
+    "streamlit", "plotly", "dask", "serial", "local", "fast", "reference", "seed",
+}
+
+
+def t(lang: str, text: str) -> str:
+    from sim.i18n import _, using
+
+    with using(lang):
+        return _(text)
+
+
+def words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(text)}
+
+
+def texts(node) -> list[str]:
+    """The text values of a scenario file (what the app shows of it; not its comments)."""
+    if isinstance(node, dict):
+        return [t for k, v in node.items() for t in (*texts(k), *texts(v))]
+    if isinstance(node, list):
+        return [t for v in node for t in texts(v)]
+    return [node] if isinstance(node, str) else []
+
+
+@pytest.fixture(scope="module")
+def english_only() -> set[str]:
+    """Words of the interface's English texts that no Swedish text uses and that no scenario file
+    holds (a scenario's own names and descriptions are the trainer's, in the trainer's language)."""
+    from sim import messages
+
+    template = messages.template()
+    po = messages.read_po("sv")
+    english, swedish = set(), set()
+    for m in template:
+        if not m.id:
+            continue
+        for s in m.id if isinstance(m.id, tuple) else (m.id,):
+            english |= words(re.sub(r"\{[^}]*\}", " ", s))
+    for m in po:
+        for s in m.string if isinstance(m.string, tuple) else (m.string,):
+            swedish |= words(s or "")
+    content: set[str] = set()
+    for path in (ROOT / "scenarios").rglob("*.yaml"):
+        content |= words(" ".join(texts(yaml.safe_load(path.read_text(encoding="utf-8")))))
+    return english - swedish - content - SHARED_WORDS
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    folder = tmp_path_factory.mktemp("languages")
+    saved = {k: os.environ.get(k) for k in ("SIM_DRILL_DB", "SIM_SCENARIO_DB")}
+    os.environ["SIM_DRILL_DB"] = str(folder / "drills.sqlite")
+    os.environ["SIM_SCENARIO_DB"] = str(folder / "scenarios.sqlite")
+    try:
+        srv = StreamlitServer().start()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def wait_charts(page, n: int = 1) -> None:
+    page.wait_for_function(
+        "([sel, n]) => Array.from(document.querySelectorAll(sel))"
+        ".filter(e => e.getBoundingClientRect().width > 0).length >= n",
+        arg=[CHART, n], timeout=WAIT_MS,
+    )
+
+
+def editor(page):
+    """The code editor (a component in a frame of its own, served by the app)."""
+    return page.frame_locator('iframe[title*="streamlit_ace"]')
+
+
+def screen_text(page) -> str:
+    """The screen's text without the names of its icons (a material icon is written as a word,
+    `download`, that its font draws as a picture), once the page's script has finished."""
+    wait_for_app(page)
+    return page.evaluate(
+        """() => {
+            const icons = new Set(Array.from(document.querySelectorAll('[data-testid="stIconMaterial"]'))
+                .map(e => e.innerText.trim()));
+            let text = document.querySelector('[data-testid="stApp"]').innerText;
+            for (const name of icons) { if (name) { text = text.split(name).join(' '); } }
+            return text;
+        }"""
+    )
+
+
+def left_in_english(text: str, english_only: set[str]) -> dict[str, str]:
+    """Each English word left, with the text around its first use."""
+    out = {}
+    for word in sorted(words(text) & english_only):
+        m = re.search(rf"(?i)\b{word}\b", text)
+        out[word] = text[max(0, m.start() - 50): m.end() + 50].replace("\n", " ") if m else ""
+    return out
+
+
+def problem_words(text: str) -> set[str]:
+    """The words of a scenario's problem messages (the checks' own texts, in English for now)."""
+    from sim.scenario import problems_in_text
+
+    return {w for p in problems_in_text(text, "x.yaml", ROOT / "scenarios") for w in words(p.message + " " + p.path)}
+
+
+def action_groups() -> list[str]:
+    """The kinds of action the default scenario's drill offers, in the catalogue's order."""
+    from sim.drill.catalogue import catalogue
+    from sim.scenario import load_scenario
+
+    items = catalogue(load_scenario(ROOT / "scenarios" / "sormland-network-2022.yaml"))
+    return list(dict.fromkeys(i.group for i in items))
+
+
+def broken_upload(page, lang: str, tmp_path: Path) -> str:
+    """Upload a scenario with a mistake: the problem is listed with its line; the screen's text."""
+    text = (ROOT / "scenarios" / "sormland-network-2022.yaml").read_text(encoding="utf-8")
+    text = text.replace("horizon: 9d", "horizon: nine days", 1)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("horizon:"))
+    broken = tmp_path / f"broken-{lang}.yaml"
+    broken.write_text(text, encoding="utf-8")
+    page.get_by_text(t(lang, "A file of my own")).click()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(broken))
+    page.wait_for_selector(f"text={t(lang, 'line {n}').format(n=line)}")
+    editor(page).locator(".ace_gutter-cell.ace_error").first.wait_for()  # marked in the editor's gutter
+    wait_for_app(page)
+    if lang == "sv":
+        screenshot(page, "upload-error", height=1100)
+    shown = screen_text(page)
+    for w in problem_words(text):  # the problem's own message is the loader's, not the page's
+        shown = re.sub(rf"(?i)\b{w}\b", " ", shown)
+    return shown
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_planner_and_a_facilitator_in_their_language(browser, server, english_only, lang, tmp_path):
+    context = new_context(browser, server.url, locale=LOCALES[lang])
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    screens: dict[str, str] = {}
+    try:
+        page.goto(server.url)
+        wait_for_app(page)
+        assert page.locator("h1").first.inner_text() == t(lang, "Scenario")
+        page.wait_for_selector(f"text={t(lang, '{file} is valid.').split('{')[0] or 'scenarios/'}")
+        editor(page).locator(".ace_gutter-cell").first.wait_for()  # the code editor, with line numbers
+        page.get_by_role("tab", name=t(lang, "Dependencies")).click()
+        wait_charts(page)
+        screens["scenario"] = screen_text(page)
+        if lang == "sv":
+            screenshot(page, "scenario", height=1500)
+
+        # Run the default scenario with few replications.
+        open_page(page, t(lang, "Run"))
+        page.get_by_role("spinbutton", name=t(lang, "Replications per strategy")).fill("12")
+        page.locator('[data-testid="stFormSubmitButton"] button').click()
+        wait_charts(page)
+        page.wait_for_selector(f"text={t(lang, 'Done: {n} replications in {seconds} s ({engine} engine).').split('{')[0]}")
+        wait_for_app(page)
+        screens["run"] = screen_text(page)
+        if lang == "sv":
+            screenshot(page, "run", height=1500)
+
+        open_page(page, t(lang, "Results"))
+        wait_charts(page, 5)
+        page.wait_for_selector(f"text={t(lang, 'Risks')}")
+        screens["results"] = screen_text(page)
+        if lang == "sv":
+            screenshot(page, "results", height=2600)
+
+        open_page(page, t(lang, "Compare"))
+        wait_charts(page, 2)
+        screens["compare"] = screen_text(page)
+        if lang == "sv":
+            screenshot(page, "compare", height=2200)
+
+        # A drill: start it, then take an action of every kind from the Actions tab.
+        open_page(page, t(lang, "Drill"))
+        page.get_by_role("button", name=t(lang, "Start the drill")).click()
+        wait_for_app(page)
+        actions = page.get_by_role("tab", name=t(lang, "Actions"))
+        actions.click()
+        wait_for_app(page)
+        for group in action_groups():
+            label = t(lang, group)
+            page.locator('[data-testid="stButtonGroup"] button').filter(
+                has_text=re.compile(f"^{re.escape(label)}$")).first.click()
+            wait_for_app(page)
+            page.get_by_role("button", name=t(lang, "Take the action now")).click()
+            page.locator('[data-testid="stToast"]').last.wait_for()
+            wait_for_app(page)
+            assert page.get_by_text(t(lang, "Not done: {reason}.").split("{")[0]).count() == 0, group
+            # The tabs stay put: still on Actions after the action.
+            assert actions.get_attribute("aria-selected") == "true", f"the tabs moved after {group}"
+        screens["drill actions"] = screen_text(page)
+        if lang == "sv":
+            screenshot(page, "drill", height=1400)
+        open_page(page, t(lang, "Scenario"))
+        screens["upload error"] = broken_upload(page, lang, tmp_path)
+        context.recorder.check()
+    finally:
+        context.close()
+
+    if lang == "sv":
+        left = {name: left_in_english(text, english_only) for name, text in screens.items()}
+        left = {name: found for name, found in left.items() if found}
+        assert not left, f"English words on the Swedish screens: {left}"
