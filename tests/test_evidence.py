@@ -98,3 +98,22 @@ def test_the_share_cancelled_matches_the_run_totals() -> None:
     rep = simulate(ev.scenario, replication_seed(0, 0))
     share = simulated(rep, ev.scenario, obs)
     assert share == pytest.approx(rep.kpis["cancelled_planned"] / rep.kpis["planned_booked"])
+
+
+def test_studies_and_national_totals_count_as_population_means() -> None:
+    levels = {e.name: e.file.pooling_level for e in load_library()}
+    assert levels["neprash-ransomware-studies"] == "population"  # a study, by default
+    assert levels["wannacry-nhs-2017"] == "population"  # an incident reported as a total over 81 trusts
+    assert levels["hse-ireland-2021"] == "incident"
+    wannacry = load_evidence(EVIDENCE / "wannacry-nhs-2017.yaml")
+    assert wannacry.scenario is not None and wannacry.file.kind == "incident"
+
+
+def test_an_unknown_level_is_refused_with_its_line(tmp_path: Path) -> None:
+    text = (EVIDENCE / "wannacry-nhs-2017.yaml").read_text(encoding="utf-8")
+    text = text.replace("level: population", "level: national").replace(
+        "scenario: ../wannacry-nhs-2017.yaml", f"scenario: {ROOT / 'scenarios' / 'wannacry-nhs-2017.yaml'}")
+    path = tmp_path / "wannacry.yaml"
+    path.write_text(text, encoding="utf-8")
+    (p,) = problems_in_evidence(path)
+    assert p.path == "level" and p.line == 5

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_report_has_every_section_and_valid_charts(tmp_path: Path) -> None:
-    tiny = {"population": 10, "generations": 1, "replications": 2, "executor": "serial", "write_ranges": False}
+    tiny = {"grid_replications": 1, "replications": 2, "executor": "serial", "write_ranges": False}
     out = build(tmp_path, replications=4, loo_options=tiny)
     text = out.read_text(encoding="utf-8")
     for heading in (

@@ -162,6 +162,12 @@ class EvidenceFile(_Model):
     """What happened, in a line."""
     kind: Literal["incident", "study"]
     """incident: one event; study: figures over many hospitals or events."""
+    level: Literal["incident", "population"] | None = None
+    """How the calibration of the reference ranges counts the observations: `incident`, one
+    hospital or region with values of its own; `population`, a mean or total over many hospitals
+    or incidents, which pins the population's mean rather than one draw from it. Left out: a
+    study is `population`, an incident `incident`; an incident that hit many organisations and is
+    reported as their total (a national attack) says `population`."""
     country: str = Field(min_length=2, max_length=60)
     """Where it happened."""
     sources: list[Source] = Field(min_length=1)
@@ -174,6 +180,11 @@ class EvidenceFile(_Model):
     """Without a scenario: why the model cannot encode it yet, and what uses it instead."""
     observations: list[Observation] = Field(default_factory=list)
     """What was observed, as KPIs of the encoding scenario."""
+
+    @property
+    def pooling_level(self) -> str:
+        """`level`, or its default for the kind."""
+        return self.level or ("population" if self.kind == "study" else "incident")
 
     @model_validator(mode="after")
     def _check(self) -> EvidenceFile:

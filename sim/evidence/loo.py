@@ -1,7 +1,8 @@
 """Leave one incident out: calibrate the reference ranges on every incident of the library but
-one, predict the held-out incident's observations from the ranges so found, and compare. Also
-the calibration on the whole library, which `make validation` writes into the reference ranges
-file as their `calibrated` ranges."""
+one (the random-effects pooling of `pooling.py`), predict the held-out incident's observations
+from the ranges so found, drawn as a scenario citing them draws them, and compare. Also the
+calibration on the whole library, which `make validation` writes into the reference ranges file
+as their `calibrated` ranges."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..scenario.reference_ranges import RANGES_FILE, reference_ranges
-from .calibrate import Fit, FitParameter, Target, calibrate, obs_key, targets_from, with_values
+from .calibrate import FitParameter, Target, obs_key, targets_from, with_values
 from .library import Observation, load_library
 from .observe import simulated
+from .pooling import Hyper, Pooled, Response, pool, response
 
 FITTED = ("paper-routine-outpatient", "paper-routine-hospital")
 """The reference ranges the library informs: planned capacity on paper routines."""
@@ -33,7 +35,7 @@ class Prediction:
     p90: float
     informed: bool
     """Whether the prediction came from ranges calibrated without this incident (else the
-    scenario as written: its observations do not depend on the fitted ranges)."""
+    scenario as written: it cites none of the fitted ranges)."""
 
     @property
     def bound_only(self) -> bool:
@@ -70,8 +72,8 @@ class Prediction:
 
 @dataclass
 class Reach:
-    """What the held-out incident's observation is at the ends of the fitted ranges' priors:
-    whether any value the fit could give brings it within a factor of 2."""
+    """What the held-out incident's observation is with the fitted ranges at the low and at the
+    high end of the values they can take: whether any value brings it within a factor of 2."""
 
     low_end: float
     high_end: float
@@ -82,31 +84,29 @@ class Reach:
         return not (math.isnan(a) or math.isnan(b)) and a <= 2 * hi and b >= lo / 2
 
 
-def fitted_parameters() -> list[FitParameter]:
-    ranges = reference_ranges()
-    out = []
-    for name in FITTED:
-        prior = ranges[name].prior.to_range()
-        out.append(FitParameter(f"evidence:{name}", prior.low, prior.high))
-    return out
-
-
 def cites(target: Target, names: tuple[str, ...] = FITTED) -> bool:
     return any(a.evidence in names for a in target.scenario.assumptions)
 
 
-def predict(target: Target, params: list[FitParameter], fit: Fit | None, replications: int, seed: int) -> list[Prediction]:
-    """The target's observations over `replications` runs, each with fitted values drawn from the
-    posterior particles (or with the scenario as written when `fit` is None)."""
+Ranges = dict[str, tuple[float, float, float]]
+"""Fitted reference ranges as shipped: name -> (5th percentile, median, 95th percentile), drawn
+as triangular ranges (low, mode, high) like every `{evidence: NAME}` citation."""
+
+
+def predict(target: Target, ranges: Ranges | None, replications: int, seed: int) -> list[Prediction]:
+    """The target's observations over `replications` runs, each with the fitted ranges drawn as a
+    scenario citing them would draw them (or with the scenario as written when `ranges` is None)."""
     from ..engine import replication_seed, simulate
+    from ..scenario.assumptions import NumberRange
 
     rng = np.random.default_rng(seed)
+    params = [FitParameter(f"evidence:{n}", 0.0, 1.0) for n in (ranges or {})]
     values: dict[str, list[float]] = {obs_key(target.name, o): [] for o in target.observations}
     for k in range(replications):
         sc = target.scenario
-        if fit is not None:
-            row = fit.particles[rng.choice(len(fit.weights), p=fit.weights / fit.weights.sum())]
-            sc = with_values(sc, params, {p.path: float(x) for p, x in zip(params, row, strict=True)})
+        if ranges:
+            drawn = {f"evidence:{n}": NumberRange("triangular", *r).sample(rng) for n, r in ranges.items()}
+            sc = with_values(sc, params, drawn)
         rep = simulate(sc, replication_seed(seed, k))
         for o in target.observations:
             values[obs_key(target.name, o)].append(simulated(rep, sc, o))
@@ -115,19 +115,8 @@ def predict(target: Target, params: list[FitParameter], fit: Fit | None, replica
         v = np.array(values[obs_key(target.name, o)], dtype=float)
         v = v[~np.isnan(v)]
         q = np.percentile(v, [10, 50, 90]) if v.size else [math.nan] * 3
-        out.append(Prediction(target.name, o, float(q[0]), float(q[1]), float(q[2]), fit is not None))
+        out.append(Prediction(target.name, o, float(q[0]), float(q[1]), float(q[2]), ranges is not None))
     return out
-
-
-def reach_at_prior_ends(target: Target, params: list[FitParameter], replications: int, seed: int) -> dict[str, Reach]:
-    """Each observation's median with every fitted range at the low end of its prior, and at the
-    high end (the capacities on paper routines: at the low end the most is lost)."""
-    ends = []
-    for pick in ("low", "high"):
-        values = {p.path: getattr(p, pick) for p in params}
-        sc = with_values(target.scenario, params, values)
-        ends.append(predict(Target(target.name, sc, target.observations), params, None, replications, seed))
-    return {obs_key(target.name, a.observation): Reach(a.p50, b.p50) for a, b in zip(*ends, strict=True)}
 
 
 @functools.cache
@@ -136,106 +125,141 @@ def library_targets() -> list[Target]:
     return targets_from(load_library())
 
 
+@functools.cache
+def library_levels() -> dict[str, str]:
+    """Each evidence file's level: `incident` or `population` (a mean over many)."""
+    return {e.name: e.file.pooling_level for e in load_library()}
+
+
+def hypers() -> list[Hyper]:
+    """The population grid of each fitted range, over its prior."""
+    ranges = reference_ranges()
+    out = []
+    for name in FITTED:
+        prior = ranges[name].prior.to_range()
+        out.append(Hyper.for_range(name, max(prior.low, 0.02), min(prior.high, 0.98)))
+    return out
+
+
+def ranges_from(pooled: Pooled) -> Ranges:
+    return {n: pooled.interval(n) for n in pooled.names}
+
+
 @dataclass(frozen=True)
 class Job:
-    """One independent piece of leave one out: a fold (calibrate without `held`, predict it),
-    the calibration on the whole library (`held` None, `fit_all`), or the predictions of an
-    incident from its scenario as written."""
+    """One independent piece of leave one out: the simulations of an informed incident over the
+    grid of fitted values (`response`), a fold (pool the other incidents' responses, predict
+    `target` from the ranges so found), or the predictions of an incident from its scenario as
+    written (`as-written`)."""
 
     kind: str
-    """`fold`, `full` or `as-written`."""
-    target: str | None
+    target: str
     settings: dict[str, int]
+    responses: tuple[Response, ...] = ()
 
 
 @dataclass
 class JobResult:
     job: Job
-    predictions: list[Prediction]
-    fit: Fit | None
-    reach: dict[str, Reach]
-    cpu_s: float
+    predictions: list[Prediction] = field(default_factory=list)
+    response: Response | None = None
+    reach: dict[str, Reach] = field(default_factory=dict)
+    ranges: Ranges = field(default_factory=dict)
+    cpu_s: float = 0.0
 
 
 def run_job(job: Job) -> JobResult:
-    """Run one job in this process. Each calibration runs on one core (pyabc's single-core
-    sampler, seeded), so its result does not depend on which process ran it or when."""
+    """Run one job in this process; seeded, so its result does not depend on which process ran it."""
     import time
 
     started = time.process_time()
     st = job.settings
-    targets = library_targets()
-    params = fitted_parameters()
-    informed = [t for t in targets if cites(t)]
-    by_name = {t.name: t for t in targets}
-    predictions: list[Prediction] = []
-    fit = None
-    reach: dict[str, Reach] = {}
+    by_name = {t.name: t for t in library_targets()}
+    target = by_name[job.target]
+    out = JobResult(job)
     if job.kind == "as-written":
-        predictions = predict(by_name[str(job.target)], params, None, st["replications"], st["seed"])
-    elif job.kind == "full":
-        fit = calibrate(informed, params, population=st["population"], generations=st["generations"],
-                        seed=st["seed"], executor="serial")
+        out.predictions = predict(target, None, st["replications"], st["seed"])
+    elif job.kind == "response":
+        level = library_levels()[job.target]
+        out.response = response(target, list(FITTED), level, st["grid_replications"], st["seed"])
     else:
-        i = [t.name for t in informed].index(str(job.target))
-        held = informed[i]
-        rest = [t for t in informed if t is not held]
-        fold = calibrate(rest, params, population=st["population"], generations=st["generations"],
-                         seed=st["seed"] + i, executor="serial")
-        predictions = predict(held, params, fold, st["replications"], st["seed"])
-        if any(not p.within and not p.bound_only for p in predictions):
-            reach = reach_at_prior_ends(held, params, st["replications"], st["seed"])
-    return JobResult(job, predictions, fit, reach, time.process_time() - started)
+        rest = [r for r in job.responses if r.target != job.target]
+        own = next(r for r in job.responses if r.target == job.target)
+        out.ranges = ranges_from(pool(rest, hypers()))
+        out.predictions = predict(target, out.ranges, st["replications"], st["seed"])
+        for p in out.predictions:
+            if not p.within and not p.bound_only:
+                key = obs_key(target.name, p.observation)
+                out.reach[key] = Reach(*own.ends(key))
+    out.cpu_s = time.process_time() - started
+    return out
 
 
-def jobs(population: int, generations: int, replications: int, seed: int) -> list[Job]:
-    """Every job, the longest first (the calibration on the whole library)."""
-    settings = {"population": population, "generations": generations, "replications": replications, "seed": seed}
+def settings(replications: int, grid_replications: int, seed: int) -> dict[str, int]:
+    return {"replications": replications, "grid_replications": grid_replications, "seed": seed}
+
+
+def first_jobs(st: dict[str, int]) -> list[Job]:
+    """The simulations that need no other job: each informed incident over the grid (the most
+    work first), each other incident as written."""
     targets = library_targets()
     informed = [t.name for t in targets if cites(t)]
     return [
-        Job("full", None, settings),
-        *(Job("fold", name, settings) for name in informed),
-        *(Job("as-written", t.name, settings) for t in targets if t.name not in informed),
+        *(Job("response", name, st) for name in informed),
+        *(Job("as-written", t.name, st) for t in targets if t.name not in informed),
     ]
+
+
+def fold_jobs(st: dict[str, int], responses: list[Response]) -> list[Job]:
+    """One fold per informed incident, carrying every incident's response."""
+    return [Job("fold", r.target, st, tuple(responses)) for r in responses]
 
 
 @dataclass
 class LeaveOneOut:
     predictions: list[Prediction]
-    full: Fit
-    params: list[FitParameter]
-    folds: int
+    full: Pooled
+    calibrated: Ranges
+    folds: dict[str, Ranges]
+    """The ranges each fold fitted without its incident."""
     reach: dict[str, Reach] = field(default_factory=dict)
-    """For each informed observation that misses (`target:observation`): its prediction with the
-    fitted ranges at the low and at the high end of their priors."""
+    """For each informed observation that misses (`target:observation`): its median with the
+    fitted ranges at the low and at the high end of the grid."""
     cpu_s: float = 0.0
     """Processor time of all jobs together."""
 
 
 def leave_one_out(
-    *, population: int = 40, generations: int = 4, replications: int = 40, seed: int = 404,
+    *, replications: int = 40, grid_replications: int = 8, seed: int = 404,
     executor: str = "local", workers: int | None = None,
 ) -> LeaveOneOut:
-    """Calibrate on every informed incident but one, predict it; predict the others as written;
-    calibrate on them all. The jobs run one after the other (`serial`) or on local processes
-    (`local`, `workers` of them); the numbers are the same either way."""
-    todo = jobs(population, generations, replications, seed)
-    if executor == "serial":
-        return assemble([run_job(j) for j in todo])
-    if executor != "local":
+    """Simulate every informed incident over the grid and every other incident as written; pool
+    all but one and predict it, for each; pool them all. On `serial` or `local` processes (the
+    same numbers either way)."""
+    if executor not in ("serial", "local"):
         raise ValueError(f"leave one out runs on the serial or local executor, not {executor!r}")
-    return assemble(run_on_processes([(run_job, (j,)) for j in todo], workers))
+    st = settings(replications, grid_replications, seed)
+
+    def run(todo: list[Job]) -> list[JobResult]:
+        if executor == "serial":
+            return [run_job(j) for j in todo]
+        return run_on_processes([(run_job, (j,)) for j in todo], workers)
+
+    first = run(first_jobs(st))
+    return finish(first, run(fold_jobs(st, responses_of(first))))
 
 
-def assemble(results: list[JobResult]) -> LeaveOneOut:
-    """The jobs' results, in the order of `jobs()`, as one LeaveOneOut."""
-    full = next(r.fit for r in results if r.job.kind == "full")
-    assert full is not None
-    predictions = [p for r in results for p in r.predictions]
-    reach = {k: v for r in results for k, v in r.reach.items()}
-    folds = sum(r.job.kind == "fold" for r in results)
-    return LeaveOneOut(predictions, full, fitted_parameters(), folds, reach, sum(r.cpu_s for r in results))
+def responses_of(results: list[JobResult]) -> list[Response]:
+    return [r.response for r in results if r.response is not None]
+
+
+def finish(first: list[JobResult], folds: list[JobResult]) -> LeaveOneOut:
+    """The jobs' results as one LeaveOneOut: folds first, then the incidents as written."""
+    full = pool(responses_of(first), hypers())
+    predictions = [p for r in folds for p in r.predictions] + [p for r in first for p in r.predictions]
+    reach = {k: v for r in folds for k, v in r.reach.items()}
+    cpu = sum(r.cpu_s for r in first + folds)
+    return LeaveOneOut(predictions, full, ranges_from(full), {r.job.target: r.ranges for r in folds}, reach, cpu)
 
 
 def run_on_processes(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], workers: int | None) -> list[Any]:
@@ -251,14 +275,12 @@ def run_on_processes(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], wo
         return [f.result() for f in futures]
 
 
-def write_calibrated(fit: Fit, path: Path = RANGES_FILE) -> None:
-    """Set each fitted reference range's `calibrated:` line (5th percentile, median, 95th) in the
-    reference ranges file, keeping everything else as written."""
+def write_calibrated(ranges: Ranges, path: Path = RANGES_FILE) -> None:
+    """Set each fitted reference range's `calibrated:` line (5th percentile, median, 95th of a new
+    incident's value) in the reference ranges file, keeping everything else as written."""
     text = path.read_text(encoding="utf-8")
-    for p in fit.params:
-        name = p.path.removeprefix("evidence:")
-        post = fit.posterior[p.path]
-        line = f"    calibrated: {{low: {post.p5:.3f}, mode: {post.median:.3f}, high: {post.p95:.3f}}}\n"
+    for name, (p5, median, p95) in ranges.items():
+        line = f"    calibrated: {{low: {p5:.3f}, mode: {median:.3f}, high: {p95:.3f}}}\n"
         block = re.search(rf"(  - name: {re.escape(name)}\n(?:    .*\n|\s*\n)*?)(?=  - name: |\Z)", text)
         if block is None:
             raise ValueError(f"no reference range {name!r} in {path}")

@@ -21,10 +21,11 @@ from .checks import (
 
 ROOT = Path(__file__).resolve().parents[2]
 LOO_DEFAULTS: dict[str, Any] = {
-    "population": 30, "generations": 3, "replications": 20, "seed": 404, "executor": "local", "workers": None,
+    "grid_replications": 8, "replications": 40, "seed": 404, "executor": "local", "workers": None,
 }
-"""Leave one incident out on 2 cores in minutes: small populations, few generations; the jobs
-(and the other sections) spread over local processes (`workers`, default one per core)."""
+"""Leave one incident out on 2 cores in minutes: each informed incident simulated once over the
+grid of fitted values (`grid_replications` runs per point), the folds re-use those simulations;
+the jobs (and the other sections) spread over local processes (`workers`, default one per core)."""
 
 CANNOT_SAY = """\
 - **Patient harm.** The model counts cancelled visits, waiting, diversions, blocked beds and
@@ -57,25 +58,32 @@ def _cell(x: float) -> str:
 def leave_one_out_section(res: Any, options: dict[str, Any], write: bool) -> list[str]:
     """The section "Leave one incident out"; with `write`, the calibrated reference ranges are
     written back to their file."""
-    from ..evidence.loo import FITTED, write_calibrated
+    from ..evidence.loo import FITTED, library_levels, write_calibrated
+    from ..evidence.pooling import GRID
     from ..scenario.reference_ranges import RANGES_FILE, reload
 
     if write:
-        write_calibrated(res.full, RANGES_FILE)
+        write_calibrated(res.calibrated, RANGES_FILE)
         reload()
+    levels = library_levels()
+    population = sorted(n for n in res.full.members if levels.get(n) == "population")
     lines = [
         "## Leave one incident out",
         "",
         "The reference ranges the library informs (" + ", ".join(f"`{n}`" for n in FITTED) + ") are",
-        f"calibrated (`sim.evidence.calibrate`, ABC-SMC with {options['population']} particles and up to",
-        f"{options['generations']} generations, seed {options['seed']}, each calibration on one process so that it",
-        "gives the same posterior however the jobs are spread) on every incident that cites them but one; the held-out",
-        "incident's observations are then predicted with values drawn from that posterior",
-        f"({options['replications']} replications). Ratio: predicted median over the observation (the middle",
-        "of a published range). Target: within a factor of 2 (or inside the published range). An",
-        "observation given only as a bound (`>= 1`) has no ratio: its row says whether the predicted",
-        "median meets the bound, and it is not counted among the factor-of-2 checks.",
-        "Incidents whose observations do not depend on the fitted ranges (timelines) are predicted",
+        "calibrated as populations (`sim/evidence/pooling.py`; see [Where do the numbers come",
+        "from?](where-numbers-come-from.md)): every incident has its own value, drawn from a",
+        "logit-normal population whose centre and spread are fitted, and the range a scenario gets",
+        "is the population's 5th percentile, median and 95th percentile for a new incident. Studies and",
+        "totals over many hospitals (" + (", ".join(population) or "none") + ") pin the population's",
+        "mean instead of counting as one incident. Each informed incident is simulated once on a grid of",
+        f"{len(GRID)} values per fitted range ({options['grid_replications']} replications per point, seed",
+        f"{options['seed']}); each fold pools all incidents but one and predicts the held-out one with the",
+        f"ranges so found, drawn as a scenario citing them draws them ({options['replications']} replications).",
+        "Ratio: predicted median over the observation (the middle of a published range). Target: within a",
+        "factor of 2 (or inside the published range). An observation given only as a bound (`>= 1`) has",
+        "no ratio: its row says whether the predicted median meets the bound, and it is not counted among",
+        "the factor-of-2 checks. Incidents whose scenarios cite none of the fitted ranges are predicted",
         "from their scenario as written: they check the encoding, not the ranges.",
         "",
         "| Incident | Observation | Observed | Predicted median | Predicted p10-p90 | Ratio | Within 2x | From ranges fitted without it |",
@@ -88,13 +96,27 @@ def leave_one_out_section(res: Any, options: dict[str, Any], write: bool) -> lis
             f"{_cell(p.p10)} to {_cell(p.p90)} | {_cell(p.ratio)} | {p.verdict} | "
             f"{'yes' if p.informed else 'no (as written)'} |"
         )
+    lines += ["", "The ranges each fold fitted without its incident (5th percentile / median / 95th percentile):", "",
+              "| Held out | " + " | ".join(f"`{n}`" for n in FITTED) + " |", "|---|" + "---|" * len(FITTED)]
+    for held, ranges in res.folds.items():
+        lines.append(f"| {held} | " + " | ".join(_range_cell(ranges[n]) for n in FITTED) + " |")
     lines += ["", "Calibrated on the whole library (written to `scenarios/evidence/reference-ranges.yaml` as",
-              "`calibrated`):", "", "| Reference range | Prior | Posterior median | 90% interval |", "|---|---|---|---|"]
-    for prm in res.params:
-        post = res.full.posterior[prm.path]
-        lines.append(f"| `{prm.path.removeprefix('evidence:')}` | {prm.low:g}-{prm.high:g} | {post.median:.2f} | {post.p5:.2f}-{post.p95:.2f} |")
+              "`calibrated`):", "",
+              "| Reference range | Prior | New incident: median | 90% interval | Population centre | Spread (logit sd) |",
+              "|---|---|---|---|---|---|"]
+    from ..scenario.reference_ranges import reference_ranges
+
+    for name in FITTED:
+        prior = reference_ranges()[name].prior.to_range()
+        p5, med, p95 = res.calibrated[name]
+        centre, sigma = res.full.hyper[name]
+        lines.append(f"| `{name}` | {prior.low:g}-{prior.high:g} | {med:.2f} | {p5:.2f}-{p95:.2f} | {centre:.2f} | {sigma:.2f} |")
     lines += ["", *_loo_verdict(res), ""]
     return lines
+
+
+def _range_cell(r: tuple[float, float, float]) -> str:
+    return f"{r[0]:.2f} / {r[1]:.2f} / {r[2]:.2f}"
 
 
 def _loo_verdict(res: Any) -> list[str]:
@@ -123,15 +145,15 @@ def _loo_verdict(res: Any) -> list[str]:
             lines.append(head + "predicted from its scenario as written; the fitted ranges do not enter it, so the "
                          "encoding, not the ranges, misses it.")
         elif reach is None:
-            lines.append(head + "its prediction at the ends of the priors was not computed.")
+            lines.append(head + "its prediction at the ends of the fitted values was not computed.")
         elif reach.reaches(o):
-            lines.append(head + f"with the fitted ranges at the low and high ends of their priors the median is "
-                         f"{_cell(reach.low_end)} and {_cell(reach.high_end)}, so values within the priors reach "
-                         "it: the incidents the ranges were fitted on pull them away from what this one needs.")
+            lines.append(head + f"with the fitted ranges at the lowest and highest values of the grid the median is "
+                         f"{_cell(reach.low_end)} and {_cell(reach.high_end)}, so some value reaches it: the other "
+                         "incidents pull the ranges away from what this one needs.")
         else:
-            lines.append(head + f"with the fitted ranges at the low and high ends of their priors the median is "
-                         f"{_cell(reach.low_end)} and {_cell(reach.high_end)}, so no value within the priors "
-                         "reaches it: the encoding scenario, not the fitted ranges, decides this observation.")
+            lines.append(head + f"with the fitted ranges at the lowest and highest values of the grid the median is "
+                         f"{_cell(reach.low_end)} and {_cell(reach.high_end)}, so no value reaches it: the encoding "
+                         "scenario, not the fitted ranges, decides this observation.")
     return lines
 
 
@@ -167,23 +189,36 @@ def reference_ranges_page() -> str:
 
 
 def compute(replications: int, loo: dict[str, Any]) -> tuple[Any, ...]:
-    """Every section's numbers: the leave-one-out jobs (each calibration on one process, seeded)
-    and the checks, one after the other or on local processes; the same numbers either way."""
-    from ..evidence.loo import assemble, jobs, run_job, run_on_processes
+    """Every section's numbers: the leave-one-out jobs (seeded) and the checks, one after the
+    other or on local processes; the same numbers either way."""
+    from ..evidence.loo import (
+        finish,
+        first_jobs,
+        fold_jobs,
+        responses_of,
+        run_job,
+        run_on_processes,
+        settings,
+    )
 
-    loo_jobs = jobs(loo["population"], loo["generations"], loo["replications"], loo["seed"])
+    st = settings(loo["replications"], loo["grid_replications"], loo["seed"])
+    first = first_jobs(st)
     calls: list[tuple[Any, tuple[Any, ...]]] = [
-        *((run_job, (j,)) for j in loo_jobs),
+        *((run_job, (j,)) for j in first),
         (incident_checks, (ROOT, replications)),
         (sensitivity, (ROOT, sensitivity_replications(replications))),
         (queueing_checks, (replications,)),
     ]
-    if loo["executor"] == "serial":
-        results = [f(*args) for f, args in calls]
-    else:
-        results = run_on_processes(calls, loo.get("workers"))
-    incidents, sens, queue = results[len(loo_jobs):]
-    return queue, incidents, sens, assemble(results[: len(loo_jobs)])
+
+    def run(todo: list[tuple[Any, tuple[Any, ...]]]) -> list[Any]:
+        if loo["executor"] == "serial":
+            return [f(*args) for f, args in todo]
+        return run_on_processes(todo, loo.get("workers"))
+
+    results = run(calls)
+    incidents, sens, queue = results[len(first):]
+    folds = run([(run_job, (j,)) for j in fold_jobs(st, responses_of(results[: len(first)]))])
+    return queue, incidents, sens, finish(results[: len(first)], folds)
 
 
 def sensitivity_replications(replications: int) -> int:
