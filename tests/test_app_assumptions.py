@@ -27,9 +27,11 @@ def test_the_scenario_page_lists_the_default_scenarios_assumed_numbers():
     assert paper["drawn each replication"] == "no, one value"
     assert paper["evidence-based"] == "no, assumed"
     assert "paper-routine-outpatient" in paper["evidence ranges"]
-    assert paper["check"] == "outside the evidence range for Dental care, Primary care"
+    assert paper["check"] == "in line with the evidence"
     assert rows["backup_routines.paper-journal.compliance"]["check"] == "in line with the evidence"
-    assert rows["region.units.hospitals.depends_on.journal.capacity"]["where"] == "scenarios/regions/sormland.yaml line 41"
+    acute = rows["region.units.hospitals.depends_on.journal.capacity"]
+    assert acute["where"] == "scenarios/regions/sormland.yaml line 41"
+    assert acute["check"] == "outside the evidence range for Hospitals"
     assert any("lie outside the evidence range" in w.value for w in at.warning)
 
 

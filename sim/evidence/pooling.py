@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibrate import Target, obs_key, scale, with_values
+from .calibrate import FitParameter, Target, obs_key, scale, with_values
 from .observe import simulated
 
 GRID = np.linspace(0.02, 0.98, 9)
@@ -120,8 +120,6 @@ def response(target: Target, fitted: list[str], level: str, replications: int, s
     axes = [GRID if c else np.array([math.nan]) for c in cites]
     obs = target.observations
     stats = np.full((len(obs), replications, *(len(a) for a in axes)), math.nan)
-    from .calibrate import FitParameter
-
     params = [FitParameter(f"evidence:{n}", 0.0, 1.0) for n, c in zip(fitted, cites, strict=True) if c]
     for idx in np.ndindex(*(len(a) for a in axes)):
         values = [axes[k][i] for k, i in enumerate(idx) if cites[k]]
