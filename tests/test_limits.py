@@ -245,4 +245,4 @@ def test_a_sweep_counts_its_grid_before_building_it(minimal_scenario_yaml):
     started = time.monotonic()
     with pytest.raises(SweepError, match="the grid has 100,000,000,000,000 points; the most a sweep runs is 1,000"):
         sweep_variants(sc, huge, ["baseline"])
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10.0  # building the grid would never end
