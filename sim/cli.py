@@ -650,7 +650,7 @@ def drill(
         Path | None, typer.Option("--markdown", help="Write the report in Markdown here.", show_default=False)
     ] = None,
     msel: Annotated[
-        Path | None, typer.Option("--msel", help="Write the scenario's injects as a CSV events list here.", show_default=False)
+        Path | None, typer.Option("--msel", help="Write the scenario's injects as an events list here: CSV, or xlsx for a name ending in .xlsx.", show_default=False)
     ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed; default: the log's own.", show_default=False)
@@ -684,9 +684,9 @@ def drill(
     file = Path(args[0])
     scenario = load_or_exit(file)
     if msel is not None:
-        from .drill.msel import msel_bytes
+        from .drill.msel import msel_bytes, msel_xlsx
 
-        _write_bytes(msel, msel_bytes(scenario))
+        _write_bytes(msel, msel_xlsx(scenario) if msel.suffix.lower() == ".xlsx" else msel_bytes(scenario))
     if decisions is None:
         if msel is None:
             fail(_("give --decisions LOG.yaml to play a drill (or --msel OUT.csv for the events list)"))

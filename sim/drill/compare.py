@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from string import ascii_uppercase
 
-from ..reports.escape import html_text
+from ..reports.escape import html_text, markdown_cell
 from .evaluate import Check, checklist
 from .report import cell, fmt, timeline_rows
 from .session import DEFAULT_REPLICATIONS, Drill, kpi_columns, kpi_stats, outcome_kpis
@@ -111,7 +111,8 @@ def text(c: Comparison) -> str:
 
 
 def _md(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """User text as literal Markdown on one line: no HTML, link, image or table border."""
+    return markdown_cell(text)
 
 
 def markdown_table(c: Comparison) -> list[str]:

@@ -1,12 +1,10 @@
 """The scenario's injects and decision points as a master scenario events list (MSEL, the
-drejbok) in CSV, for printed drills: one row per inject or decision point, in time order where
+drejbok) in CSV or xlsx, for printed drills: one row per inject or decision point, in time order where
 the time is set, conditional ones after."""
 
 from __future__ import annotations
 
-import csv
-import io
-
+from ..reports.spreadsheet import csv_text, xlsx_bytes
 from ..scenario.model import Scenario
 from .session import condition_text
 
@@ -78,14 +76,16 @@ def _time(scenario: Scenario, t: float | None) -> str:
 
 
 def msel_csv(scenario: Scenario) -> str:
-    """The MSEL as CSV text (comma-separated, quoted where needed)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(msel_rows(scenario))
-    return out.getvalue()
+    """The MSEL as CSV text (comma-separated, quoted where needed; text that a spreadsheet would
+    run as a formula starts with an apostrophe)."""
+    return csv_text(msel_rows(scenario), COLUMNS)
 
 
 def msel_bytes(scenario: Scenario) -> bytes:
     """The MSEL as UTF-8 with a byte-order mark, so that spreadsheet programs read å, ä and ö."""
     return msel_csv(scenario).encode("utf-8-sig")
+
+
+def msel_xlsx(scenario: Scenario) -> bytes:
+    """The MSEL as an xlsx workbook (every text cell kept as text)."""
+    return xlsx_bytes(msel_rows(scenario), COLUMNS, "MSEL")

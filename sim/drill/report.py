@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..engine import replication_seed, simulate
+from ..reports.escape import markdown_cell
 from ..scenario.changes import apply_strategy
 from .deadlines import BreachRow, breach_rows, declared
 from .evaluate import Check, checklist
@@ -145,7 +146,8 @@ def cell(stats: dict[str, float], pattern: str) -> str:
 
 
 def _md(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """User text as literal Markdown on one line: no HTML, link, image or table border."""
+    return markdown_cell(text)
 
 
 def _header(report: Report) -> list[tuple[str, str]]:

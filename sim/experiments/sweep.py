@@ -250,11 +250,13 @@ def write_table(rows: list[dict[str, Any]], stem: Path) -> list[Path]:
 
 
 def _csv_value(v: Any) -> Any:
+    from ..reports.escape import spreadsheet_cell
+
     if isinstance(v, float) and math.isnan(v):
         return ""
     if isinstance(v, float):
         return repr(v)
-    return v
+    return spreadsheet_cell(v)
 
 
 def _nan_to_none(v: Any) -> Any:

@@ -7,6 +7,11 @@ link, an image (a request to another host), a tag, a formula or a table border.
   lists, tables, code, maths, `:` of URLs and Streamlit's directives, `@` of e-mail links) is
   backslash-escaped, and `<`, `>` and `&` become character references, so no HTML is formed
   even by a renderer that passes HTML through.
+- `markdown_cell`: for one line of Markdown inside other text (a table cell, a file name or title
+  in a sentence, a heading), and for Markdown files people also read as plain text (the drill's
+  after-action report): the same guarantees (no HTML, link, image, emphasis, code, table border
+  or autolinked address) with fewer backslashes, since dates and times stay as they are; it does
+  not guard the start of a line, so it is for table cells and text after a list marker.
 - `html_text`: for HTML (the same as html.escape, quotes included).
 - `plot_text`: for plotly labels, hover text and titles (plotly renders a few tags, links among
   them, and decodes character references).
@@ -36,6 +41,18 @@ def markdown_text(text: Any, *, one_line: bool = False) -> str:
 
 def _escape_line(line: str) -> str:
     line = _MARKDOWN_PUNCTUATION.sub(r"\\\1", line)
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_CELL_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()!|~$^@])")
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+
+def markdown_cell(text: Any) -> str:
+    """`text` as literal Markdown inside one line (a table cell, a list item's text)."""
+    line = " ".join(str(text).split())
+    line = _CELL_PUNCTUATION.sub(r"\\\1", line)
+    line = _AUTOLINK.sub(lambda m: "\\://" if m.group(1) == "://" else m.group(1)[:3] + "\\.", line)
     return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

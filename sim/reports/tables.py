@@ -1,13 +1,13 @@
-"""The KPI table of a run's JSON summary, as rows for a screen and as CSV for a spreadsheet."""
+"""The KPI table of a run's JSON summary, as rows for a screen and as CSV or xlsx for a
+spreadsheet."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from ..experiments.report import table_kpis
 from ..vocabulary import kpi_label
+from .spreadsheet import csv_text, xlsx_bytes
 
 COLUMNS = ("strategy", "kpi", "label", "mean", "ci95_low", "ci95_high", "p10", "p50", "p90", "reached")
 
@@ -41,9 +41,9 @@ def kpi_rows(summary: dict[str, Any], strategies: list[str] | None = None) -> li
 
 def kpi_csv(summary: dict[str, Any]) -> str:
     """The KPI table as CSV (comma-separated, a header row, empty cells for missing values)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in kpi_rows(summary):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
+    return csv_text(kpi_rows(summary), COLUMNS)
+
+
+def kpi_xlsx(summary: dict[str, Any]) -> bytes:
+    """The KPI table as an xlsx workbook: numbers as numbers, text kept as text."""
+    return xlsx_bytes(kpi_rows(summary), COLUMNS, "KPIs")

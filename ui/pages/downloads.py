@@ -9,7 +9,7 @@ import json
 import streamlit as st
 
 from sim.i18n import _
-from sim.reports import kpi_csv
+from sim.reports import kpi_csv, kpi_xlsx
 from sim.reports.html import html_report
 from ui import cut, export, state, view
 
@@ -40,6 +40,9 @@ def main() -> None:
     st.caption(cut.caption(result, chosen) + " " + _("The Results and Compare pages choose the days and unit kinds counted."))
     st.download_button(_("KPI table (CSV)"), kpi_csv(summary), file_name=f"{stem}-kpis.csv",
                        mime="text/csv", icon=":material/table:", on_click="ignore", key="dl-csv")
+    st.download_button(_("KPI table (Excel)"), kpi_xlsx(summary), file_name=f"{stem}-kpis.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/table:", on_click="ignore", key="dl-xlsx")
     st.download_button(_("JSON summary"), json.dumps(summary, indent=2, ensure_ascii=False),
                        file_name=f"{stem}-summary.json", mime="application/json",
                        icon=":material/data_object:", on_click="ignore", key="dl-json")

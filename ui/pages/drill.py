@@ -23,7 +23,7 @@ from sim.drill.catalogue import catalogue
 from sim.drill.charts import compare_figure
 from sim.drill.evaluate import checklist
 from sim.drill.log import log_yaml
-from sim.drill.msel import msel_bytes
+from sim.drill.msel import msel_bytes, msel_xlsx
 from sim.drill.ops import Act, AddNote, Advance, Choose, Op, SetImprovements, StrikeNote, perform
 from sim.drill.session import (
     DEFAULT_REPLICATIONS,
@@ -613,6 +613,10 @@ def report_tab(drill: Drill, stored: StoredDrill) -> None:
     c1, c2 = st.columns(2)
     c1.download_button(_("Master scenario events list (CSV)"), msel_bytes(drill.scenario), f"{drill.scenario.name}-msel.csv",
                        "text/csv", key="drill_dl_msel", on_click="ignore")
+    c1.download_button(_("Master scenario events list (Excel)"), msel_xlsx(drill.scenario),
+                       f"{drill.scenario.name}-msel.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="drill_dl_msel_xlsx", on_click="ignore")
     c2.download_button(_("Decision log (YAML, for sim drill)"),
                        log_yaml(drill, team=info.team, source=info.scenario_source,
                                 scenario_path=shipped_path(info.scenario_source)).encode("utf-8"),

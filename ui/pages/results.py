@@ -14,6 +14,7 @@ from sim.engine.windows import WINDOWED_KPIS
 from sim.experiments import risk
 from sim.i18n import _, count, ngettext, number
 from sim.reports import kpi_rows
+from sim.reports.escape import markdown_cell
 from sim.vocabulary import TIME_KPIS, kind_label
 from ui import assumed, cut, state, view
 
@@ -24,7 +25,7 @@ def run_caption(result: state.RunResult) -> str:
     n = count(s.replications) if done >= s.replications else _("{done} of {requested} (partial)").format(
         done=count(done), requested=count(s.replications))
     return _("{scenario}: {n} replications per strategy, seed {seed}, {strategies}, ran in {seconds} s ({executor})").format(
-        scenario=result.scenario_name, n=n, seed=s.seed,
+        scenario=markdown_cell(result.scenario_name), n=n, seed=s.seed,
         strategies=ngettext("{n} strategy", "{n} strategies", len(s.strategies)).format(n=len(s.strategies)),
         seconds=number(result.wall_s, 1), executor=s.executor,
     )

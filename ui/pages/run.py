@@ -8,6 +8,7 @@ import streamlit as st
 from sim import charts, values
 from sim.engine.engines import ENGINE_HELP, ENGINES
 from sim.i18n import _, count, ngettext, number, pgettext
+from sim.reports.escape import markdown_cell
 from ui import runs, state, view
 from ui.settings import LIMITS
 
@@ -52,7 +53,7 @@ def main() -> None:
     sc = choice.scenario
     assert sc is not None  # a choice that is ok has its scenario
     st.markdown(view.page_text("run"))
-    st.caption(f"{sc.title} ({choice.name})")
+    st.caption(markdown_cell(f"{sc.title} ({choice.name})"))
     if sc.assumptions:
         st.caption(ngettext(
             "This scenario writes {n} number as a range: each strategy also runs with it at its central value, "

@@ -7,6 +7,8 @@ import streamlit as st
 
 from sim import charts
 from sim.i18n import _, count, ngettext
+from sim.reports.escape import markdown_cell
+from sim.reports.escape import markdown_text as md
 from sim.scenario.bundle import MAX_ENTRIES
 from ui import assumed, editor_marks, saved, state, view
 from ui.settings import LIMITS
@@ -79,11 +81,11 @@ def show_problems(choice: state.ScenarioChoice) -> None:
     shown = choice.problems[:50]
     st.error(ngettext("{n} problem in {file}: the scenario cannot be run yet.",
                       "{n} problems in {file}: the scenario cannot be run yet.",
-                      len(choice.problems)).format(n=len(choice.problems), file=choice.name))
+                      len(choice.problems)).format(n=len(choice.problems), file=markdown_cell(choice.name)))
     for p in shown:
         where = _("line {n}").format(n=p.line) if p.line else _("file")
-        other = "" if p.file == choice.name else " " + _("(in {file})").format(file=p.file)
-        st.markdown(f"**{where}**{other} · `{p.path or '-'}`  \n{p.message}")
+        other = "" if p.file == choice.name else " " + _("(in {file})").format(file=markdown_cell(p.file))
+        st.markdown(f"**{where}**{other} · {markdown_cell(p.path or '-')}  \n{markdown_cell(p.message)}")
         if p.line and p.file == choice.name and 0 < p.line <= len(lines):
             lo, hi = max(1, p.line - 1), min(len(lines), p.line + 1)
             excerpt = "\n".join(
@@ -97,9 +99,9 @@ def show_problems(choice: state.ScenarioChoice) -> None:
 def summary(choice: state.ScenarioChoice) -> None:
     sc = choice.scenario
     assert sc is not None
-    st.subheader(sc.title)
+    st.subheader(markdown_cell(sc.title))
     if sc.description:
-        st.write(sc.description)
+        st.markdown(md(sc.description))
     cols = st.columns(4)
     for col, (label, value) in zip(cols, view.totals(sc).items(), strict=True):
         col.metric(label, count(value))
@@ -144,7 +146,7 @@ def editor(choice: state.ScenarioChoice) -> None:
     )
     text = choice.text if text is None else str(text)
     st.caption(_("{name} · {lines} lines · problems are marked beside their line").format(
-        name=choice.name, lines=count(len(text.splitlines()))))
+        name=markdown_cell(choice.name), lines=count(len(text.splitlines()))))
     if st.button(_("Check and use"), key="scenario_check", type="primary"):
         if len(text.encode("utf-8")) > LIMITS.max_upload_bytes:
             st.error(_("The text is over {limit} bytes, the limit on this server.").format(
@@ -189,7 +191,7 @@ def main() -> None:
         editor(choice)
     with right:
         if choice.ok:
-            st.success(_("{file} is valid.").format(file=choice.name))
+            st.success(_("{file} is valid.").format(file=markdown_cell(choice.name)))
             st.page_link("ui/pages/run.py", label=_("Run it"), icon=":material/play_arrow:")
         else:
             show_problems(choice)

@@ -17,6 +17,7 @@ from sim.experiments.sensitivity import SensitivityError, Span, default_spans, r
 from sim.experiments.sensitivity import summary as sensitivity_summary
 from sim.experiments.sweep import SweepError, parse_set, run_sweep, sweep_rows
 from sim.i18n import N_, _, count, number
+from sim.reports.escape import markdown_cell
 from sim.sensitivity_charts import sweep_lines, tornado
 from sim.vocabulary import KPI_NAMES
 from ui import lang, runs, state, view
@@ -186,7 +187,7 @@ def main() -> None:
         st.warning(_("The scenario has problems; fix them first."))
         st.page_link("ui/pages/scenario.py", label=_("Scenario"), icon=":material/description:")
         return
-    st.caption(f"{choice.scenario.title} ({choice.name})" if choice.scenario else choice.name)
+    st.caption(markdown_cell(f"{choice.scenario.title} ({choice.name})" if choice.scenario else choice.name))
     tabs = st.tabs([_("Sensitivity (tornado)"), _("Sweep")], key=f"sensitivity_tabs_{lang.current()}",
                    on_change="rerun")
     with tabs[0]:
