@@ -32,6 +32,9 @@ class _TypicalRun(IncidentRun):
     def sample(self, dist: Any, stream: str) -> float:
         return max(0.0, float(dist.mean))
 
+    def draw(self, dist: Any, stream: str) -> float:
+        return max(0.0, float(dist.mean))
+
 
 def typical_timeline(scenario: Scenario) -> IncidentTimeline:
     """The incident timeline of a run at the distributions' means, under the scenario's policies
