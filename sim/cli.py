@@ -754,7 +754,6 @@ def _play_log_or_exit(log, scenario, seed):
 
 
 def _print_drill(played, team: str) -> None:
-    from .drill.evaluate import checklist
     from .drill.report import timeline_rows
     from .drill.session import outcome_kpis
 
@@ -768,8 +767,12 @@ def _print_drill(played, team: str) -> None:
         typer.echo(f"  {d.clock_text(r.t_h)}  {r.kind:<9} {' '.join(r.what.split())}{who}")
     typer.echo("")
     typer.echo(_("Expected actions:"))
-    for c in checklist(d):
-        typer.echo(f"  {c.status_text:<13} {c.expected.description} ({c.detail})")
+    from .drill.scoring import score
+
+    card = score(d)
+    for cr in card.criteria:
+        typer.echo(f"  {cr.outcome_text:<13} {cr.points_text():>7}  {cr.expected.description} ({cr.reason})")
+    typer.echo(_("Score: {score}").format(score=card.text()))
     typer.echo("")
     typer.echo(_("Outcome to the end of the simulated period:"))
     kpis = d.played().rep.kpis

@@ -11,6 +11,7 @@ from string import ascii_uppercase
 from ..reports.escape import html_text, markdown_cell
 from .evaluate import Check, checklist
 from .report import cell, fmt, timeline_rows
+from .scoring import Score, criterion
 from .session import DEFAULT_REPLICATIONS, Drill, kpi_columns, kpi_stats, outcome_kpis
 
 MAX_SIDES = 26
@@ -26,6 +27,10 @@ class Side:
     stats: dict[str, dict[str, float]]
     checks: list[Check]
     injects: list[str]
+
+    @property
+    def score(self) -> Score:
+        return Score([criterion(c) for c in self.checks])
 
 
 @dataclass
@@ -95,10 +100,13 @@ def text(c: Comparison) -> str:
         lines.append("  ".join(v.ljust(widths[i]) if i == 0 else v.rjust(widths[i]) for i, v in enumerate(r)))
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
+    lines += ["", "Score:"]
+    lines += [f"  {s.label}: {s.score.text()}" for s in c.sides]
     lines += ["", "Expected actions:"]
     for checks in zip(*(s.checks for s in c.sides), strict=True):
         parts = ", ".join(f"{s.label} {ch.status_text}" for s, ch in zip(c.sides, checks, strict=True))
-        lines.append(f"  {checks[0].expected.id}: {parts}")
+        points = ", ".join(f"{s.label} {criterion(ch).points_text()}" for s, ch in zip(c.sides, checks, strict=True))
+        lines.append(f"  {checks[0].expected.id}: {parts} (points: {points})")
     only = c.only_some()
     if only:
         lines += ["", "Injects delivered to some groups only:" if len(c.sides) > 2 else "Injects delivered to one group only:"]
@@ -126,8 +134,9 @@ def markdown_checks(c: Comparison) -> list[str]:
     """Each expected action's result for every drill, in Markdown."""
     out = ["| Expected action | " + " | ".join(s.label for s in c.sides) + " |", "|---|" + "---|" * len(c.sides)]
     for checks in zip(*(s.checks for s in c.sides), strict=True):
-        cells = [f"{ch.status_text}: {_md(ch.detail)}" for ch in checks]
+        cells = [f"{cr.outcome_text} ({cr.points_text()}): {_md(cr.reason)}" for cr in map(criterion, checks)]
         out.append(f"| {_md(checks[0].expected.description)} | " + " | ".join(cells) + " |")
+    out.append("| **Score** | " + " | ".join(_md(s.score.text()) for s in c.sides) + " |")
     return out
 
 
@@ -163,8 +172,10 @@ def html_checks(c: Comparison) -> str:
     e = html_text
     parts = ["<table><tr><th>Expected action</th>" + "".join(f"<th>{e(s.label)}</th>" for s in c.sides) + "</tr>"]
     for checks in zip(*(s.checks for s in c.sides), strict=True):
-        cells = "".join(f'<td class="{ch.status}">{e(ch.status_text)}: {e(ch.detail)}</td>' for ch in checks)
+        cells = "".join(f'<td class="{cr.check.status}">{e(cr.outcome_text)} ({e(cr.points_text())}): {e(cr.reason)}</td>'
+                        for cr in map(criterion, checks))
         parts.append(f"<tr><td>{e(checks[0].expected.description)}</td>{cells}</tr>")
+    parts.append("<tr><th>Score</th>" + "".join(f"<th>{e(s.score.text())}</th>" for s in c.sides) + "</tr>")
     parts.append("</table>")
     return "".join(parts)
 

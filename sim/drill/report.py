@@ -16,6 +16,7 @@ from ..reports.escape import markdown_cell
 from ..scenario.changes import apply_strategy
 from .deadlines import BreachRow, breach_rows, declared
 from .evaluate import Check, checklist
+from .scoring import Score, criterion
 from .session import (
     _CACHE,
     DEFAULT_REPLICATIONS,
@@ -66,6 +67,11 @@ class Report:
     timeline: list[TimelineRow] = field(default_factory=list)
     outcomes: list[OutcomeColumn] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+
+    @property
+    def score(self) -> Score:
+        """The team's score: each expected action a criterion with its weight and points."""
+        return Score([criterion(c) for c in self.checks])
 
 
 def timeline_rows(drill: Drill, *, events: bool = True) -> list[TimelineRow]:
@@ -236,11 +242,13 @@ def markdown_sections(report: Report, level: int = 2, *, objectives: bool) -> li
         out += ["| Breached at | Part | Deadline | Disrupted from | Until | Beyond the deadline |",
                 "|---|---|---|---|---|---:|"]
         out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in rows]
-    out += ["", f"{h} Expected actions", "", "| Expected action | Result | Detail |", "|---|---|---|"]
-    for c in report.checks:
-        out.append(f"| {_md(c.expected.description)} | {c.status_text} | {_md(c.detail)} |")
+    score = report.score
+    out += ["", f"{h} Expected actions", "", f"Score: {score.text()}.", "",
+            "| Expected action | Result | Points | Why |", "|---|---|---:|---|"]
+    for c in score.criteria:
+        out.append(f"| {_md(c.expected.description)} | {c.outcome_text} | {_md(c.points_text())} | {_md(c.reason)} |")
     if not report.checks:
-        out.append("| No expected actions are written in the scenario. | | |")
+        out.append("| No expected actions are written in the scenario. | | | |")
     out += ["", f"{h} Hot wash notes", ""]
     hot = [n for n in d.notes if n.hot_wash and not n.struck]
     out += [f"- {_md(n.text)}" + (f" ({_md(n.by)})" if n.by else "") for n in hot] or ["No hot wash notes were taken."]
@@ -285,15 +293,17 @@ def _html_follow_up(report: Report, h: str = "h2") -> list[str]:
     d = report.drill
     e = html.escape
     parts: list[str] = []
+    score = report.score
     parts.append(f"<{h}>Expected actions</{h}>")
-    parts.append("<table><tr><th>Expected action</th><th>Result</th><th>Detail</th></tr>")
-    for c in report.checks:
+    parts.append(f'<p class="score">Score: {e(score.text())}.</p>')
+    parts.append("<table><tr><th>Expected action</th><th>Result</th><th>Points</th><th>Why</th></tr>")
+    for c in score.criteria:
         parts.append(
-            f"<tr><td>{e(c.expected.description)}</td><td class=\"{c.status}\">{e(c.status_text)}</td>"
-            f"<td>{e(c.detail)}</td></tr>"
+            f"<tr><td>{e(c.expected.description)}</td><td class=\"{c.check.status}\">{e(c.outcome_text)}</td>"
+            f'<td class="num">{e(c.points_text())}</td><td>{e(c.reason)}</td></tr>'
         )
     if not report.checks:
-        parts.append('<tr><td colspan="3">No expected actions are written in the scenario.</td></tr>')
+        parts.append('<tr><td colspan="4">No expected actions are written in the scenario.</td></tr>')
     parts.append("</table>")
     parts.append(f"<{h}>Hot wash notes</{h}>")
     hot = [n for n in d.notes if n.hot_wash and not n.struck]

@@ -15,6 +15,7 @@ from ..i18n import _
 from .board import board
 from .deadlines import BreachRow, DeadlineInject
 from .evaluate import Check, checklist
+from .scoring import Score, criterion
 from .session import EPS, Drill, DrillError, series_of, to_minute
 
 
@@ -81,6 +82,10 @@ class TeamView:
     so_far: dict[str, float]  # SO_FAR's counts by the clock
     checks: list[Check]
     breaches: list[BreachRow]
+
+    @property
+    def score(self) -> Score:
+        return Score([criterion(c) for c in self.checks])
 
 
 def so_far(drill: Drill) -> dict[str, float]:

@@ -761,8 +761,33 @@ class DecisionPoint(Model):
         return self
 
 
+Points_ = Annotated[float, Field(ge=0, le=1000)]
+"""Points a criterion of a drill's score gives."""
+
+
+class Points(Model):
+    """The points an expected action gives by how it went: done on time, done late, or missed
+    (not done by the clock, or later than `late_within` allows)."""
+
+    on_time: Points_ = 2
+    """Done within the time limit."""
+    late: Points_ = 1
+    """Done after the time limit (and within `late_within`, when that is given)."""
+    missed: Points_ = 0
+    """Not done, or too late to count as late."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Points:
+        if not self.on_time >= self.late >= self.missed:
+            raise ValueError("points must not grow with lateness: on_time >= late >= missed")
+        if self.on_time <= 0:
+            raise ValueError("on_time must be above zero (it is the most a criterion gives)")
+        return self
+
+
 class ExpectedAction(Model):
-    """What the group is expected to do, checked after a drill."""
+    """What the group is expected to do, checked after a drill, and scored: a criterion of the
+    team's score with a weight and the points for on time, late and missed."""
 
     id: Id
     """Short id."""
@@ -774,6 +799,13 @@ class ExpectedAction(Model):
     """Milestone the time limit counts from."""
     within: Duration
     """Time limit."""
+    weight: Annotated[float, Field(gt=0, le=100)] = 1
+    """How much this criterion counts in the team's score (its points are multiplied by it)."""
+    points: Points = Field(default_factory=Points)
+    """Points for on time, late and missed (before the weight)."""
+    late_within: Duration | None = None
+    """Done later than this after the time limit counts as missed. Left out: any time before the
+    drill ends counts as late."""
 
 
 class Exercise(Model):

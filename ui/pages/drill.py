@@ -21,10 +21,10 @@ import streamlit as st
 from sim.drill import access
 from sim.drill.catalogue import catalogue
 from sim.drill.charts import compare_figure
-from sim.drill.evaluate import checklist
 from sim.drill.log import log_yaml
 from sim.drill.msel import msel_bytes, msel_xlsx
 from sim.drill.ops import Act, AddNote, Advance, Choose, Op, SetImprovements, StrikeNote, perform
+from sim.drill.scoring import score
 from sim.drill.session import (
     DEFAULT_REPLICATIONS,
     MAX_NAME_CHARS,
@@ -530,12 +530,14 @@ def notes_tab(drill: Drill, revision: int) -> None:
     for i in reversed(range(len(drill.notes))):
         note_line(drill, i)
     st.subheader(_("Expected actions"))
-    checks = checklist(drill)
-    if checks:
+    card = score(drill)
+    if card.criteria:
+        st.metric(_("Score"), card.text())
         st.dataframe(
             drill_view.coloured(
-                [{_("expected action"): c.expected.description, _("result"): c.status_text, _("detail"): c.detail}
-                 for c in checks],
+                [{_("expected action"): c.expected.description, _("result"): c.outcome_text, _("points"): c.points_text(),
+                  _("why"): c.reason}
+                 for c in card.criteria],
                 _("result"),
             ),
             hide_index=True, width="stretch",

@@ -121,9 +121,12 @@ def team_card(view_: TeamView, stored: StoredDrill, key: str, shared: bool) -> N
         for i, name in enumerate(SO_FAR):
             (c1 if i % 2 == 0 else c2).metric(kpi_label(name), count(view_.so_far[name]))
         if view_.checks:
+            card = view_.score
+            st.metric(_("Score"), card.text())
             st.dataframe(
                 drill_view.coloured(
-                    [{_("expected action"): c.expected.id, _("result"): c.status_text} for c in view_.checks],
+                    [{_("expected action"): c.expected.id, _("result"): c.outcome_text, _("points"): c.points_text(),
+                      _("why"): c.reason} for c in card.criteria],
                     _("result"),
                 ),
                 hide_index=True, width="stretch",

@@ -25,6 +25,7 @@ from ui.runs import RunRefused, heavy_run_slot
 STATUS_COLOURS = {
     N_("up"): "#1a7f37", N_("degraded"): "#b35900", N_("down"): "#c62828",
     N_("met"): "#1a7f37", N_("late"): "#b35900", N_("not done"): "#c62828",
+    N_("on time"): "#1a7f37", N_("missed"): "#c62828",
 }
 """Status words (English; shown and coloured in the session's language)."""
 CHARTS = ("capacity", "cancelled_planned", "calls_unanswered")
