@@ -624,8 +624,13 @@ sim drill compare LOG_A LOG_B [LOG_C ...] [--report OUT.html] [--markdown OUT.md
 plays two or more logs (each names its scenario with `scenario:`) and shows how
 the groups' outcomes differ, on the same replication seeds.
 
-sim drill FILE --msel OUT.csv writes the scenario's injects and decision
-points as a master scenario events list (CSV) for printed drills.
+sim drill FILE --msel OUT writes the scenario's injects and decision points as
+a master scenario events list: CSV (OUT.csv), a spreadsheet with the HSEEP
+columns (OUT.xlsx), OpenBAS scenario JSON (--msel-format openbas) or MISP CEXF
+JSON (--msel-format cexf).
+
+sim drill import-msel LIST.xlsx --into SCENARIO.yaml reads a spreadsheet MSEL
+back into the scenario's injects (decision points are kept as they are).
 
 sim drill backup OUT.sqlite copies the app's drill database (SIM_DRILL_DB, or
 drills.sqlite in the data folder) to a new file, safely while the app runs.
@@ -638,7 +643,7 @@ The decision log format is in docs/facilitator-guide.md.
 def drill(
     args: Annotated[
         list[str],
-        typer.Argument(metavar="FILE | compare LOG... | backup OUT", help="A scenario file, `compare` and two or more logs, or `backup` and a new file.", show_default=False),
+        typer.Argument(metavar="FILE | compare LOG... | import-msel LIST.xlsx | backup OUT", help="A scenario file, `compare` and two or more logs, `import-msel` and a spreadsheet, or `backup` and a new file.", show_default=False),
     ],
     decisions: Annotated[
         Path | None, typer.Option("--decisions", "-d", help="Decision log to play (YAML).", show_default=False)
@@ -650,7 +655,13 @@ def drill(
         Path | None, typer.Option("--markdown", help="Write the report in Markdown here.", show_default=False)
     ] = None,
     msel: Annotated[
-        Path | None, typer.Option("--msel", help="Write the scenario's injects as an events list here: CSV, or xlsx for a name ending in .xlsx.", show_default=False)
+        Path | None, typer.Option("--msel", help="Write the scenario's injects and decision points as an events list here (.csv or .xlsx; JSON with --msel-format).", show_default=False)
+    ] = None,
+    msel_format: Annotated[
+        str | None, typer.Option("--msel-format", help="csv, xlsx, openbas (OpenBAS JSON) or cexf (MISP CEXF JSON); default: from --msel's file name.", show_default=False)
+    ] = None,
+    into: Annotated[
+        Path | None, typer.Option("--into", help="import-msel: the scenario file whose injects are replaced.", show_default=False)
     ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed; default: the log's own.", show_default=False)
@@ -670,6 +681,12 @@ def drill(
             fail(_("usage: sim drill backup OUT.sqlite (a new file for the copy of the drill database)"))
         _drill_backup(Path(args[1]))
         return
+    if args and args[0] == "import-msel":
+        if len(args) != 2 or into is None:
+            fail(_("usage: sim drill import-msel LIST.xlsx --into SCENARIO.yaml"))
+        assert into is not None  # fail() does not return
+        _import_msel(Path(args[1]), into)
+        return
     if args and args[0] == "compare":
         from .drill.compare import MAX_SIDES
 
@@ -683,10 +700,17 @@ def drill(
         fail(_("usage: sim drill FILE --decisions LOG.yaml, or sim drill compare LOG_A LOG_B"))
     file = Path(args[0])
     scenario = load_or_exit(file)
+    if msel_format is not None and msel is None:
+        fail(_("--msel-format goes with --msel OUT (the file to write)"))
     if msel is not None:
-        from .drill.msel import msel_bytes, msel_xlsx
+        from .drill.msel_formats import FORMATS, format_for, msel_bytes_as
 
-        _write_bytes(msel, msel_xlsx(scenario) if msel.suffix.lower() == ".xlsx" else msel_bytes(scenario))
+        fmt = format_for(msel.name, msel_format)
+        if fmt not in FORMATS:
+            fail(_("--msel-format must be one of {formats}, got {value!r}").format(formats=", ".join(FORMATS), value=fmt))
+        if fmt in ("openbas", "cexf") and msel.suffix.lower() != ".json":
+            fail(_("{format} is JSON: give --msel a file name ending in .json").format(format=fmt))
+        _write_bytes(msel, msel_bytes_as(scenario, fmt))
     if decisions is None:
         if msel is None:
             fail(_("give --decisions LOG.yaml to play a drill (or --msel OUT.csv for the events list)"))
@@ -707,6 +731,26 @@ def drill(
             _write_bytes(markdown, report_markdown(rep).encode("utf-8"))
         if report is not None:
             _write_bytes(report, html_report(rep).encode("utf-8"))
+
+
+def _import_msel(sheet: Path, scenario_file: Path) -> None:
+    from .drill.msel_import import MselImportError, import_into, write_into
+
+    load_or_exit(scenario_file)  # a scenario with problems is named as such, before the sheet
+    try:
+        imported = import_into(sheet, scenario_file)
+    except MselImportError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for note in (*imported.warnings, *imported.skipped):
+        typer.echo(str(note), err=True)
+    try:
+        write_into(imported, scenario_file)
+    except OSError as exc:
+        fail(_("cannot write {file}: {reason}").format(file=scenario_file, reason=exc.strerror or exc))
+    typer.echo(_("wrote {n} injects into {file} ({kept} decision points kept as they were)").format(
+        n=imported.injects, file=scenario_file, kept=imported.kept_decisions))
 
 
 def _drill_backup(target: Path) -> None:

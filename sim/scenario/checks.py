@@ -237,8 +237,17 @@ def _exercise_references(s: Scenario) -> Iterator[Finding]:
         for j, o in enumerate(d.options):
             for k, act in enumerate(o.actions):
                 yield from _action(ex + ("decisions", i, "options", j, "actions", k), act, names)
+    expected = {e.id for e in s.exercise.expected_actions}
+    for i, inj in enumerate(s.exercise.injects):
+        for j, eid in enumerate(inj.expects):
+            if eid not in expected:
+                yield ex + ("injects", i, "expects", j), f"unknown expected action {eid!r}{suggest(eid, expected)}"
+    objectives = len(s.exercise.objectives)
     for i, e in enumerate(s.exercise.expected_actions):
         yield from _action(ex + ("expected_actions", i, "action"), e.action, names)
+        if e.objective is not None and e.objective > objectives:
+            yield (ex + ("expected_actions", i, "objective"),
+                   f"objective {e.objective} does not exist: the exercise has {objectives} objective(s)")
         problem = milestone_problem(e.after, names)
         if problem:
             yield ex + ("expected_actions", i, "after"), problem

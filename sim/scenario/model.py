@@ -713,6 +713,13 @@ class Inject(Model):
     """The text read out or handed over."""
     facilitator_note: str = ""
     """Only the facilitator sees this."""
+    sender: str = Field(default="", alias="from", max_length=200)
+    """Who it comes from in the story (a ward, the press, the vendor; the master scenario events
+    list's *From*). Left out: the exercise control (motspel)."""
+    method: str = Field(default="", max_length=200)
+    """How it is delivered: phone call, e-mail, in person, a note handed over (*Method*)."""
+    expects: list[Id] = Field(default_factory=list)
+    """Ids of the expected actions it should prompt (the list's *Expected action*)."""
 
     @model_validator(mode="after")
     def _one_of(self) -> Inject:
@@ -799,6 +806,8 @@ class ExpectedAction(Model):
     """Milestone the time limit counts from."""
     within: Duration
     """Time limit."""
+    objective: int | None = Field(default=None, ge=1)
+    """Number of the exercise objective it serves (1 is the first in `objectives`)."""
     weight: Annotated[float, Field(gt=0, le=100)] = 1
     """How much this criterion counts in the team's score (its points are multiplied by it)."""
     points: Points = Field(default_factory=Points)

@@ -40,7 +40,8 @@ def main() -> None:
     if stored is None:
         title.title(_("Participant view"))
         return
-    title.title(md(stored.info.title, one_line=True))
+    team = stored.info.team if stored.info.in_exercise else ""
+    title.title(md(stored.info.title, one_line=True) + (f" · {md(team, one_line=True)}" if team else ""))
     roles = stored.drill.scenario.exercise.roles
     names = {ALL_ROLES: _("All roles"), **{r: r for r in roles}}
     role = st.selectbox(_("Show injects for"), list(names), format_func=names.get, key="participant_role")
