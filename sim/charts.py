@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from .graph import DependencyGraph
 from .i18n import LONG_DURATION_H, N_, _, count, moment, number, percent
+from .reports.escape import safe_figure
 from .scenario.model import Scenario
 from .values import FEW_RUNS, few_runs, too_few_pairs
 from .values import difference as value_difference
@@ -94,7 +95,7 @@ def strategy_label(scenario: Scenario, strategy: str) -> str:
 def _title(fig: go.Figure, title: str, subtitle: str = "") -> go.Figure:
     text = title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"
     fig.update_layout(title=dict(text=text, x=0, xanchor="left"))
-    return fig
+    return safe_figure(fig)
 
 
 def _bands(exp: Any, strategy: str) -> Any:

@@ -171,8 +171,9 @@ def test_the_shipped_logs_differ_the_way_the_domain_says(early, late):
     # Patients told in time: nobody turned away at the door after early cancellations.
     assert e["cancelled_at_door"] == 0
     assert lt["cancelled_at_door"] > 300
-    # Informed patients call less while the phones are down.
-    assert e["calls_unanswered"] < 0.85 * lt["calls_unanswered"]
+    # Informed patients call less while the phones are down. (Busy lines also lose some calls in
+    # normal operation, on both courses alike, so the difference is in calls, not in a share.)
+    assert e["calls_unanswered"] < lt["calls_unanswered"] - 100
     # The same failover: IT's recovery does not depend on staff mode.
     assert e["time_to_full_operation_h"] == pytest.approx(lt["time_to_full_operation_h"])
     # The early group meets every expected action; the late one is late on staff mode.

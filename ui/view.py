@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from sim.i18n import N_, _, count, language, moment, number, percent
+from sim.reports.escape import safe_figure
 from sim.scenario.model import Scenario
 from sim.vocabulary import kind_description
 
@@ -27,7 +28,7 @@ def page_text(name: str) -> str:
 
 def chart(fig: Any, key: str) -> None:
     # theme=None: the same look as in the HTML report
-    st.plotly_chart(fig, key=key, config=CHART_CONFIG, width="stretch", theme=None)
+    st.plotly_chart(safe_figure(fig), key=key, config=CHART_CONFIG, width="stretch", theme=None)
 
 
 def strategy_names(scenario: Scenario) -> dict[str, str]:

@@ -71,3 +71,52 @@ def spreadsheet_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+# The markup the project's own chart texts use; plotly would also render links (<a href>) and
+# styled spans, which user text must never become.
+_FOREIGN_TAG = re.compile(r"<(?!/?(?:br|b|i|em|sup|sub|extra)\s*/?>)", re.IGNORECASE)
+_TRACE_TEXTS = ("name", "text", "hovertext", "hovertemplate", "x", "y")
+
+
+def plot_markup(text: str) -> str:
+    """A plotly text that may hold the project's own markup (<br>, <b>, <sup>, <extra>): every
+    other tag, a link above all, is shown as written."""
+    return _FOREIGN_TAG.sub("&lt;", text)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return plot_markup(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        return [plot_markup(v) if isinstance(v, str) else v for v in value]
+    if getattr(value, "dtype", None) is not None and value.dtype.kind in "OU":
+        return [plot_markup(v) if isinstance(v, str) else v for v in value.tolist()]
+    return value
+
+
+def safe_figure(fig: Any) -> Any:
+    """A plotly figure whose every text (trace names, labels, hover texts, categories, titles,
+    annotations, tick labels) renders no tag but the project's own: the last guard before a chart
+    is shown or exported, whatever user text went into it."""
+    for trace in fig.data:
+        for attr in _TRACE_TEXTS:
+            if attr in trace and trace[attr] is not None:
+                cleaned = _clean(trace[attr])
+                if cleaned is not trace[attr]:
+                    trace[attr] = cleaned
+    for note in fig.layout.annotations or ():
+        if note.text:
+            note.text = plot_markup(note.text)
+    if fig.layout.title and fig.layout.title.text:
+        fig.layout.title.text = plot_markup(fig.layout.title.text)
+
+    def axis(a: Any) -> None:
+        if a.title and a.title.text:
+            a.title.text = plot_markup(a.title.text)
+        if a.ticktext is not None:
+            a.ticktext = _clean(a.ticktext)
+
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
+    return fig
