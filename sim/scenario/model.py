@@ -806,7 +806,7 @@ class ExpectedAction(Model):
     """Milestone the time limit counts from."""
     within: Duration
     """Time limit."""
-    objective: int | None = Field(default=None, ge=1)
+    objective: int | None = Field(default=None, ge=1, le=1000)
     """Number of the exercise objective it serves (1 is the first in `objectives`)."""
     weight: Annotated[float, Field(gt=0, le=100)] = 1
     """How much this criterion counts in the team's score (its points are multiplied by it)."""
