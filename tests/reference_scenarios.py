@@ -151,6 +151,26 @@ def consumables() -> Scenario:
                      backup_routines=backup)
 
 
+def staff_mode() -> Scenario:
+    """Staff mode raised by the units hit: staff redeployed to a discharge service short of
+    capacity and extra capacity on a phone line on its backup routine, each from its own delay,
+    until the region stands down."""
+    beds, phones = discharges(), one_phone_line()
+    data = beds.model_dump(mode="json", exclude_none=True)
+    data["name"] = data["title"] = "staff-mode"
+    more = phones.model_dump(mode="json", exclude_none=True)
+    data["region"]["phone_lines"] = more["region"]["phone_lines"]
+    data["region"]["systems"].append({"id": "telephony", "name": "Telephony", "depends_on": [{"system": "network"}]})
+    data["backup_routines"] = more["backup_routines"]
+    data["policies"] = {
+        "escalation": {"triggers": [{"level": "stabslage", "units_hit": 1, "decision_delay": "37min"}],
+                       "stand_down_after": "1h 19min"},
+        "staff_mode": {"redeploy": 0.3, "redeploy_to": ["discharge"], "redeploy_after": "5h 13min",
+                       "phone_capacity": 0.5, "phone_after": "23min"},
+    }
+    return Scenario.model_validate(data)
+
+
 SYNTHETIC = {
     "planned-only": planned_only,
     "planned-at-the-door": planned_at_the_door,
@@ -161,4 +181,5 @@ SYNTHETIC = {
     "pooled-phone-lines": pooled_phone_lines,
     "discharges": discharges,
     "consumables": consumables,
+    "staff-mode": staff_mode,
 }

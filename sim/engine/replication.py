@@ -25,6 +25,7 @@ from .capacity import CapacityModel, CapacityState
 from .collectors import COLLECTORS, FlowRun, kind_series, ordered_kpis, prioritise_acute
 from .grid import TimeGrid
 from .incident import Control, Event, IncidentRun, IncidentTimeline
+from .staff_mode import reinforce
 from .streams import Branch, Streams
 
 __all__ = ["EXTRA_KPI_NAMES", "KPI_NAMES", "TIME_KPIS", "Replication", "simulate", "simulate_with_timeline"]
@@ -174,6 +175,7 @@ def simulate_with_timeline(
 def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -> Replication:
     cap = capacity_grid(plan, tl)
     prioritise_acute(plan.scenario, plan.model, cap)
+    reinforce(plan.scenario, plan.model, cap, plan.grid.t0 + plan.grid.step_h / 2, tl.readiness)
     health = health_grid(plan, tl)
     run = FlowRun(
         plan.scenario, plan.model, plan.grid, tl, cap, health, base_grid(plan, health), pace_grid(plan, tl),

@@ -622,11 +622,6 @@ class EscalationTrigger(Model):
         return self
 
 
-CALL_REDUCTION_LEFT_OUT = 0.2
-"""The share of new calls an `inform_patients` action avoids when a scenario gives no
-`policies.escalation.call_reduction` (assumed; docs/model.md, "Readiness ladder")."""
-
-
 class EscalationPolicy(Model):
     """Readiness ladder: normalläge, stabsläge, förstärkningsläge, katastrofläge."""
 
@@ -637,17 +632,36 @@ class EscalationPolicy(Model):
     operational_at: Fraction = 0.9
     """Every affected service at or above this capacity (backup routines and alternative systems
     included) counts as operational for standing down."""
-    call_reduction: AssumedFraction | None = None
-    """Share of new calls not made once patients are informed, until full operation: staff mode
-    (stabsläge or higher) informs them when this is given, a drill's or a decision's
-    `inform_patients` at any time. 0 means that informing them changes no call. Left out: staff
-    mode does not inform patients, and an `inform_patients` action avoids 20% of the calls
-    (assumed, the share the shipped scenarios assume)."""
+    call_reduction: AssumedFraction = 0.0
+    """Share of calls avoided once patients are informed in staff mode (stabsläge or higher)."""
 
-    @property
-    def informed_call_reduction(self) -> float:
-        """The share of new calls informed patients do not make (`call_reduction`, or 20% left out)."""
-        return CALL_REDUCTION_LEFT_OUT if self.call_reduction is None else self.call_reduction
+
+def _acute_and_discharge() -> list[CareService]:
+    return ["acute", "discharge"]
+
+
+class StaffModePolicy(Model):
+    """What the crisis staff does once staff mode (stabsläge or higher) is raised, for as long as
+    it lasts: it moves staff to the care services short of capacity and opens extra phone capacity
+    (each from a delay after the level is raised). Informing patients is
+    `escalation.call_reduction`. The readiness ladder's own tests (operational, full operation)
+    look at the services without these staff: they go back when the staff stands down."""
+
+    redeploy: AssumedFraction = 0.05
+    """Staff moved to each service in `redeploy_to` that is short of capacity, as a share of the
+    capacity it still has (0.05: a service at 60% works at 63%), never beyond normal. Staff called
+    in or moved from cancelled work. Default 0.05, assumed."""
+    redeploy_to: list[CareService] = Field(default_factory=_acute_and_discharge)
+    """Services that get the redeployed staff (acute, planned, discharge). Default acute care and
+    discharges, assumed: where a crisis staff sends people first."""
+    redeploy_after: Duration = Field(default="4h", le=24 * 7)
+    """Time from raising staff mode until the redeployed staff are at work. Default 4 h, assumed."""
+    phone_capacity: AssumedFraction = 0.25
+    """Extra phone capacity on every line short of capacity (extra agents and call-back lists), as
+    a share of the capacity the line still has, never beyond normal. A line that is down stays
+    down. Default 0.25, assumed."""
+    phone_after: Duration = Field(default="1h", le=24 * 7)
+    """Time from raising staff mode until the extra phone capacity answers. Default 1 h, assumed."""
 
 
 class OvertimePolicy(Model):
@@ -674,6 +688,8 @@ class Policies(Model):
     """Acute patients get staff first: planned capacity goes before acute capacity."""
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     """Raising and lowering the readiness level."""
+    staff_mode: StaffModePolicy = Field(default_factory=StaffModePolicy)
+    """What the crisis staff does while staff mode lasts."""
 
 
 # --------------------------------------------------------------------------- exercise material

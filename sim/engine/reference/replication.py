@@ -18,6 +18,7 @@ from ..collectors import ordered_kpis, staff_mode_hours
 from ..deadlines import deadline_kpis
 from ..incident import CancelOrder, Control, IncidentRun, IncidentTimeline
 from ..replication import Plan, Replication, compile_plan
+from ..staff_mode import reinforce
 from ..streams import Streams
 from .acute import AcuteUnit, arrival_times
 from .beds import Ward
@@ -103,6 +104,7 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
     horizon = sc.horizon
     capacity = MinuteCapacity(model, timeline, horizon)
     give_acute_priority(capacity, sc)
+    reinforce_by_minute(capacity, sc, timeline)
     stores = run_stores(list(region.consumables), capacity)
     out = out_of_stock(stores)
     apply_stockouts(capacity, sc, out)
@@ -154,6 +156,14 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
     for unit in acute_units:
         unit.settle(horizon)
     return Care(tally, capacity, stores, debt_curves(sc, capacity), calls, stockout_unit_hours)
+
+
+def reinforce_by_minute(capacity: MinuteCapacity, scenario: Scenario, timeline: IncidentTimeline) -> None:
+    """docs/model.md, **Staff mode acts**: the staff's reinforcements, at the middle of every minute."""
+    mids = (np.arange(capacity.minutes) + 0.5) / MINUTES_PER_HOUR
+    reinforce(scenario, capacity.model, capacity.table, mids, timeline.readiness)
+    for slot in range(len(capacity.model.slots)):
+        capacity.invalidate(slot)
 
 
 def _run(env: simpy.Environment, horizon: float, budget: Budget) -> None:
