@@ -676,25 +676,9 @@ def drill(
         fail(_("--seed must be zero or positive, got {value}").format(value=seed))
     if not 1 <= replications <= MAX_REPLICATIONS:
         fail(_("--replications must be between 1 and {most}, got {value}").format(most=MAX_REPLICATIONS, value=replications))
-    if args and args[0] == "backup":
-        if len(args) != 2:
-            fail(_("usage: sim drill backup OUT.sqlite (a new file for the copy of the drill database)"))
-        _drill_backup(Path(args[1]))
-        return
-    if args and args[0] == "import-msel":
-        if len(args) != 2 or into is None:
-            fail(_("usage: sim drill import-msel LIST.xlsx --into SCENARIO.yaml"))
-        assert into is not None  # fail() does not return
-        _import_msel(Path(args[1]), into)
-        return
-    if args and args[0] == "compare":
-        from .drill.compare import MAX_SIDES
-
-        if not 3 <= len(args) <= MAX_SIDES + 1:
-            fail(_("usage: sim drill compare LOG_A LOG_B [LOG_C ...] (two to {most} decision logs, each naming its scenario)").format(most=MAX_SIDES))
-        if decisions is not None or msel is not None:
-            fail(_("sim drill compare takes decision logs; --decisions and --msel belong to `sim drill FILE`"))
-        _drill_compare([Path(a) for a in args[1:]], report, markdown, seed, replications)
+    if args and args[0] in ("backup", "import-msel", "compare"):
+        _drill_subcommand(args, into=into, decisions=decisions, msel=msel, report=report, markdown=markdown,
+                          seed=seed, replications=replications)
         return
     if len(args) != 1:
         fail(_("usage: sim drill FILE --decisions LOG.yaml, or sim drill compare LOG_A LOG_B"))
@@ -703,18 +687,56 @@ def drill(
     if msel_format is not None and msel is None:
         fail(_("--msel-format goes with --msel OUT (the file to write)"))
     if msel is not None:
-        from .drill.msel_formats import FORMATS, format_for, msel_bytes_as
-
-        fmt = format_for(msel.name, msel_format)
-        if fmt not in FORMATS:
-            fail(_("--msel-format must be one of {formats}, got {value!r}").format(formats=", ".join(FORMATS), value=fmt))
-        if fmt in ("openbas", "cexf") and msel.suffix.lower() != ".json":
-            fail(_("{format} is JSON: give --msel a file name ending in .json").format(format=fmt))
-        _write_bytes(msel, msel_bytes_as(scenario, fmt))
+        _write_msel(scenario, msel, msel_format)
     if decisions is None:
         if msel is None:
             fail(_("give --decisions LOG.yaml to play a drill (or --msel OUT.csv for the events list)"))
         return
+    _play_drill(file, scenario, decisions, report, markdown, seed, replications)
+
+
+def _drill_subcommand(
+    args: list[str], *, into: Path | None, decisions: Path | None, msel: Path | None,
+    report: Path | None, markdown: Path | None, seed: int | None, replications: int,
+) -> None:
+    """sim drill backup, import-msel or compare: check the words that go with each, then run it."""
+    if args[0] == "backup":
+        if len(args) != 2:
+            fail(_("usage: sim drill backup OUT.sqlite (a new file for the copy of the drill database)"))
+        _drill_backup(Path(args[1]))
+        return
+    if args[0] == "import-msel":
+        if len(args) != 2 or into is None:
+            fail(_("usage: sim drill import-msel LIST.xlsx --into SCENARIO.yaml"))
+        assert into is not None  # fail() does not return
+        _import_msel(Path(args[1]), into)
+        return
+    from .drill.compare import MAX_SIDES
+
+    if not 3 <= len(args) <= MAX_SIDES + 1:
+        fail(_("usage: sim drill compare LOG_A LOG_B [LOG_C ...] (two to {most} decision logs, each naming its scenario)").format(most=MAX_SIDES))
+    if decisions is not None or msel is not None:
+        fail(_("sim drill compare takes decision logs; --decisions and --msel belong to `sim drill FILE`"))
+    _drill_compare([Path(a) for a in args[1:]], report, markdown, seed, replications)
+
+
+def _write_msel(scenario, msel: Path, msel_format: str | None) -> None:
+    """Write the scenario's events list in the format asked for or named by the file's ending."""
+    from .drill.msel_formats import FORMATS, format_for, msel_bytes_as
+
+    fmt = format_for(msel.name, msel_format)
+    if fmt not in FORMATS:
+        fail(_("--msel-format must be one of {formats}, got {value!r}").format(formats=", ".join(FORMATS), value=fmt))
+    if fmt in ("openbas", "cexf") and msel.suffix.lower() != ".json":
+        fail(_("{format} is JSON: give --msel a file name ending in .json").format(format=fmt))
+    _write_bytes(msel, msel_bytes_as(scenario, fmt))
+
+
+def _play_drill(
+    file: Path, scenario, decisions: Path, report: Path | None, markdown: Path | None,
+    seed: int | None, replications: int,
+) -> None:
+    """Play a decision log on the scenario FILE, print the drill and write the reports asked for."""
     log = _read_log_or_exit(decisions)
     if log.scenario_path is not None and log.scenario_path.resolve() != file.resolve():
         other = load_or_exit(log.scenario_path) if log.scenario_path.is_file() else None

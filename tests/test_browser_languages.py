@@ -114,7 +114,10 @@ def wait_charts(page, n: int = 1) -> None:
 
 
 def editor(page):
-    """The code editor (a component in a frame of its own, served by the app)."""
+    """The code editor (a component in a frame of its own, served by the app), once the page
+    has only one: while the page reruns, the old editor can stand beside the new one."""
+    page.wait_for_function(
+        "() => document.querySelectorAll('iframe[title*=\"streamlit_ace\"]').length === 1", timeout=WAIT_MS)
     return page.frame_locator('iframe[title*="streamlit_ace"]')
 
 
@@ -147,6 +150,11 @@ def problem_words(text: str) -> set[str]:
     from sim.scenario import problems_in_text
 
     return {w for p in problems_in_text(text, "x.yaml", ROOT / "scenarios") for w in words(p.message + " " + p.path)}
+
+
+def widget_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of a widget with this key."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 def action_groups() -> list[str]:
@@ -229,8 +237,14 @@ def test_a_planner_and_a_facilitator_in_their_language(browser, server, english_
         wait_for_app(page)
         for group in action_groups():
             label = t(lang, group)
-            page.locator('[data-testid="stButtonGroup"] button').filter(
-                has_text=re.compile(f"^{re.escape(label)}$")).first.click()
+            exactly = re.compile(f"^{re.escape(label)}$")
+            chosen = page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]').filter(has_text=exactly)
+            if not chosen.count():  # a click on the kind already chosen would clear the choice
+                page.locator('[data-testid="stButtonGroup"] button').filter(has_text=exactly).first.click()
+            # Wait for the server's page with this kind's list of actions (the button shows the
+            # choice at once; on a busy machine the rerun can start late, and a click on the old
+            # form would take the previous kind's action again).
+            page.locator("." + widget_class(f"drill_action_item_{group}")).wait_for()
             wait_for_app(page)
             page.get_by_role("button", name=t(lang, "Take the action now")).click()
             page.locator('[data-testid="stToast"]').last.wait_for()

@@ -181,21 +181,21 @@ def perform(store: DrillStore, stored: StoredDrill, op: Op) -> Outcome:
     for _attempt in range(MAX_RETRIES):
         fresh = store.load(stored.id)
         reason = op.refuse_after(base, fresh.drill)
-        head = "The drill changed in another browser and was reloaded."
+        head = _("The drill changed in another browser and was reloaded.")
         if reason is not None:
-            return Outcome(fresh, f"{head} Your {op.describe()} was not applied: {reason}.", False, True)
+            return Outcome(fresh, head + " " + _("Your {change} was not applied: {reason}.").format(change=op.describe(), reason=reason), False, True)
         try:
             new, message = op.apply(fresh.drill)
         except DrillError as exc:
-            return Outcome(fresh, f"{head} Your {op.describe()} was not applied: {exc}.", False, True)
+            return Outcome(fresh, head + " " + _("Your {change} was not applied: {reason}.").format(change=op.describe(), reason=exc), False, True)
         try:
             saved = store.save(fresh.id, fresh.revision, new)
         except DrillChanged:
             base = fresh.drill
             continue
-        return Outcome(saved, f"{head} Your {op.describe()} was applied on top of it: {message}.", True, True)
+        return Outcome(saved, head + " " + _("Your {change} was applied on top of it: {message}.").format(change=op.describe(), message=message), True, True)
     fresh = store.load(stored.id)
-    return Outcome(fresh, "The drill keeps changing in another browser; reloaded, please try again.", False, True)
+    return Outcome(fresh, _("The drill keeps changing in another browser; reloaded, please try again."), False, True)
 
 
 # --------------------------------------------------------------------------- every team at once
@@ -244,24 +244,24 @@ def perform_all(store: DrillStore, teams: list[StoredDrill], op: AdvanceAll) -> 
         return TeamsOutcome([store.load(t.id) for t in teams], message, True)
     except DrillChanged:
         pass
-    head = "The drill changed in another browser and was reloaded."
+    head = _("The drill changed in another browser and was reloaded.")
     for _attempt in range(MAX_RETRIES):
         fresh = [store.load(t.id) for t in teams]
         reason = op.refuse_after(base, [f.drill for f in fresh])
         if reason is not None:
-            return TeamsOutcome(fresh, f"{head} Your {op.describe()} was not applied: {reason}.", False, True)
+            return TeamsOutcome(fresh, head + " " + _("Your {change} was not applied: {reason}.").format(change=op.describe(), reason=reason), False, True)
         try:
             new, message = op.apply([f.drill for f in fresh])
             store.save_many(_changes(fresh, new))
         except DrillError as exc:
-            return TeamsOutcome(fresh, f"{head} Your {op.describe()} was not applied: {exc}.", False, True)
+            return TeamsOutcome(fresh, head + " " + _("Your {change} was not applied: {reason}.").format(change=op.describe(), reason=exc), False, True)
         except DrillChanged:
             base = [f.drill for f in fresh]
             continue
         saved = [store.load(t.id) for t in teams]
-        return TeamsOutcome(saved, f"{head} Your {op.describe()} was applied on top of it: {message}.", True, True)
+        return TeamsOutcome(saved, head + " " + _("Your {change} was applied on top of it: {message}.").format(change=op.describe(), message=message), True, True)
     fresh = [store.load(t.id) for t in teams]
-    return TeamsOutcome(fresh, "The drill keeps changing in another browser; reloaded, please try again.", False, True)
+    return TeamsOutcome(fresh, _("The drill keeps changing in another browser; reloaded, please try again."), False, True)
 
 
 def _changes(teams: list[StoredDrill], new: list[Drill]) -> list[tuple[str, int, Drill]]:

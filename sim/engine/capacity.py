@@ -96,8 +96,12 @@ class CapacityModel:
         self.unit_counts = {u.id: u.count for u in region.units}
         self.acute_share = {u.id: u.acute.staff_share for u in region.units if u.acute}
         self._add_standins(scenario)
+        self._compile_dependencies(slots)
+        self.kinds = sorted({s.kind for s in slots}, key=_kind_order)
+        self._compile_roots(graph, slots)
 
-        # Dependency arrays for fast evaluation
+    def _compile_dependencies(self, slots: list[Slot]) -> None:
+        """One row per (slot, dependency), as arrays for fast evaluation."""
         self._dep_slot = np.array([i for i, s in enumerate(slots) for _ in s.deps], dtype=int)
         self._dep_sys = np.array([d[0] for s in slots for d in s.deps], dtype=int)
         self._dep_rem = np.array([d[1] for s in slots for d in s.deps], dtype=float)
@@ -110,16 +114,18 @@ class CapacityModel:
             [k for k, st in enumerate(self.standins) if sys_i in st.systems and slot_i in st.slots]
             for slot_i, sys_i in zip(self._dep_slot, self._dep_sys, strict=True)
         ]
-        self.kinds = sorted({s.kind for s in slots}, key=_kind_order)
+
+    def _compile_roots(self, graph: DependencyGraph, slots: list[Slot]) -> None:
+        """The systems behind each slot: all of them, and those behind each direct dependency."""
+        def upstream(indices: list[int]) -> frozenset[int]:
+            return frozenset(self.sys_index[sid] for sid in graph.upstream(self.system_ids[j] for j in indices))
+
         # Every system each slot depends on, directly or through other systems.
-        self.slot_roots: list[frozenset[int]] = [
-            frozenset(self.sys_index[sid] for sid in graph.upstream(self.system_ids[j] for j, _ in s.deps))
-            for s in slots
-        ]
+        self.slot_roots: list[frozenset[int]] = [upstream([j for j, _ in s.deps]) for s in slots]
         # For each slot, each direct dependency's systems (itself and upstream) and its share.
         self.slot_dep_roots: list[tuple[tuple[frozenset[int], float], ...]] = [
             tuple(
-                (frozenset(self.sys_index[sid] for sid in graph.upstream([self.system_ids[j]])), share)
+                (upstream([j]), share)
                 for (j, _), share in zip(s.deps, s.shares or (1.0,) * len(s.deps), strict=True)
             )
             for s in slots

@@ -237,7 +237,7 @@ class Calls(Collector):
         if tl.informed_at is not None:
             end = tl.full_operation if tl.full_operation is not None else math.inf
             mid = grid.t0 + grid.step_h / 2
-            share = sc.policies.escalation.call_reduction or 0.2
+            share = sc.policies.escalation.informed_call_reduction
             reduction[(mid >= tl.informed_at) & (mid < end)] = share
         led = run.ledger["calls"] = dict(
             first_attempts=0, attempts=0, answered=0, unanswered=0, gave_up=0, waiting=0, retrying=0

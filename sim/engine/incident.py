@@ -460,7 +460,7 @@ class IncidentRun:
             level >= 1
             and self.informed_at is None
             and self.control.automatic_patient_information
-            and self.sc.policies.escalation.call_reduction > 0
+            and self.sc.policies.escalation.call_reduction is not None
         ):
             self.informed_at = t
             self.log("informed", "patients", "patients informed through 1177 and the web")

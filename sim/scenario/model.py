@@ -622,6 +622,11 @@ class EscalationTrigger(Model):
         return self
 
 
+CALL_REDUCTION_LEFT_OUT = 0.2
+"""The share of new calls an `inform_patients` action avoids when a scenario gives no
+`policies.escalation.call_reduction` (assumed; docs/model.md, "Readiness ladder")."""
+
+
 class EscalationPolicy(Model):
     """Readiness ladder: normalläge, stabsläge, förstärkningsläge, katastrofläge."""
 
@@ -632,8 +637,17 @@ class EscalationPolicy(Model):
     operational_at: Fraction = 0.9
     """Every affected service at or above this capacity (backup routines and alternative systems
     included) counts as operational for standing down."""
-    call_reduction: AssumedFraction = 0.0
-    """Share of calls avoided once patients are informed in staff mode (stabsläge or higher)."""
+    call_reduction: AssumedFraction | None = None
+    """Share of new calls not made once patients are informed, until full operation: staff mode
+    (stabsläge or higher) informs them when this is given, a drill's or a decision's
+    `inform_patients` at any time. 0 means that informing them changes no call. Left out: staff
+    mode does not inform patients, and an `inform_patients` action avoids 20% of the calls
+    (assumed, the share the shipped scenarios assume)."""
+
+    @property
+    def informed_call_reduction(self) -> float:
+        """The share of new calls informed patients do not make (`call_reduction`, or 20% left out)."""
+        return CALL_REDUCTION_LEFT_OUT if self.call_reduction is None else self.call_reduction
 
 
 def _acute_and_discharge() -> list[CareService]:

@@ -93,48 +93,75 @@ def acute_flow(
 ) -> AcuteResult:
     a = unit.acute
     assert a is not None
-    n, step = grid.n, grid.step_h
-    horizon = grid.horizon_h
-    counts = arrivals.counts
-    m_total = int(counts.sum())
-    step_idx_all, unit_idx_all = arrivals.step, arrivals.unit
-    times_all, service_all, admitted_all = arrivals.time, arrivals.service, arrivals.admitted
-
-    # Next moment with capacity, for patients arriving while the unit can treat no one.
-    up = capacity > 0
-    up_steps = np.flatnonzero(up)
-    nxt = np.searchsorted(up_steps, np.arange(n))
-    next_up = np.where(nxt < len(up_steps), up_steps[np.minimum(nxt, len(up_steps) - 1)] * step, np.inf)
-
-    diverted_mask = ~up[step_idx_all]
+    m_total = int(arrivals.counts.sum())
+    step_idx_all, admitted_all = arrivals.step, arrivals.admitted
+    diverted_mask = ~(capacity > 0)[step_idx_all]
     # Admitted patients who find no free bed are treated here, then moved to another hospital.
     no_bed = np.zeros(m_total, dtype=bool)
     if free_beds is not None:
         lam = a.arrivals_per_day * grid.hourly_weights(a.profile.weights if a.profile else None)
         short = no_bed_share(free_beds, unit.count * lam * a.admitted_fraction)
         no_bed = admitted_all & (arrivals.bed_luck < short[step_idx_all])
+    starts_all = _treatment_starts(grid, unit, capacity, pace, arrivals, diverted_mask, budget)
+    no_bed &= ~diverted_mask
+    return _tally(grid, unit, arrivals, starts_all, diverted_mask, no_bed)
 
+
+def _next_up(capacity: np.ndarray, step: float) -> np.ndarray:
+    """Next moment with capacity, for patients arriving while the unit can treat no one."""
+    up_steps = np.flatnonzero(capacity > 0)
+    nxt = np.searchsorted(up_steps, np.arange(len(capacity)))
+    return np.where(nxt < len(up_steps), up_steps[np.minimum(nxt, len(up_steps) - 1)] * step, np.inf)
+
+
+def _treatment_starts(
+    grid: TimeGrid,
+    unit: CareUnit,
+    capacity: np.ndarray,
+    pace: np.ndarray,
+    arrivals: Arrivals,
+    diverted_mask: np.ndarray,
+    budget: Budget,
+) -> np.ndarray:
+    """Each patient's start of treatment, every unit of the group queued on its own; patients
+    diverted on the way (a full queue) are marked in `diverted_mask`."""
+    a = unit.acute
+    assert a is not None
+    n, step = grid.n, grid.step_h
+    times_all, service_all, unit_idx_all = arrivals.time, arrivals.service, arrivals.unit
     # Treatment goes at the unit's capacity (staff) times the pace information loss leaves.
     cap_list = treatment_speed(capacity, pace).tolist()
-    next_up_list = next_up.tolist()
-    starts_all = np.full(m_total, np.inf)
-    limit = a.divert_queue_length
-    servers = a.servers
+    next_up_list = _next_up(capacity, step).tolist()
+    starts_all = np.full(len(times_all), np.inf)
     order = np.lexsort((times_all, unit_idx_all))
     bounds = np.searchsorted(unit_idx_all[order], np.arange(unit.count + 1))
     processed = 0
     for j in range(unit.count):
         idx = order[bounds[j] : bounds[j + 1]]
         d_list = diverted_mask[idx].tolist()
-        queue_rule = _Queue(servers, limit, step, n, cap_list, next_up_list)
+        queue_rule = _Queue(a.servers, a.divert_queue_length, step, n, cap_list, next_up_list)
         starts_all[idx] = queue_rule.serve(times_all[idx].tolist(), service_all[idx].tolist(), d_list)
         diverted_mask[idx] = d_list
         processed += len(idx)
         if processed > 200_000:
             budget.check_time()
             processed = 0
+    return starts_all
 
-    no_bed &= ~diverted_mask
+
+def _tally(
+    grid: TimeGrid,
+    unit: CareUnit,
+    arrivals: Arrivals,
+    starts_all: np.ndarray,
+    diverted_mask: np.ndarray,
+    no_bed: np.ndarray,
+) -> AcuteResult:
+    """Counts, waits and per-step series of a unit's queued patients."""
+    a = unit.acute
+    assert a is not None
+    n, step, horizon = grid.n, grid.step_h, grid.horizon_h
+    times_all, step_idx_all = arrivals.time, arrivals.step
     keep = ~diverted_mask
     t_kept = times_all[keep]
     s_kept = starts_all[keep]
@@ -156,9 +183,8 @@ def acute_flow(
 
     # A patient moved for want of a bed counts as diverted when treatment here starts.
     diverted_by_step = np.bincount(step_idx_all[diverted_mask], minlength=n) + by_start(started_mask & moved)
-    started_by_step = by_start(served_mask)
     return AcuteResult(
-        arrivals=m_total,
+        arrivals=len(times_all),
         diverted=int(diverted_mask.sum()) + int((started_mask & moved).sum()),
         served=int(served_mask.sum()),
         waiting_at_end=int((~started_mask).sum()),
@@ -166,8 +192,8 @@ def acute_flow(
         waits=waits,
         queue=queue,
         diverted_by_step=diverted_by_step,
-        arrivals_by_step=counts.sum(axis=0),
-        started_by_step=started_by_step,
+        arrivals_by_step=arrivals.counts.sum(axis=0),
+        started_by_step=by_start(served_mask),
         wait_all_sum_h=float(every.sum()),
         late_by_step=np.bincount(step_idx_all[late], minlength=n),
     )

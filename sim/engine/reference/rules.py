@@ -71,13 +71,12 @@ def overtime_allowed(systems_back: np.ndarray, hours_since_short: np.ndarray, st
 
 def call_reduction_share(scenario: Scenario, timeline: IncidentTimeline, t: float) -> float:
     """docs/model.md, "Readiness ladder": once patients are informed, `call_reduction` of new calls
-    are not made, until full operation (20% when patients were informed by a drill decision and the
-    scenario gives no share)."""
+    are not made, until full operation (20% when the scenario gives no share)."""
     if timeline.informed_at is None or t < timeline.informed_at:
         return 0.0
     if timeline.full_operation is not None and t >= timeline.full_operation:
         return 0.0
-    return scenario.policies.escalation.call_reduction or 0.2
+    return scenario.policies.escalation.informed_call_reduction
 
 
 def discharges_per_h(normal_per_h: float, capacity: np.ndarray, catch_up: float) -> np.ndarray:
