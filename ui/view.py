@@ -26,6 +26,22 @@ def page_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+class Flash:
+    """A message a change leaves for the rerun it causes, shown once: `flash("success", text)`
+    before the rerun, `flash.show()` on the page after it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, kind: str, message: str) -> None:
+        st.session_state[self.key] = (kind, message)
+
+    def show(self) -> None:
+        kind, message = st.session_state.pop(self.key, (None, None))
+        if kind is not None:
+            getattr(st, kind)(message)
+
+
 def chart(fig: Any, key: str) -> None:
     # theme=None: the same look as in the HTML report
     st.plotly_chart(safe_figure(fig), key=key, config=CHART_CONFIG, width="stretch", theme=None)

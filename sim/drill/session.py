@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..engine import Branch, Control, TimedAction, branch_seed, replication_seed
+from ..experiments.bands import percentile_band
 from ..i18n import N_, _, clock, language
 from ..limits import TooLarge, check_kept, footprint
 from ..scenario.changes import ChangeError, apply_changes, scenario_data
@@ -784,9 +785,7 @@ class Band:
         for name in BAND_SERIES:
             per_rep = [series_of(p.rep, name) for p in reps]
             for key in per_rep[0]:
-                stack = np.stack([s[key] for s in per_rep])
-                p10, p50, p90 = np.percentile(stack, [10, 50, 90], axis=0)
-                band.series[key] = {"p10": p10, "p50": p50, "p90": p90}
+                band.series[key] = percentile_band(np.stack([s[key] for s in per_rep]))
         return band
 
 

@@ -25,7 +25,19 @@ import numpy as np
 
 from ..limits import MAX_SAMPLE, SAMPLE_BUDGET_BYTES, sample_cap
 
-__all__ = ["MAX_SAMPLE", "SAMPLE_BUDGET_BYTES", "Bands", "ChunkBands", "ChunkBandsBuilder", "sample_cap"]
+__all__ = [
+    "BAND_QUANTILES", "MAX_SAMPLE", "SAMPLE_BUDGET_BYTES", "Bands", "ChunkBands", "ChunkBandsBuilder",
+    "percentile_band", "sample_cap",
+]
+
+
+BAND_QUANTILES = ("p10", "p50", "p90")
+
+
+def percentile_band(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """p10, p50 and p90 at every step over replications (`rows`: replications x steps)."""
+    p10, p50, p90 = np.percentile(rows, [10, 50, 90], axis=0)
+    return {"p10": p10, "p50": p50, "p90": p90}
 
 
 @dataclass
@@ -174,10 +186,10 @@ class Bands:
         assert self._sample is not None and self._filled is not None
         rows = self._sample[self._filled, i, :].astype(float)
         if rows.shape[0]:
-            p10, p50, p90 = np.percentile(rows, [10, 50, 90], axis=0)
+            spread = percentile_band(rows)
         else:
-            p10 = p50 = p90 = np.full(len(self.times_h), np.nan)
-        return {"mean": total[i] / count, "p10": p10, "p50": p50, "p90": p90}
+            spread = dict.fromkeys(BAND_QUANTILES, np.full(len(self.times_h), np.nan))
+        return {"mean": total[i] / count, **spread}
 
     def __contains__(self, name: object) -> bool:
         return name in self._index

@@ -50,7 +50,6 @@ from ui.runs import RunRefused
 from ui.settings import ORGANISER
 
 SEEN = "drill_seen"  # the StoredDrill this browser last showed: changes are made against it
-FLASH = "drill_flash"  # (kind, message) to show after the rerun a change causes
 PENDING = "drill_pending"  # a change that could not be saved (database busy), kept for a retry
 PREVIEWS = "drill_previews"
 REPORTS = "drill_reports"
@@ -58,14 +57,7 @@ ORGANISER_SESSION = "drill_organiser"  # True once this session gave the organis
 NEW_KEYS = "drill_new_keys"  # drill id -> keys issued again in this session (shown once)
 
 
-def flash(kind: str, message: str) -> None:
-    st.session_state[FLASH] = (kind, message)
-
-
-def show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if kind is not None:
-        getattr(st, kind)(message)
+flash = view.Flash("drill_flash")  # what a change says, shown after the rerun it causes
 
 
 def submit(op: Op, quiet: bool = False) -> None:
@@ -98,7 +90,7 @@ def submit(op: Op, quiet: bool = False) -> None:
 
 def start_screen(store: DrillStore) -> None:
     st.title(_("Drill"))
-    show_flash()
+    flash.show()
     st.markdown(_(
         "Run a tabletop exercise on the simulation: the clock moves on your command, injects arrive "
         "addressed to roles, decision points ask the group to choose, and every choice changes the "
@@ -643,7 +635,7 @@ def drill_screen(store: DrillStore, stored: StoredDrill, key: str | None) -> Non
         + " · " + _("drill {id}, revision {revision}").format(id=info.id, revision=info.revision)
         + (" · " + _("archived") if info.status == "archived" else "")
     )
-    show_flash()
+    flash.show()
     pending = st.session_state.get(PENDING)
     if pending is not None:
         st.button(_("Try again: {change}").format(change=pending.describe()), on_click=submit, args=(pending,), type="primary", key="drill_retry")

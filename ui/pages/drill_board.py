@@ -26,20 +26,12 @@ from ui import browser_keys, view
 from ui.pages import drill_view
 
 SEEN = "board_seen"  # the teams as this browser last showed them: a shared clock moves from there
-FLASH = "board_flash"
 REPORTS = "board_reports"
 REFRESH_S = 5
 COLUMNS_PER_ROW = 3
 
 
-def flash(kind: str, message: str) -> None:
-    st.session_state[FLASH] = (kind, message)
-
-
-def show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if kind is not None:
-        getattr(st, kind)(message)
+flash = view.Flash("board_flash")  # what a change says, shown after the rerun it causes
 
 
 def names(teams: list[StoredDrill]) -> list[tuple[str, Drill]]:
@@ -297,7 +289,7 @@ def board_screen(store: DrillStore, exercise: ExerciseInfo, teams: list[StoredDr
             clock=_("shared, moved here for every team") if exercise.shared_clock else _("each team's own"))
         + (" · " + _("archived") if exercise.status == "archived" else "")
     )
-    show_flash()
+    flash.show()
     if exercise.shared_clock:
         shared_clock_controls(teams)
     tabs = st.tabs([_("Teams side by side"), _("Timeline"), _("Branch"), _("Report"), _("Links and teams")])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -57,6 +58,25 @@ def guarded(work: Any, total_label: str) -> Any:
         bar.empty()
 
 
+def kept_run(choice: state.ScenarioChoice, slot: str, label: str, key: str, start: Callable[[], Any],
+             refused: type[Exception]) -> Any | None:
+    """A button that runs `start()` and keeps its result in `slot` for this scenario; the result
+    kept for this scenario (None: none yet), with a warning when it is partial."""
+    if st.button(label, type="primary", key=key):
+        try:
+            result = start()
+        except (refused, runs.RunRefused) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[slot] = (choice.digest, result)
+    held = st.session_state.get(slot)
+    if held is None or held[0] != choice.digest:
+        return None
+    if held[1].partial:
+        st.warning(_(view.PARTIAL))
+    return held[1]
+
+
 def span_rows(spans: list[Span]) -> list[dict[str, Any]]:
     return [{"path": s.path, "value": s.value, "low": s.low, "high": s.high, "basis": _(BASIS[s.basis])}
             for s in spans]
@@ -103,24 +123,18 @@ def sensitivity_tab(choice: state.ScenarioChoice) -> None:
     reps = c2.number_input(_("Replications per value"), 1, MAX_REPLICATIONS, DEFAULT_REPLICATIONS,
                            key="sensitivity_replications")
     seed = c3.number_input(_("Seed"), 0, 2**31 - 1, 0, key="sensitivity_seed")
-    if st.button(_("Run the sensitivity"), type="primary", key="sensitivity_run"):
-        try:
-            spans = spans_from(list(table) if isinstance(table, list) else table.to_dict("records"), defaults)
-            if not spans:
-                raise SensitivityError(_("Add at least one number to vary."))
-            result = guarded(lambda progress, stop: run_sensitivity(
-                sc, spans, strategy, int(reps), int(seed), progress=progress, stop=stop),
-                _("{done} of {total} replications"))
-        except (SensitivityError, runs.RunRefused) as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[SENS] = (choice.digest, result)
-    held = st.session_state.get(SENS)
-    if held is None or held[0] != choice.digest:
+
+    def start() -> Any:
+        spans = spans_from(list(table) if isinstance(table, list) else table.to_dict("records"), defaults)
+        if not spans:
+            raise SensitivityError(_("Add at least one number to vary."))
+        return guarded(lambda progress, stop: run_sensitivity(
+            sc, spans, strategy, int(reps), int(seed), progress=progress, stop=stop),
+            _("{done} of {total} replications"))
+
+    result = kept_run(choice, SENS, _("Run the sensitivity"), "sensitivity_run", start, SensitivityError)
+    if result is None:
         return
-    result = held[1]
-    if result.partial:
-        st.warning(_("The run was stopped early: these results are partial."))
     st.caption(_("{n} numbers, {reps} replications at each value, seed {seed}, in {seconds} s").format(
         n=len(result.spans), reps=count(result.replications), seed=result.seed, seconds=number(result.wall_s, 1)))
     kpi = st.selectbox(_("Key figure"), list(TORNADO_KPIS), format_func=values.label, key="sensitivity_kpi")
@@ -148,26 +162,20 @@ def sweep_tab(choice: state.ScenarioChoice) -> None:
     reps = c4.number_input(_("Replications per value"), 1, MAX_REPLICATIONS, DEFAULT_REPLICATIONS,
                            key="sweep_replications")
     seed = c5.number_input(_("Seed"), 0, 2**31 - 1, 0, key="sweep_seed")
-    if st.button(_("Run the sweep"), type="primary", key="sweep_run"):
-        try:
-            if not path or not text.strip():
-                raise SweepError(_("Choose a field and write its values."))
-            if not strategies:
-                raise SweepError(_("Choose at least one strategy."))
-            parameter = parse_set(f"{path}={text}")
-            result = guarded(lambda progress, stop: run_sweep(
-                sc, [parameter], strategies, int(reps), int(seed), progress=progress, stop=stop),
-                _("{done} of {total} replications"))
-        except (SweepError, runs.RunRefused) as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[SWEEP] = (choice.digest, result)
-    held = st.session_state.get(SWEEP)
-    if held is None or held[0] != choice.digest:
+
+    def start() -> Any:
+        if not path or not text.strip():
+            raise SweepError(_("Choose a field and write its values."))
+        if not strategies:
+            raise SweepError(_("Choose at least one strategy."))
+        parameter = parse_set(f"{path}={text}")
+        return guarded(lambda progress, stop: run_sweep(
+            sc, [parameter], strategies, int(reps), int(seed), progress=progress, stop=stop),
+            _("{done} of {total} replications"))
+
+    result = kept_run(choice, SWEEP, _("Run the sweep"), "sweep_run", start, SweepError)
+    if result is None:
         return
-    result = held[1]
-    if result.partial:
-        st.warning(_("The run was stopped early: these results are partial."))
     swept = result.parameters[0].path
     rows = sweep_rows(result)
     kpi = st.selectbox(_("Key figure"), list(KPI_NAMES), format_func=values.label, key="sweep_kpi")

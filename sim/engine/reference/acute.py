@@ -18,8 +18,7 @@ import simpy
 
 from ...scenario.model import CareUnit
 from ..flows.acute import arrival_waits, not_in_time
-from .clock import MinuteCapacity
-from .tally import Tally
+from .world import World
 
 
 @dataclass
@@ -53,19 +52,13 @@ class AcuteUnit:
     """One unit's queue (a unit of a group; the group shares capacity and beds)."""
 
     def __init__(
-        self,
-        env: simpy.Environment,
-        unit: CareUnit,
-        slot: int,
-        capacity: MinuteCapacity,
-        free_beds: Callable[[], float] | None,
+        self, world: World, unit: CareUnit, slot: int, free_beds: Callable[[], float] | None,
         rng: np.random.Generator,
-        tally: Tally,
     ):
         assert unit.acute is not None
-        self.env, self.unit, self.slot, self.capacity = env, unit, slot, capacity
-        self.free_beds, self.rng, self.tally = free_beds, rng, tally
-        self.places = simpy.Resource(env, capacity=unit.acute.servers)
+        self.env, self.unit, self.slot, self.capacity = world.env, unit, slot, world.capacity
+        self.free_beds, self.rng, self.tally = free_beds, rng, world.tally
+        self.places = simpy.Resource(world.env, capacity=unit.acute.servers)
         self.patients: list[Patient] = []
 
     def arrivals(self, times: list[float]) -> Generator[simpy.Event, None, None]:

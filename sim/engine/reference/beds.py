@@ -24,25 +24,17 @@ import numpy as np
 import simpy
 
 from ...scenario.model import CareUnit
-from .clock import MinuteCapacity, OpenWindows, per_minute_events
+from .clock import OpenWindows, per_minute_events
 from .rules import discharges_per_h, elective_reserve
-from .tally import Tally
+from .world import World
 
 
 class Ward:
-    def __init__(
-        self,
-        env: simpy.Environment,
-        unit: CareUnit,
-        slot: int,
-        capacity: MinuteCapacity,
-        windows: OpenWindows,
-        rng: np.random.Generator,
-        tally: Tally,
-    ):
+    def __init__(self, world: World, unit: CareUnit, slot: int, windows: OpenWindows, rng: np.random.Generator):
         b = unit.beds
         assert b is not None
-        self.env, self.unit, self.rng, self.tally = env, unit, rng, tally
+        capacity = world.capacity
+        self.env, self.unit, self.rng, self.tally = world.env, unit, rng, world.tally
         self.windows = windows
         normal = unit.count * b.beds * b.occupancy
         self.beds = unit.count * b.beds * (1 + b.surge)

@@ -22,8 +22,8 @@ import numpy as np
 import simpy
 
 from ...scenario.model import PhoneLine
-from .clock import MinuteCapacity, OpenWindows
-from .tally import Tally
+from .clock import OpenWindows
+from .world import World
 
 KIND = "phone"
 
@@ -98,19 +98,11 @@ class PhoneLines:
     """All the lines of one phone-line entry."""
 
     def __init__(
-        self,
-        env: simpy.Environment,
-        entry: PhoneLine,
-        slot: int,
-        capacity: MinuteCapacity,
-        windows: OpenWindows,
-        reduction: Callable[[float], float],
-        rng: np.random.Generator,
-        tally: Tally,
-        horizon_h: float,
+        self, world: World, entry: PhoneLine, slot: int, windows: OpenWindows,
+        reduction: Callable[[float], float], rng: np.random.Generator, horizon_h: float,
     ):
-        self.env, self.entry, self.slot, self.capacity = env, entry, slot, capacity
-        self.windows, self.reduction, self.rng, self.tally = windows, reduction, rng, tally
+        self.env, self.entry, self.slot, self.capacity = world.env, entry, slot, world.capacity
+        self.windows, self.reduction, self.rng, self.tally = windows, reduction, rng, world.tally
         self.horizon_h = horizon_h
         # Pooled lines are one queue with all the agents; otherwise every line is its own.
         queues = 1 if entry.pooled else entry.count

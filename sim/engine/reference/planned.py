@@ -21,7 +21,7 @@ import simpy
 
 from ...scenario.model import CareUnit, RebookingPolicy
 from ..incident import CancelOrder
-from .clock import MINUTES_PER_HOUR, MinuteCapacity, OpenWindows, per_minute_events
+from .clock import MINUTES_PER_HOUR, OpenWindows, per_minute_events
 from .rules import (
     cancel_ahead_share,
     expected_share,
@@ -30,7 +30,7 @@ from .rules import (
     overtime_slots_per_h,
     slack_slots_per_h,
 )
-from .tally import Tally
+from .world import World
 
 
 @dataclass
@@ -44,21 +44,13 @@ class PlannedUnit:
     """The planned visits of one care unit entry (a group of `count` identical units)."""
 
     def __init__(
-        self,
-        env: simpy.Environment,
-        unit: CareUnit,
-        slot: int,
-        capacity: MinuteCapacity,
-        windows: OpenWindows,
-        orders: list[CancelOrder],
-        rebooking: RebookingPolicy,
-        rng: np.random.Generator,
-        tally: Tally,
+        self, world: World, unit: CareUnit, slot: int, windows: OpenWindows, orders: list[CancelOrder],
+        rebooking: RebookingPolicy, rng: np.random.Generator,
     ):
         assert unit.planned is not None
-        self.env, self.unit, self.slot = env, unit, slot
-        self.capacity, self.windows, self.orders = capacity, windows, orders
-        self.rebooking, self.rng, self.tally = rebooking, rng, tally
+        self.env, self.unit, self.slot = world.env, unit, slot
+        self.capacity, self.windows, self.orders = world.capacity, windows, orders
+        self.rebooking, self.rng, self.tally = rebooking, rng, world.tally
         self.utilisation = unit.planned.utilisation
         self.rate_per_h = unit.planned.visits_per_day * unit.count / unit.planned.opening_hours.length_h
         self.backlog: deque[Visit] = deque()

@@ -36,6 +36,7 @@ from .planned import PlannedUnit
 from .rules import call_reduction_share
 from .supplies import Store, out_of_stock, run_stores
 from .tally import Tally
+from .world import World
 
 HOURS_BETWEEN_TIME_CHECKS = 6.0
 SECONDS_PER_CONTACT = 2e-5
@@ -116,6 +117,7 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
 
     env = simpy.Environment()
     tally = Tally()
+    world = World(env, capacity, tally)
     orders: dict[str, list[CancelOrder]] = {}
     for o in timeline.cancel_orders:
         orders.setdefault(o.entity, []).append(o)
@@ -125,31 +127,28 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
     for u in region.units:
         ward = None
         if u.beds is not None:
-            ward = Ward(env, u, slot[(u.id, "discharge")], capacity,
-                        OpenWindows.build(sc.start, horizon, u.beds.discharge_hours),
-                        streams(f"beds:{u.id}"), tally)
+            ward = Ward(world, u, slot[(u.id, "discharge")],
+                        OpenWindows.build(sc.start, horizon, u.beds.discharge_hours), streams(f"beds:{u.id}"))
             env.process(ward.turnover())
             env.process(ward.discharges())
         if u.acute is not None:
             rng = streams(f"acute:{u.id}")
             for _ in range(u.count):
-                unit = AcuteUnit(env, u, slot[(u.id, "acute")], capacity,
-                                 ward.free_beds if ward is not None else None, rng, tally)
+                unit = AcuteUnit(world, u, slot[(u.id, "acute")], ward.free_beds if ward is not None else None, rng)
                 acute_units.append(unit)
                 env.process(unit.arrivals(arrival_times(u, start_hour, horizon, rng)))
         if u.planned is not None:
             days = tuple(u.planned.open_days)
-            pu = PlannedUnit(env, u, slot[(u.id, "planned")], capacity,
+            pu = PlannedUnit(world, u, slot[(u.id, "planned")],
                              OpenWindows.build(sc.start, horizon, u.planned.opening_hours, days),
-                             orders.get(u.id, []), sc.policies.rebooking, streams(f"planned:{u.id}"), tally)
+                             orders.get(u.id, []), sc.policies.rebooking, streams(f"planned:{u.id}"))
             env.process(pu.day())
             env.process(pu.rebook())
     calls = []
     for line in region.phone_lines:
-        lines = PhoneLines(env, line, slot[(line.id, "calls")], capacity,
+        lines = PhoneLines(world, line, slot[(line.id, "calls")],
                            OpenWindows.build(sc.start, horizon, line.opening_hours),
-                           lambda t: call_reduction_share(sc, timeline, t),
-                           streams(f"calls:{line.id}"), tally, horizon)
+                           lambda t: call_reduction_share(sc, timeline, t), streams(f"calls:{line.id}"), horizon)
         lines.start()
         calls.append(lines)
     _run(env, horizon, budget)
