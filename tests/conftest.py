@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,34 @@ os.environ["SIM_LANG"] = "en"
 # The app shows an unexpected error as a short message and logs it; the tests want to see it raised
 # (tests/test_app_errors.py switches this off to check the short message).
 os.environ["SIM_DEBUG"] = "1"
+
+
+
+@pytest.fixture(scope="module")
+def sormland() -> Any:
+    """The shipped Sörmland scenario, loaded once per test module."""
+    from shipped import SORMLAND
+
+    from sim.scenario.loader import load_scenario
+
+    return load_scenario(SORMLAND)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    """A new, empty drill database."""
+    from sim.drill.store import DrillStore
+
+    return DrillStore(tmp_path / "drills.sqlite")
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the app keeps its drills in this test (SIM_DRILL_DB; the file is not made yet)."""
+    path = tmp_path / "drills.sqlite"
+    monkeypatch.setenv("SIM_DRILL_DB", str(path))
+    return path
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

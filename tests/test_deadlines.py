@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import copy
 import math
-from pathlib import Path
 
 import pytest
 from engine_factory import BASE
+from shipped import ROOT, SORMLAND
 
 from sim.drill.board import board
 from sim.drill.report import build_report, markdown
@@ -18,14 +18,6 @@ from sim.engine import simulate, simulate_with_timeline
 from sim.scenario.changes import apply_strategy
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
-
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
-
-
-@pytest.fixture(scope="module")
-def sormland() -> Scenario:
-    return load_scenario(SORMLAND)
 
 
 def small(**continuity) -> Scenario:
@@ -155,7 +147,6 @@ def test_batch_runs_report_breaches_per_strategy(sormland, tmp_path):
 def test_deadline_problems_name_the_field(write_scenario, minimal_scenario_yaml):
     from conftest import edit
 
-    from sim.scenario.loader import load_scenario
     from sim.scenario.problems import ScenarioError
 
     text = edit(minimal_scenario_yaml, "      depends_on:\n        - system: journal\n",

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from shipped import ROOT
 
 from sim.drill.board import board
 from sim.drill.catalogue import catalogue
@@ -19,18 +20,10 @@ from sim.drill.play import play
 from sim.drill.report import SECTIONS, build_report, html_report, markdown
 from sim.drill.session import Drill, DrillError
 from sim.engine import Control, replication_seed, simulate
-from sim.scenario.loader import load_scenario
 from sim.scenario.model import Action
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 EARLY = ROOT / "scenarios" / "drills" / "sormland-early.yaml"
 LATE = ROOT / "scenarios" / "drills" / "sormland-late.yaml"
-
-
-@pytest.fixture(scope="module")
-def sormland():
-    return load_scenario(SORMLAND)
 
 
 @pytest.fixture(scope="module")

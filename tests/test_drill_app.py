@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
+from shipped import APP, APP_TIMEOUT, SORMLAND
 from streamlit.testing.v1 import AppTest
 
 from sim.drill import access
@@ -19,21 +19,9 @@ from sim.drill.store import DrillStore
 from sim.scenario.loader import load_scenario
 from ui import browser_keys
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
-TIMEOUT = 120
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "drills.sqlite"
-    monkeypatch.setenv("SIM_DRILL_DB", str(path))
-    return path
-
 
 def open_page(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     at.run()
     at.query_params.update(query)
     at.switch_page(page).run()
@@ -129,7 +117,7 @@ def test_the_drill_resumes_after_a_restart(db):
     stored, keys = create(db, drill, "Resumed drill", team="Team B")
     # A new AppTest is a new server process as far as the app knows: only the file and the
     # browser's cookie (here: the session's list read from it) are shared.
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     at.run()
     at.session_state[browser_keys._SESSION] = [(stored.id, keys.facilitator)]
     at.switch_page("ui/pages/drill.py").run()

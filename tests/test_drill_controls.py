@@ -5,9 +5,8 @@ report charts on the played span, the real-time clock, and the drill pages in Sw
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from shipped import APP, APP_TIMEOUT, SORMLAND
 from streamlit.testing.v1 import AppTest
 
 from sim.drill import access
@@ -18,18 +17,6 @@ from sim.drill.store import DrillStore
 from sim.i18n import using
 from sim.scenario.loader import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
-TIMEOUT = 120
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "drills.sqlite"
-    monkeypatch.setenv("SIM_DRILL_DB", str(path))
-    return path
-
 
 def opened(db, lang: str = "en", clock: str = "07:30") -> tuple[AppTest, str]:
     """The facilitator page of a new Sörmland drill with its clock at `clock`."""
@@ -38,7 +25,7 @@ def opened(db, lang: str = "en", clock: str = "07:30") -> tuple[AppTest, str]:
     stored, keys = access.create_drill(store, Drill.new(sc, 0, 6.5), "Controls", "")
     hh, mm = map(int, clock.split(":"))
     perform(store, stored, Advance(to_h=hh + mm / 60))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     at.session_state["ui_language"] = lang
     at.run()
     at.query_params.update({"drill": stored.id, "key": keys.facilitator})

@@ -9,9 +9,9 @@ import stat
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from shipped import ROOT, SORMLAND
 
 from sim.drill import access
 from sim.drill.ops import Act, AddNote, Advance, Choose, SetImprovements, StrikeNote, perform
@@ -27,21 +27,7 @@ from sim.drill.store import (
     StoreError,
     default_path,
 )
-from sim.scenario.loader import load_scenario
 from sim.scenario.model import Action
-
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
-
-
-@pytest.fixture(scope="module")
-def sormland():
-    return load_scenario(SORMLAND)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return DrillStore(tmp_path / "drills.sqlite")
 
 
 @pytest.fixture

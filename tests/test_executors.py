@@ -10,25 +10,17 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shipped import ROOT, SORMLAND
 
 from sim.experiments import ExecutorError, StopRequest, run_experiment, run_sweep, sweep_rows
 from sim.experiments import executors as executors_module
 from sim.experiments.work import ALL_KPIS
-from sim.scenario.loader import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 STRATEGIES = ["baseline", "fast-failover"]
 N = 8  # chunks of 1: eight per strategy, so results come back out of order
-
-
-@pytest.fixture(scope="module")
-def sormland():
-    return load_scenario(SORMLAND)
 
 
 @pytest.fixture(scope="module")

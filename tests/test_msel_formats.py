@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from shipped import ROOT, SORMLAND
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -21,19 +22,12 @@ from sim.drill.msel_formats import HSEEP_COLUMNS, XLSX_COLUMNS, msel_cexf, msel_
 from sim.drill.msel_import import MAX_ROWS, MselImportError, import_into, read_msel
 from sim.scenario.loader import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 OPENBAS_KEYS = {"export_version", "scenario_information", "scenario_teams", "scenario_objectives", "scenario_injects"}
 OPENBAS_INJECT_KEYS = {"inject_id", "inject_title", "inject_description", "inject_injector_contract", "inject_content",
                        "inject_depends_on", "inject_depends_duration", "inject_all_teams", "inject_teams", "inject_tags",
                        "inject_country", "inject_city", "inject_documents"}
 CEXF_KEYS = {"exercise", "inject_flow", "inject_payloads", "injects"}
 CEXF_EXERCISE_KEYS = {"description", "expanded", "meta", "name", "namespace", "tags", "total_duration", "uuid", "version"}
-
-
-@pytest.fixture(scope="module")
-def sormland():
-    return load_scenario(SORMLAND)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ points earned over the most that could be earned by the clock, with a reason for
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
@@ -14,17 +12,9 @@ from sim.drill.report import build_report, html_report, markdown
 from sim.drill.scoring import score
 from sim.drill.session import Drill
 from sim.scenario.changes import scenario_data
-from sim.scenario.loader import load_scenario
 from sim.scenario.model import Action, Points, Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 STAFF_MODE = Action(do="raise_readiness", target="stabslage")
-
-
-@pytest.fixture(scope="module")
-def sormland() -> Scenario:
-    return load_scenario(SORMLAND)
 
 
 def with_criteria(sc: Scenario, **changes: dict) -> Scenario:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
+from shipped import ROOT
 from streamlit.testing.v1 import AppTest
 
 from sim.experiments.sensitivity import (
@@ -20,17 +20,9 @@ from sim.experiments.sensitivity import (
 from sim.scenario import load_scenario
 from sim.sensitivity_charts import tornado
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 
-
-@pytest.fixture(scope="module")
-def scenario():
-    return load_scenario(SORMLAND)
-
-
-def test_default_spans_come_from_the_evidence_or_an_assumed_spread(scenario):
-    spans = {s.path: s for s in default_spans(scenario)}
+def test_default_spans_come_from_the_evidence_or_an_assumed_spread(sormland):
+    spans = {s.path: s for s in default_spans(sormland)}
     paper = spans["backup_routines.paper-journal.capacity"]
     assert paper.basis == "evidence" and paper.low < paper.high <= 1.0
     assert all(s.low < s.high for s in spans.values())
@@ -38,17 +30,17 @@ def test_default_spans_come_from_the_evidence_or_an_assumed_spread(scenario):
     assert {s.basis for s in default_spans(ranged)} >= {"range"}
 
 
-def test_a_value_the_field_refuses_is_named(scenario):
+def test_a_value_the_field_refuses_is_named(sormland):
     with pytest.raises(SensitivityError, match="compliance"):
-        variants(scenario, [Span("backup_routines.paper-journal.compliance", 0.9, 0.5, 3.0, "assumed")], "baseline")
+        variants(sormland, [Span("backup_routines.paper-journal.compliance", 0.9, 0.5, 3.0, "assumed")], "baseline")
     with pytest.raises(SensitivityError, match="low value"):
-        variants(scenario, [Span("backup_routines.paper-journal.capacity", 0.7, 0.8, 0.2, "assumed")], "baseline")
+        variants(sormland, [Span("backup_routines.paper-journal.capacity", 0.7, 0.8, 0.2, "assumed")], "baseline")
 
 
-def test_more_backup_capacity_never_cancels_more_and_the_tornado_draws_it(scenario):
+def test_more_backup_capacity_never_cancels_more_and_the_tornado_draws_it(sormland):
     spans = [Span("backup_routines.paper-journal.capacity", 0.7, 0.2, 0.9, "assumed"),
              Span("backup_routines.paper-journal.compliance", 0.9, 0.6, 1.0, "assumed")]
-    sens = run_sensitivity(scenario, spans, replications=6, seed=1)
+    sens = run_sensitivity(sormland, spans, replications=6, seed=1)
     low = sens.mean((spans[0].path, "low"), "lost_capacity_h")
     high = sens.mean((spans[0].path, "high"), "lost_capacity_h")
     assert high <= low  # more capacity in the backup routine loses no more

@@ -6,10 +6,10 @@ and `sim drill compare` with more than two logs."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shipped import APP, ROOT, SORMLAND
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -19,22 +19,8 @@ from sim.drill.ops import AdvanceAll, Choose, perform, perform_all
 from sim.drill.session import Drill, DrillError
 from sim.drill.store import DrillStore
 from sim.drill.teams import team_id, team_view, timeline
-from sim.scenario.loader import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
-APP = str(ROOT / "app.py")
 TEAMS = ("Sjukhusen", "Primärvården", "Regional staff")
-
-
-@pytest.fixture(scope="module")
-def sormland():
-    return load_scenario(SORMLAND)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return DrillStore(tmp_path / "drills.sqlite")
 
 
 @pytest.fixture

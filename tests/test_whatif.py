@@ -5,7 +5,6 @@ happens after it afresh, and use the same random numbers for every option."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,19 +12,11 @@ import pytest
 from sim.drill.session import Drill
 from sim.engine import Branch, replication_seed, simulate
 from sim.scenario.distributions import Empirical, Exponential, Fixed, LogNormal, Triangular, Uniform
-from sim.scenario.loader import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SORMLAND = ROOT / "scenarios" / "sormland-network-2022.yaml"
 ARRIVALS = ("acute_arrived:hospital", "acute_arrived:primary_care", "planned_booked:hospital",
             "planned_booked:primary_care", "calls_attempts:phone")
 PAST_SERIES = (*ARRIVALS, "cancelled_planned:all", "calls_unanswered:phone", "acute_queue:all", "capacity:hospital",
                "readiness")
-
-
-@pytest.fixture(scope="module")
-def sormland():
-    return load_scenario(SORMLAND)
 
 
 def run_to(drill: Drill, t_h: float) -> Drill:
