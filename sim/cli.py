@@ -820,7 +820,7 @@ def _play_log_or_exit(log, scenario, seed):
 
 
 def _print_drill(played, team: str) -> None:
-    from .drill.report import timeline_rows
+    from .drill.report import fmt, kind_text, timeline_rows
     from .drill.session import outcome_kpis
 
     d = played
@@ -830,7 +830,7 @@ def _print_drill(played, team: str) -> None:
     typer.echo("")
     for r in timeline_rows(d, events=False):
         who = f" [{r.who}]" if r.who else ""
-        typer.echo(f"  {d.clock_text(r.t_h)}  {r.kind:<9} {' '.join(r.what.split())}{who}")
+        typer.echo(f"  {d.clock_text(r.t_h)}  {kind_text(r.kind):<9} {' '.join(r.what.split())}{who}")
     typer.echo("")
     typer.echo(_("Expected actions:"))
     from .drill.scoring import score
@@ -844,7 +844,8 @@ def _print_drill(played, team: str) -> None:
     kpis = d.played().rep.kpis
     for name, label, pattern in outcome_kpis(d.scenario):
         value = kpis.get(name, float("nan"))
-        typer.echo(f"  {label:<44} {'–' if value != value else pattern.format(value):>10}")
+        shown = label.replace(label.strip(), _(label.strip()))
+        typer.echo(f"  {shown:<44} {fmt(value, pattern):>10}")
 
 
 def _drill_compare(paths: list[Path], report: Path | None, markdown: Path | None, seed, n: int) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import N_
+from ..i18n import N_, _
 from ..vocabulary import PALETTE, UNIT_KIND, UNIT_KINDS, kind_colour, series
 from .session import Band, Drill, series_of
 
@@ -48,7 +48,7 @@ def situation_figure(drill: Drill, name: str, band: Band | None = None, *, marke
     for i, (key, values) in enumerate(sorted(parts.items(), key=lambda kv: _kind_rank(kv[0]))):
         kind = key.split(":", 1)[1] if ":" in key else None
         colour = kind_colour(kind) if kind is not None else PALETTE[i % len(PALETTE)]
-        label = UNIT_KIND[kind].label if kind in UNIT_KIND else spec.label.split(" (")[0]
+        label = _(UNIT_KIND[kind].label) if kind in UNIT_KIND else _(spec.label).split(" (")[0]
         x_all = _times(drill, len(values), step)
         if band is not None and key in band.series:
             b = band.series[key]
@@ -56,23 +56,24 @@ def situation_figure(drill: Drill, name: str, band: Band | None = None, *, marke
             fig.add_trace(
                 go.Scatter(
                     x=x_all, y=b["p10"], fill="tonexty", fillcolor=_rgba(colour, 0.15), line={"width": 0},
-                    name=f"{label}: p10-p90 of {band.n} runs", legendgroup=key, hoverinfo="skip",
+                    name=_("{label}: p10–p90 of {n} runs").format(label=label, n=band.n), legendgroup=key,
+                    hoverinfo="skip",
                 )
             )
             fig.add_trace(
                 go.Scatter(
                     x=x_all, y=b["p50"], line={"color": colour, "width": 1, "dash": "dot"},
-                    name=f"{label}: median", legendgroup=key, showlegend=False,
+                    name=_("{label}: median").format(label=label), legendgroup=key, showlegend=False,
                 )
             )
         fig.add_trace(
             go.Scatter(
                 x=x_all[:shown], y=values[:shown], line={"color": colour, "width": 2.5},
-                name=f"{label}: this drill", legendgroup=key,
+                name=_("{label}: this drill").format(label=label), legendgroup=key,
             )
         )
     fig.add_vline(x=drill.when(drill.clock_h), line={"color": "#444", "width": 1.5, "dash": "dash"})
-    fig.add_annotation(x=drill.when(drill.clock_h), y=1, yref="paper", text="now", showarrow=False, yanchor="bottom")
+    fig.add_annotation(x=drill.when(drill.clock_h), y=1, yref="paper", text=_("now"), showarrow=False, yanchor="bottom")
     if markers:
         for t, inj in drill.delivered():
             fig.add_vline(x=drill.when(t), line={"color": "#bbb", "width": 1})
@@ -82,7 +83,7 @@ def situation_figure(drill: Drill, name: str, band: Band | None = None, *, marke
             )
         for e in drill.entries:
             fig.add_vline(x=drill.when(e.t_h), line={"color": "#2ca02c", "width": 1, "dash": "dot"})
-    title, unit = spec.label, spec.unit
+    title, unit = _(spec.label), _(spec.unit)
     fig.update_layout(
         title={"text": title, "font": {"size": 14}},
         height=320,
@@ -109,7 +110,7 @@ def compare_figure(columns: list[tuple[str, dict[str, dict[str, float]]]], kpis:
 
     cols = 2 if len(kpis) > 1 else 1
     rows = math.ceil(len(kpis) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[label for _k, label in kpis], vertical_spacing=0.12)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_(label) for _k, label in kpis], vertical_spacing=0.12)
     for j, (name, _label) in enumerate(kpis):
         r, c = j // cols + 1, j % cols + 1
         xs = [col for col, _stats in columns]
@@ -145,7 +146,6 @@ def teams_timeline_figure(drills: list[tuple[str, Drill]], items: list[Any]) -> 
     team (items from sim.drill.teams.timeline)."""
     import plotly.graph_objects as go
 
-    from ..i18n import _
     from ..reports.escape import plot_text
 
     fig = go.Figure()

@@ -8,9 +8,10 @@ import math
 from dataclasses import dataclass
 from string import ascii_uppercase
 
+from ..i18n import _
 from ..reports.escape import html_text, markdown_cell
 from .evaluate import Check, checklist
-from .report import cell, fmt, timeline_rows
+from .report import cell, fmt, html_head, kind_text, timeline_rows
 from .scoring import Score, criterion
 from .session import DEFAULT_REPLICATIONS, Drill, kpi_columns, kpi_stats, outcome_kpis
 
@@ -57,16 +58,17 @@ class Comparison:
         for name, label, pattern in outcome_kpis(self.scenario):
             played = [fmt(s.played.get(name, math.nan), pattern) for s in self.sides]
             runs = [cell(s.stats.get(name, {}), pattern) for s in self.sides]
-            row = [label.strip(), *played, *runs]
+            row = [_(label.strip()), *played, *runs]
             if len(self.sides) == 2:
                 diff = self.b.stats.get(name, {}).get("mean", math.nan) - self.a.stats.get(name, {}).get("mean", math.nan)
-                row.append(("+" if diff > 0 else "") + fmt(diff, pattern))
+                row.append(fmt(diff, pattern, signed=True))
             out.append(tuple(row))
         return out
 
     def head(self) -> tuple[str, ...]:
         n = self.replications
-        cols = ["KPI", *(f"{s.label} played" for s in self.sides), *(f"{s.label}, {n} runs" for s in self.sides)]
+        cols = [_("KPI"), *(_("{label} played").format(label=s.label) for s in self.sides),
+                *(_("{label}, {n} runs").format(label=s.label, n=n) for s in self.sides)]
         if len(self.sides) == 2:
             cols.append("B - A")
         return tuple(cols)
@@ -100,18 +102,18 @@ def text(c: Comparison) -> str:
         lines.append("  ".join(v.ljust(widths[i]) if i == 0 else v.rjust(widths[i]) for i, v in enumerate(r)))
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
-    lines += ["", "Score:"]
+    lines += ["", _("Score") + ":"]
     lines += [f"  {s.label}: {s.score.text()}" for s in c.sides]
-    lines += ["", "Expected actions:"]
+    lines += ["", _("Expected actions") + ":"]
     for checks in zip(*(s.checks for s in c.sides), strict=True):
         parts = ", ".join(f"{s.label} {ch.status_text}" for s, ch in zip(c.sides, checks, strict=True))
         points = ", ".join(f"{s.label} {criterion(ch).points_text()}" for s, ch in zip(c.sides, checks, strict=True))
-        lines.append(f"  {checks[0].expected.id}: {parts} (points: {points})")
+        lines.append(f"  {checks[0].expected.id}: {parts} (" + _("points: {points}").format(points=points) + ")")
     only = c.only_some()
     if only:
-        lines += ["", "Injects delivered to some groups only:" if len(c.sides) > 2 else "Injects delivered to one group only:"]
+        lines += ["", _("Injects delivered to some groups only:") if len(c.sides) > 2 else _("Injects delivered to one group only:")]
         lines += [f"  {label}: {i}" for label, i in only]
-    lines += ["", "Decisions:"]
+    lines += ["", _("Decisions:")]
     for s in c.sides:
         for e in s.drill.entries:
             lines.append(f"  {s.label} {s.drill.clock_text(e.t_h)}  {' '.join(s.drill.describe(e).split())}")
@@ -132,30 +134,47 @@ def markdown_table(c: Comparison) -> list[str]:
 
 def markdown_checks(c: Comparison) -> list[str]:
     """Each expected action's result for every drill, in Markdown."""
-    out = ["| Expected action | " + " | ".join(s.label for s in c.sides) + " |", "|---|" + "---|" * len(c.sides)]
+    out = [f"| {_('Expected action')} | " + " | ".join(s.label for s in c.sides) + " |", "|---|" + "---|" * len(c.sides)]
     for checks in zip(*(s.checks for s in c.sides), strict=True):
         cells = [f"{cr.outcome_text} ({cr.points_text()}): {_md(cr.reason)}" for cr in map(criterion, checks)]
         out.append(f"| {_md(checks[0].expected.description)} | " + " | ".join(cells) + " |")
-    out.append("| **Score** | " + " | ".join(_md(s.score.text()) for s in c.sides) + " |")
+    out.append(f"| **{_('Score')}** | " + " | ".join(_md(s.score.text()) for s in c.sides) + " |")
     return out
 
 
+def title(c: Comparison) -> str:
+    """`Three drills of Sörmland ...` in the current language."""
+    if len(c.sides) == 2:
+        return _("Two drills of {scenario}").format(scenario=c.scenario.title)
+    return _("{n} drills of {scenario}").format(n=len(c.sides), scenario=c.scenario.title)
+
+
+def runs_note(c: Comparison, *, teams: bool = False) -> str:
+    """What the played and run columns of a comparison are."""
+    if teams:
+        return _("Played: each team's own course. Runs: the team's decisions on {n} replications with common "
+                 "random numbers; mean (p10–p90).").format(n=c.replications)
+    return _("Played: each drill's own course. Runs: the group's decisions on {n} replications with common "
+             "random numbers; mean (p10–p90).").format(n=c.replications)
+
+
+def side_text(s: Side) -> str:
+    return _("{name} (seed {seed})").format(name=s.name, seed=s.drill.seed)
+
+
+def timeline_head(s: Side) -> str:
+    return _("Timeline {label}: {name}").format(label=s.label, name=s.name)
+
+
 def markdown(c: Comparison) -> str:
-    sc = c.scenario
-    words = "Two" if len(c.sides) == 2 else str(len(c.sides))
-    out = [f"# {words} drills of {_md(sc.title)}", ""]
-    out += [f"- **{s.label}:** {_md(s.name)} (seed {s.drill.seed})" for s in c.sides] + [""]
-    out += [
-        "Played: each drill's own course. Runs: the group's decisions on "
-        f"{c.replications} replications with common random numbers; mean (p10–p90).",
-        "",
-        *markdown_table(c),
-    ]
-    out += ["", "## Expected actions", "", *markdown_checks(c)]
+    out = [f"# {_md(title(c))}", ""]
+    out += [f"- **{s.label}:** {_md(side_text(s))}" for s in c.sides] + [""]
+    out += [runs_note(c), "", *markdown_table(c)]
+    out += ["", f"## {_('Expected actions')}", "", *markdown_checks(c)]
     for s in c.sides:
-        out += ["", f"## Timeline {s.label}: {_md(s.name)}", "", "| Time | What | |", "|---|---|---|"]
+        out += ["", f"## {_md(timeline_head(s))}", "", f"| {_('Time')} | {_('What')} | |", "|---|---|---|"]
         for r in timeline_rows(s.drill, events=False):
-            out.append(f"| {s.drill.clock_text(r.t_h)} | {r.kind} | {_md(r.what)} |")
+            out.append(f"| {s.drill.clock_text(r.t_h)} | {kind_text(r.kind)} | {_md(r.what)} |")
     return "\n".join(out) + "\n"
 
 
@@ -170,43 +189,37 @@ def html_table(c: Comparison) -> str:
 
 def html_checks(c: Comparison) -> str:
     e = html_text
-    parts = ["<table><tr><th>Expected action</th>" + "".join(f"<th>{e(s.label)}</th>" for s in c.sides) + "</tr>"]
+    parts = [f"<table><tr><th>{e(_('Expected action'))}</th>" + "".join(f"<th>{e(s.label)}</th>" for s in c.sides) + "</tr>"]
     for checks in zip(*(s.checks for s in c.sides), strict=True):
         cells = "".join(f'<td class="{cr.check.status}">{e(cr.outcome_text)} ({e(cr.points_text())}): {e(cr.reason)}</td>'
                         for cr in map(criterion, checks))
         parts.append(f"<tr><td>{e(checks[0].expected.description)}</td>{cells}</tr>")
-    parts.append("<tr><th>Score</th>" + "".join(f"<th>{e(s.score.text())}</th>" for s in c.sides) + "</tr>")
+    parts.append(f"<tr><th>{e(_('Score'))}</th>" + "".join(f"<th>{e(s.score.text())}</th>" for s in c.sides) + "</tr>")
     parts.append("</table>")
     return "".join(parts)
 
 
 def html_comparison(c: Comparison) -> str:
     """The comparison as one self-contained HTML file."""
-    from plotly.offline import get_plotlyjs
-
     from .charts import compare_figure
-    from .report import CSS
+    from .report import chart_html
 
     e = html_text
-    title = f"{'Two' if len(c.sides) == 2 else len(c.sides)} drills of {c.scenario.title}"
     kpis = kpi_columns("cancelled_planned", "cancelled_at_door", "calls_unanswered", "staff_mode_h")
     fig = compare_figure([(f"{s.label}: {s.name}", s.stats) for s in c.sides], kpis)
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(title)}</title>", f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{get_plotlyjs()}</script>', "</head><body>",
-        f"<h1>{e(title)}</h1>",
-        "<dl>" + "".join(f"<dt>{e(s.label)}</dt><dd>{e(s.name)} (seed {s.drill.seed})</dd>" for s in c.sides) + "</dl>",
-        f'<p class="note">Played: each drill\'s own course. Runs: the group\'s decisions on {c.replications} '
-        "replications with common random numbers; mean (p10–p90).</p>",
+    parts = html_head(title(c)) + [
+        f"<h1>{e(title(c))}</h1>",
+        "<dl>" + "".join(f"<dt>{e(s.label)}</dt><dd>{e(side_text(s))}</dd>" for s in c.sides) + "</dl>",
+        f'<p class="note">{e(runs_note(c))}</p>',
         html_table(c),
-        '<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}) + "</div>",
-        "<h2>Expected actions</h2>", html_checks(c),
+        chart_html(fig),
+        f"<h2>{e(_('Expected actions'))}</h2>", html_checks(c),
     ]
     for s in c.sides:
-        parts.append(f"<h2>Timeline {e(s.label)}: {e(s.name)}</h2><table><tr><th>Time</th><th>What</th><th></th></tr>")
+        parts.append(f"<h2>{e(timeline_head(s))}</h2><table><tr><th>{e(_('Time'))}</th><th>{e(_('What'))}</th><th></th></tr>")
         for r in timeline_rows(s.drill, events=False):
-            parts.append(f'<tr class="{e(r.kind.split()[0])}"><td>{e(s.drill.clock_text(r.t_h))}</td><td>{e(r.kind)}</td><td>{e(r.what)}</td></tr>')
+            parts.append(f'<tr class="{e(r.kind.split()[0])}"><td>{e(s.drill.clock_text(r.t_h))}</td>'
+                         f"<td>{e(kind_text(r.kind))}</td><td>{e(r.what)}</td></tr>")
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..engine import replication_seed, simulate
+from ..i18n import N_, _, language, number
 from ..reports.escape import markdown_cell
 from ..scenario.changes import apply_strategy
 from .deadlines import BreachRow, breach_rows, declared
 from .evaluate import Check, checklist
+from .events import event_text
 from .scoring import Score, criterion
 from .session import (
     _CACHE,
@@ -28,15 +31,36 @@ from .session import (
 )
 
 SECTIONS = (
-    "Objectives",
-    "Timeline of injects and decisions",
-    "Outcomes against the scenario's strategies",
-    "Continuity deadlines",
-    "Expected actions",
-    "Hot wash notes",
-    "Improvement plan",
+    N_("Objectives"),
+    N_("Timeline of injects and decisions"),
+    N_("Outcomes against the scenario's strategies"),
+    N_("Continuity deadlines"),
+    N_("Expected actions"),
+    N_("Hot wash notes"),
+    N_("Improvement plan"),
 )
-"""The report's sections, in order; each appears in both forms even when it is empty."""
+"""The report's sections, in order; each appears in both forms even when it is empty (in the
+current language)."""
+OBJECTIVES, TIMELINE, OUTCOMES, DEADLINES, EXPECTED, HOT_WASH, IMPROVEMENT = SECTIONS
+
+KIND_TEXT = {
+    "Inject": N_("Inject"),
+    "Decision": N_("Decision"),
+    "Action": N_("Action"),
+    "Left open": N_("Left open"),
+    "Note": N_("Note"),
+    "Event": N_("Event"),
+}
+"""What a row of the timeline is, as the reader reads it (the key stays the row's kind)."""
+
+
+def kind_text(kind: str) -> str:
+    return _(KIND_TEXT.get(kind, kind))
+
+
+def heading(section: str) -> str:
+    """A section's title in the current language, as HTML text."""
+    return html.escape(_(section), quote=False)
 
 TIMELINE_EVENT_KINDS = ("failure", "detected", "diagnosed", "restored", "readiness", "backup", "informed")
 
@@ -88,7 +112,7 @@ def timeline_rows(drill: Drill, *, events: bool = True) -> list[TimelineRow]:
     if events:
         for ev in drill.played().rep.events:
             if ev.kind in TIMELINE_EVENT_KINDS and ev.t_h <= drill.clock_h + 1e-9:
-                rows.append(TimelineRow(ev.t_h, "Event", ev.text))
+                rows.append(TimelineRow(ev.t_h, "Event", event_text(drill.scenario, ev)))
     order = {"Event": 0, "Inject": 1, "Decision": 2, "Left open": 2, "Action": 3, "Note": 4}
     rows.sort(key=lambda r: (r.t_h, order[r.kind]))
     return rows
@@ -98,17 +122,17 @@ def outcome_columns(drill: Drill, n: int = DEFAULT_REPLICATIONS) -> list[Outcome
     """The drill's outcome beside the scenario's strategies, all on the same replication seeds."""
     cols = [
         OutcomeColumn(
-            "This drill",
-            "the drill's own course (replication 0 of the seed)",
+            _("This drill"),
+            _("the drill's own course (replication 0 of the seed)"),
             {k: {"value": v} for k, v in drill.played().rep.kpis.items()},
         ),
         OutcomeColumn(
-            "The group's decisions",
-            f"the group's decisions at their times, {n} replications",
+            _("The group's decisions"),
+            _("the group's decisions at their times, {n} replications").format(n=n),
             kpi_stats(drill.replication_kpis(n)),
         ),
     ]
-    strategies = [("baseline", "Policies", "the scenario's policies and each decision point's default")]
+    strategies = [("baseline", _("Policies"), _("the scenario's policies and each decision point's default"))]
     strategies += [(s.id, s.name or s.id, s.description.strip() or s.id) for s in drill.scenario.strategies]
     for sid, name, description in strategies:
         def run(sid: str = sid) -> dict[str, dict[str, float]]:
@@ -116,7 +140,7 @@ def outcome_columns(drill: Drill, n: int = DEFAULT_REPLICATIONS) -> list[Outcome
             return kpi_stats([simulate(sc, replication_seed(drill.seed, k)).kpis for k in range(n)])
 
         stats = _CACHE.get((drill.scenario_key, drill.seed, "strategy", sid, n), run)
-        cols.append(OutcomeColumn(name, f"{description}, {n} replications", stats))
+        cols.append(OutcomeColumn(name, _("{description}, {n} replications").format(description=description, n=n), stats))
     return cols
 
 
@@ -136,10 +160,17 @@ def build_report(drill: Drill, title: str = "", team: str = "", n: int = DEFAULT
 # --------------------------------------------------------------------------- formatting
 
 
-def fmt(value: float, pattern: str) -> str:
+_DECIMALS = re.compile(r"\.(\d+)f")
+
+
+def fmt(value: float, pattern: str, *, signed: bool = False) -> str:
+    """`value` with as many decimals as `pattern` (`{:,.1f}`) asks for, in the current
+    language's number format (`2 273,5` in Swedish)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return pattern.format(value)
+    m = _DECIMALS.search(pattern)
+    decimals = int(m.group(1)) if m else 0
+    return number(value, decimals, signed=signed and round(value, decimals) != 0)
 
 
 def cell(stats: dict[str, float], pattern: str) -> str:
@@ -159,39 +190,39 @@ def _md(text: str) -> str:
 def _header(report: Report) -> list[tuple[str, str]]:
     d = report.drill
     rows = [
-        ("Scenario", f"{d.scenario.title} ({d.scenario.name})"),
-        ("Drill", f"{d.clock_text(d.start_h)} to {d.clock_text()}"),
-        ("Seed", str(d.seed)),
+        (_("Scenario"), f"{d.scenario.title} ({d.scenario.name})"),
+        (_("Drill"), _("{start} to {end}").format(start=d.clock_text(d.start_h), end=d.clock_text())),
+        (_("Seed"), str(d.seed)),
     ]
     if report.team:
-        rows.insert(0, ("Team", report.team))
-    rows.append(("Report written", report.generated))
+        rows.insert(0, (_("Team"), report.team))
+    rows.append((_("Report written"), report.generated))
     return rows
 
 
 def _outcome_note(report: Report) -> str:
-    return (
-        f"Numbers are for the whole simulated period ({report.drill.horizon_h / 24:g} days), after "
-        f"which nothing more was decided: the drill ended at {report.drill.clock_text()}. The drill "
-        "columns follow the group's decisions (the policies decide nothing); the strategy columns "
-        "follow the scenario's policies. All use the same replication seeds (common random "
-        "numbers). Cells give the mean and, in brackets, p10–p90."
-    )
+    return _(
+        "Numbers are for the whole simulated period ({days}), after which nothing more was decided: "
+        "the drill ended at {end}. The drill columns follow the group's decisions (the policies "
+        "decide nothing); the strategy columns follow the scenario's policies. All use the same "
+        "replication seeds (common random numbers). Cells give the mean and, in brackets, p10–p90."
+    ).format(days=_("{days} days").format(days=number(report.drill.horizon_h / 24, 1 if report.drill.horizon_h % 24 else 0)),
+             end=report.drill.clock_text())
 
 
 def deadline_note(drill: Drill) -> str:
     """What the deadlines section says before its table."""
     parts = declared(drill.scenario)
     if not parts:
-        return "The scenario declares no continuity deadlines (rto, mtpd)."
+        return _("The scenario declares no continuity deadlines (rto, mtpd).")
     listed = "; ".join(
         f"{name}: " + ", ".join(f"{k.upper()} {span_text(h)}" for k, h in c.deadlines()) for _i, name, c in parts
     )
     found = breaches_by_clock(drill)
-    head = f"Deadlines from the business impact analysis: {listed}."
+    head = _("Deadlines from the business impact analysis: {listed}.").format(listed=listed)
     if not found:
-        return f"{head} None was breached on the drill's course by {drill.clock_text()}."
-    return f"{head} Breached on the drill's course by {drill.clock_text()}:"
+        return head + " " + _("None was breached on the drill's course by {time}.").format(time=drill.clock_text())
+    return head + " " + _("Breached on the drill's course by {time}:").format(time=drill.clock_text())
 
 
 def breaches_by_clock(drill: Drill) -> list[BreachRow]:
@@ -204,19 +235,28 @@ def deadline_rows(drill: Drill) -> list[tuple[str, ...]]:
         (
             drill.clock_text(b.breached_at), b.name, f"{b.deadline} {span_text(b.limit_h)}",
             drill.clock_text(b.disrupted_at),
-            drill.clock_text(b.until) if b.until is not None else f"still disrupted at {drill.clock_text()}",
+            drill.clock_text(b.until) if b.until is not None
+            else _("still disrupted at {time}").format(time=drill.clock_text()),
             span_text(b.hours_beyond),
         )
         for b in breaches_by_clock(drill)
     ]
 
 
+def title_text(title: str) -> str:
+    return _("After-action report: {title}").format(title=title)
+
+
 def markdown(report: Report) -> str:
     """The report in Markdown."""
-    out = [f"# After-action report: {_md(report.title)}", ""]
+    out = [f"# {title_text(_md(report.title))}", ""]
     out += [f"- **{k}:** {_md(v)}" for k, v in _header(report)]
     out += markdown_sections(report, objectives=True)
     return "\n".join(out) + "\n"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def markdown_sections(report: Report, level: int = 2, *, objectives: bool) -> list[str]:
@@ -226,38 +266,45 @@ def markdown_sections(report: Report, level: int = 2, *, objectives: bool) -> li
     h = "#" * level
     out: list[str] = []
     if objectives:
-        out += ["", f"{h} Objectives", ""]
-        out += [f"- {_md(o)}" for o in d.scenario.exercise.objectives] or ["No objectives are written in the scenario."]
-    out += ["", f"{h} Timeline of injects and decisions", "", "| Time | What | | To / by | Text |", "|---|---|---|---|---|"]
+        out += ["", f"{h} {_(OBJECTIVES)}", ""]
+        out += [f"- {_md(o)}" for o in d.scenario.exercise.objectives] or [_("No objectives are written in the scenario.")]
+    out += ["", f"{h} {_(TIMELINE)}", "", _row(_("Time"), _("What"), "", _("To / by"), _("Text")), "|---|---|---|---|---|"]
     for r in report.timeline:
-        out.append(f"| {d.clock_text(r.t_h)} | {r.kind} | {_md(r.what)} | {_md(r.who)} | {_md(r.text)} |")
-    out += ["", f"{h} Outcomes against the scenario's strategies", "", _outcome_note(report), ""]
-    out.append("| KPI | " + " | ".join(_md(c.name) for c in report.outcomes) + " |")
+        out.append(_row(d.clock_text(r.t_h), kind_text(r.kind), _md(r.what), _md(r.who), _md(r.text)))
+    out += ["", f"{h} {_(OUTCOMES)}", "", _outcome_note(report), ""]
+    out.append(_row(_("KPI"), *(_md(c.name) for c in report.outcomes)))
     out.append("|---|" + "---:|" * len(report.outcomes))
     for name, label, pattern in outcome_kpis(d.scenario):
-        out.append(f"| {label.strip()} | " + " | ".join(cell(c.stats.get(name, {}), pattern) for c in report.outcomes) + " |")
-    out += ["", f"{h} Continuity deadlines", "", deadline_note(d), ""]
+        out.append(_row(_(label.strip()), *(cell(c.stats.get(name, {}), pattern) for c in report.outcomes)))
+    out += ["", f"{h} {_(DEADLINES)}", "", deadline_note(d), ""]
     rows = deadline_rows(d)
     if rows:
-        out += ["| Breached at | Part | Deadline | Disrupted from | Until | Beyond the deadline |",
-                "|---|---|---|---|---|---:|"]
-        out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in rows]
+        out += [_row(*deadline_head()), "|---|---|---|---|---|---:|"]
+        out += [_row(*(_md(c) for c in cells)) for cells in rows]
     score = report.score
-    out += ["", f"{h} Expected actions", "", f"Score: {score.text()}.", "",
-            "| Expected action | Result | Points | Why |", "|---|---|---:|---|"]
+    out += ["", f"{h} {_(EXPECTED)}", "", _("Score: {score}").format(score=score.text()) + ".", "",
+            _row(_("Expected action"), _("Result"), _("Points"), _("Why")), "|---|---|---:|---|"]
     for c in score.criteria:
-        out.append(f"| {_md(c.expected.description)} | {c.outcome_text} | {_md(c.points_text())} | {_md(c.reason)} |")
+        out.append(_row(_md(c.expected.description), c.outcome_text, _md(c.points_text()), _md(c.reason)))
     if not report.checks:
-        out.append("| No expected actions are written in the scenario. | | | |")
-    out += ["", f"{h} Hot wash notes", ""]
+        out.append(_row(_("No expected actions are written in the scenario."), "", "", ""))
+    out += ["", f"{h} {_(HOT_WASH)}", ""]
     hot = [n for n in d.notes if n.hot_wash and not n.struck]
-    out += [f"- {_md(n.text)}" + (f" ({_md(n.by)})" if n.by else "") for n in hot] or ["No hot wash notes were taken."]
-    out += ["", f"{h} Improvement plan", "", "| Finding | Action | Owner | Due date |", "|---|---|---|---|"]
+    out += [f"- {_md(n.text)}" + (f" ({_md(n.by)})" if n.by else "") for n in hot] or [_("No hot wash notes were taken.")]
+    out += ["", f"{h} {_(IMPROVEMENT)}", "", _row(*improvement_head()), "|---|---|---|---|"]
     for imp in d.improvements:
-        out.append(f"| {_md(imp.finding)} | {_md(imp.action)} | {_md(imp.owner)} | {_md(imp.due)} |")
+        out.append(_row(_md(imp.finding), _md(imp.action), _md(imp.owner), _md(imp.due)))
     if not d.improvements:
         out.append("| | | | |")
     return out
+
+
+def deadline_head() -> tuple[str, ...]:
+    return (_("Breached at"), _("Part"), _("Deadline"), _("Disrupted from"), _("Until"), _("Beyond the deadline"))
+
+
+def improvement_head() -> tuple[str, ...]:
+    return (_("Finding"), _("Action"), _("Owner"), _("Due date"))
 
 
 CSS = """
@@ -275,15 +322,18 @@ dt { font-weight: 600; } .Inject { background: #fff8e1; } .Decision, .Action, .L
 """
 
 
+def _html_row(cells: tuple[str, ...] | list[str], tag: str = "td") -> str:
+    return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+
 def _html_deadlines(d: Drill, h: str = "h2") -> list[str]:
     """The continuity deadlines breached on the drill's course, as HTML."""
     e = html.escape
-    parts = [f"<{h}>Continuity deadlines</{h}>", f'<p class="note">{e(deadline_note(d))}</p>']
+    parts = [f"<{h}>{heading(DEADLINES)}</{h}>", f'<p class="note">{e(deadline_note(d))}</p>']
     rows = deadline_rows(d)
     if rows:
-        parts.append("<table><tr><th>Breached at</th><th>Part</th><th>Deadline</th><th>Disrupted from</th>"
-                     "<th>Until</th><th>Beyond the deadline</th></tr>")
-        parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in rows]
+        parts.append("<table>" + _html_row(deadline_head(), "th"))
+        parts += [_html_row(cells) for cells in rows]
         parts.append("</table>")
     return parts
 
@@ -294,47 +344,54 @@ def _html_follow_up(report: Report, h: str = "h2") -> list[str]:
     e = html.escape
     parts: list[str] = []
     score = report.score
-    parts.append(f"<{h}>Expected actions</{h}>")
-    parts.append(f'<p class="score">Score: {e(score.text())}.</p>')
-    parts.append("<table><tr><th>Expected action</th><th>Result</th><th>Points</th><th>Why</th></tr>")
+    parts.append(f"<{h}>{heading(EXPECTED)}</{h}>")
+    parts.append(f'<p class="score">{e(_("Score: {score}").format(score=score.text()))}.</p>')
+    parts.append("<table>" + _html_row((_("Expected action"), _("Result"), _("Points"), _("Why")), "th"))
     for c in score.criteria:
         parts.append(
             f"<tr><td>{e(c.expected.description)}</td><td class=\"{c.check.status}\">{e(c.outcome_text)}</td>"
             f'<td class="num">{e(c.points_text())}</td><td>{e(c.reason)}</td></tr>'
         )
     if not report.checks:
-        parts.append('<tr><td colspan="4">No expected actions are written in the scenario.</td></tr>')
+        parts.append(f'<tr><td colspan="4">{e(_("No expected actions are written in the scenario."))}</td></tr>')
     parts.append("</table>")
-    parts.append(f"<{h}>Hot wash notes</{h}>")
+    parts.append(f"<{h}>{heading(HOT_WASH)}</{h}>")
     hot = [n for n in d.notes if n.hot_wash and not n.struck]
     parts.append(
         "<ul>" + "".join(f"<li>{e(n.text)}" + (f" <em>({e(n.by)})</em>" if n.by else "") + "</li>" for n in hot) + "</ul>"
-        if hot else "<p>No hot wash notes were taken.</p>"
+        if hot else f"<p>{e(_('No hot wash notes were taken.'))}</p>"
     )
-    parts.append(f"<{h}>Improvement plan</{h}>")
-    parts.append("<table><tr><th>Finding</th><th>Action</th><th>Owner</th><th>Due date</th></tr>")
+    parts.append(f"<{h}>{heading(IMPROVEMENT)}</{h}>")
+    parts.append("<table>" + _html_row(improvement_head(), "th"))
     for imp in d.improvements:
-        parts.append(f"<tr><td>{e(imp.finding)}</td><td>{e(imp.action)}</td><td>{e(imp.owner)}</td><td>{e(imp.due)}</td></tr>")
+        parts.append(_html_row((imp.finding, imp.action, imp.owner, imp.due)))
     if not d.improvements:
         parts.append("<tr><td>&nbsp;</td><td></td><td></td><td></td></tr>")
     parts.append("</table>")
     return parts
 
 
-def html_report(report: Report) -> str:
-    """The report as one HTML file with everything inlined (no network needed to open it)."""
+def html_head(title: str) -> list[str]:
+    """The start of a self-contained HTML report in the current language, up to its <body>."""
     from plotly.offline import get_plotlyjs
 
-    e = html.escape
-    parts = [
+    return [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{language()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>After-action report: {e(report.title)}</title>",
+        f"<title>{html.escape(title)}</title>",
         f"<style>{CSS}</style>",
         f'<script type="text/javascript">{get_plotlyjs()}</script>',
         "</head><body>",
-        f"<h1>After-action report: {e(report.title)}</h1>",
+    ]
+
+
+def html_report(report: Report) -> str:
+    """The report as one HTML file with everything inlined (no network needed to open it)."""
+    e = html.escape
+    parts = html_head(title_text(report.title))
+    parts += [
+        f"<h1>{e(title_text(report.title))}</h1>",
         "<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _header(report)) + "</dl>",
     ]
     parts += html_sections(report, objectives=True)
@@ -367,27 +424,28 @@ def html_sections(report: Report, level: int = 2, *, objectives: bool) -> list[s
     chart = chart_html
     parts: list[str] = []
     if objectives:
-        parts.append(f"<{h}>Objectives</{h}>")
+        parts.append(f"<{h}>{heading(OBJECTIVES)}</{h}>")
         written = d.scenario.exercise.objectives
         parts.append(
             "<ul>" + "".join(f"<li>{e(o)}</li>" for o in written) + "</ul>"
-            if written else "<p>No objectives are written in the scenario.</p>"
+            if written else f"<p>{e(_('No objectives are written in the scenario.'))}</p>"
         )
-    parts.append(f"<{h}>Timeline of injects and decisions</{h}>")
-    parts.append("<table><tr><th>Time</th><th>What</th><th></th><th>To / by</th><th>Text</th></tr>")
+    parts.append(f"<{h}>{heading(TIMELINE)}</{h}>")
+    parts.append("<table>" + _html_row((_("Time"), _("What"), "", _("To / by"), _("Text")), "th"))
     for r in report.timeline:
         parts.append(
-            f'<tr class="{e(r.kind.split()[0])}"><td>{e(d.clock_text(r.t_h))}</td><td>{e(r.kind)}</td>'
+            f'<tr class="{e(r.kind.split()[0])}"><td>{e(d.clock_text(r.t_h))}</td><td>{e(kind_text(r.kind))}</td>'
             f"<td>{e(r.what)}</td><td>{e(r.who)}</td><td>{e(r.text)}</td></tr>"
         )
     parts.append("</table>")
     parts += [chart(f) for f in figs]
-    parts.append(f"<{h}>Outcomes against the scenario's strategies</{h}>")
+    parts.append(f"<{h}>{heading(OUTCOMES)}</{h}>")
     parts.append(f'<p class="note">{e(_outcome_note(report))}</p>')
-    parts.append("<table><tr><th>KPI</th>" + "".join(f'<th title="{e(c.description)}">{e(c.name)}</th>' for c in report.outcomes) + "</tr>")
+    parts.append(f"<table><tr><th>{e(_('KPI'))}</th>"
+                 + "".join(f'<th title="{e(c.description)}">{e(c.name)}</th>' for c in report.outcomes) + "</tr>")
     for name, label, pattern in outcome_kpis(d.scenario):
         parts.append(
-            f"<tr><td>{e(label.strip())}</td>"
+            f"<tr><td>{e(_(label.strip()))}</td>"
             + "".join(f'<td class="num">{e(cell(c.stats.get(name, {}), pattern))}</td>' for c in report.outcomes)
             + "</tr>"
         )
