@@ -324,6 +324,7 @@ def catalogue_labels() -> list[str]:
         *(k.label for k in UNIT_KINDS), *(k.description for k in UNIT_KINDS),
         *(k.label for k in KPIS), *(k.part_label for k in KPIS if k.part_label),
         *(s.label for s in SERIES), *(s.unit for s in SERIES),
+        *(f.names for f in MILESTONE_FORM.values()),
     ]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import DEFAULT_ENGINE
+from ..i18n import _
 from ..scenario.changes import ChangeError, apply_changes, apply_strategy
 from ..scenario.model import Scenario
 from .executors import DEFAULT_EXECUTOR, StopRequest
@@ -100,15 +101,16 @@ def default_spans(scenario: Scenario) -> list[Span]:
 def variants(scenario: Scenario, spans: Sequence[Span], strategy: str) -> dict[Hashable, Scenario]:
     """The strategy's scenario, and one copy per number at its low and at its high value."""
     if len(spans) > MAX_PARAMETERS:
-        raise SensitivityError(f"{len(spans)} numbers; a sensitivity run varies at most {MAX_PARAMETERS}")
+        raise SensitivityError(_("{n} numbers; a sensitivity run varies at most {most}").format(n=len(spans), most=MAX_PARAMETERS))
     try:
         base = apply_strategy(scenario, strategy)
     except ChangeError as exc:
-        raise SensitivityError(f"strategy {strategy}: {exc.message}") from None
+        raise SensitivityError(_("strategy {id}: {problem}").format(id=strategy, problem=exc.message)) from None
     out: dict[Hashable, Scenario] = {"base": base}
     for s in spans:
         if not s.low < s.high:
-            raise SensitivityError(f"{s.path}: the low value ({s.low:g}) must be below the high ({s.high:g})")
+            raise SensitivityError(_("{path}: the low value ({low}) must be below the high ({high})").format(
+                path=s.path, low=f"{s.low:g}", high=f"{s.high:g}"))
         for end, value in (("low", s.low), ("high", s.high)):
             try:
                 out[(s.path, end)] = apply_changes(base, {s.path: value})

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..engine import DEFAULT_ENGINE, TIME_KPIS
 from ..engine.windows import Window
+from ..i18n import _
 from ..scenario.changes import ChangeError, apply_changes, apply_strategy
 from ..scenario.model import Scenario
 from .executors import DEFAULT_EXECUTOR, StopRequest
@@ -51,17 +52,18 @@ def parse_set(spec: str) -> Parameter:
     path, sep, text = spec.partition("=")
     path = path.strip()
     if not sep or not path:
-        raise SweepError(f"--set {spec!r}: write PATH=VALUE1,VALUE2,... (for example "
-                         "backup_routines.paper-journal.capacity=0.5,0.7)")
+        raise SweepError(f"--set {spec!r}: " + _("write PATH=VALUE1,VALUE2,... (for example {example})").format(
+            example="backup_routines.paper-journal.capacity=0.5,0.7"))
     if not text.strip():
-        raise SweepError(f"--set {path}: no values after '='")
+        raise SweepError(f"--set {path}: " + _("no values after '='"))
     try:
         values = parse_yaml(f"[{text}]").data
     except YamlError as exc:
-        reason = "; ".join(issue.message for issue in exc.issues) or "not valid YAML"
-        raise SweepError(f"--set {path}: cannot read the values {text!r}: {reason}") from None
+        reason = "; ".join(issue.message for issue in exc.issues) or _("not valid YAML")
+        raise SweepError(f"--set {path}: " + _("cannot read the values {text}: {reason}").format(
+            text=repr(text), reason=reason)) from None
     if not isinstance(values, list) or not values:
-        raise SweepError(f"--set {path}: no values after '='")
+        raise SweepError(f"--set {path}: " + _("no values after '='"))
     return Parameter(path, tuple(values))
 
 
@@ -87,16 +89,15 @@ def sweep_variants(
     paths = [p.path for p in parameters]
     if len(set(paths)) != len(paths):
         dup = next(p for p in paths if paths.count(p) > 1)
-        raise SweepError(f"--set {dup}: given more than once; list all its values in one --set")
+        raise SweepError(f"--set {dup}: " + _("given more than once; list all its values in one --set"))
     size = grid_size(parameters)  # counted before the grid is built: it may be astronomically large
     if size == 0:
-        raise SweepError("a sweep needs at least one --set PATH=VALUES")
+        raise SweepError(_("a sweep needs at least one --set PATH=VALUES"))
     if size * max(1, len(strategies)) > MAX_POINTS:
-        raise SweepError(
-            f"the grid has {size:,} points"
-            + (f" under {len(strategies)} strategies" if len(strategies) > 1 else "")
-            + f"; the most a sweep runs is {MAX_POINTS:,}: give fewer values"
-        )
+        points_text = _("the grid has {n} points").format(n=f"{size:,}")
+        if len(strategies) > 1:
+            points_text += " " + _("under {n} strategies").format(n=len(strategies))
+        raise SweepError(points_text + "; " + _("the most a sweep runs is {n}: give fewer values").format(n=f"{MAX_POINTS:,}"))
     points = grid(parameters)
     # Each value on its own first, so that the message names exactly the value refused.
     for p in parameters:
@@ -110,7 +111,7 @@ def sweep_variants(
         try:
             bases[s] = apply_strategy(scenario, s)
         except ChangeError as exc:
-            raise SweepError(f"strategy {s}: {exc.message}") from None
+            raise SweepError(_("strategy {id}: {problem}").format(id=s, problem=exc.message)) from None
     variants: dict[tuple[int, str], Scenario] = {}
     for i, point in enumerate(points):
         for s in strategies:
@@ -118,7 +119,8 @@ def sweep_variants(
                 variants[(i, s)] = apply_changes(bases[s], point)
             except ChangeError as exc:
                 values = ", ".join(f"{k}={_label(v)}" for k, v in point.items())
-                raise SweepError(f"point {values} under strategy {s}: {exc.message}") from None
+                raise SweepError(_("point {values} under strategy {id}: {problem}").format(
+                    values=values, id=s, problem=exc.message)) from None
     return variants
 
 

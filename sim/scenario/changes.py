@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..i18n import _
 from .assumptions import changed_paths_cover, extract_assumptions
 from .model import Scenario
 
@@ -23,30 +24,31 @@ class ChangeError(ValueError):
 
 def _step(node: Any, part: str, path: str, walked: list[str]) -> tuple[Any, Any]:
     """Find `part` in `node`; return (container, key) so that container[key] is the target."""
-    where = ".".join(walked) or "the scenario"
+    where = ".".join(walked) or _("the scenario")
     if isinstance(node, dict):
         if part not in node:
-            raise ChangeError(path, f"{where} has no field {part!r}")
+            raise ChangeError(path, _("{where} has no field {name}").format(where=where, name=repr(part)))
         return node, part
     if isinstance(node, list):
         if part.isdigit():
             i = int(part)
             if i >= len(node):
-                raise ChangeError(path, f"{where} has {len(node)} items; there is no item {i}")
+                raise ChangeError(path, _("{where} has {n} items; there is no item {i}").format(where=where, n=len(node), i=i))
             return node, i
         for i, item in enumerate(node):
             if isinstance(item, dict) and part in (item.get("id"), item.get("system"), item.get("level")):
                 return node, i
         ids = [str(item.get("id")) for item in node if isinstance(item, dict) and "id" in item]
-        raise ChangeError(path, f"{where} has no item with id {part!r}" + (f" (ids: {', '.join(ids)})" if ids else ""))
-    raise ChangeError(path, f"{where} is a value, not a mapping or list")
+        raise ChangeError(path, _("{where} has no item with id {id}").format(where=where, id=repr(part))
+                          + (" " + _("(ids: {ids})").format(ids=", ".join(ids)) if ids else ""))
+    raise ChangeError(path, _("{where} is a value, not a mapping or list").format(where=where))
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set `path` in the plain-data form of a scenario (in place)."""
     parts = [p for p in path.split(".") if p]
     if not parts:
-        raise ChangeError(path, "empty path")
+        raise ChangeError(path, _("empty path"))
     node: Any = data
     walked: list[str] = []
     for part in parts[:-1]:
@@ -54,11 +56,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node = container[key]
         walked.append(part)
         if node is None:
-            raise ChangeError(path, f"{'.'.join(walked)} is not set in this scenario, so it has no fields to change")
+            raise ChangeError(path, _("{where} is not set in this scenario, so it has no fields to change").format(
+                where=".".join(walked)))
     last = parts[-1]
     if isinstance(node, dict) and last not in node:
         # Optional fields left out of the file still exist in the model: the dump includes them.
-        raise ChangeError(path, f"{'.'.join(walked) or 'the scenario'} has no field {last!r}")
+        raise ChangeError(path, _("{where} has no field {name}").format(where=".".join(walked) or _("the scenario"), name=repr(last)))
     container, key = _step(node, last, path, walked)
     container[key] = copy.deepcopy(value)
 
@@ -97,4 +100,5 @@ def apply_strategy(scenario: Scenario, strategy_id: str) -> Scenario:
         if strategy.id == strategy_id:
             return apply_changes(scenario, strategy.set)
     known = ", ".join(["baseline", *(s.id for s in scenario.strategies)])
-    raise ChangeError(strategy_id, f"no strategy {strategy_id!r} in {scenario.name} (known: {known})")
+    raise ChangeError(strategy_id, _("no strategy {id} in {scenario} (known: {known})").format(
+        id=repr(strategy_id), scenario=scenario.name, known=known))

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..graph import DependencyGraph
+from ..i18n import N_, _
 from ..vocabulary import MILESTONE_FORM, MILESTONE_FORMS, READINESS_LEVELS, SINGLE_MILESTONES
 from .assumptions import extract_assumptions
 from .changes import ChangeError, scenario_data, set_path
@@ -119,7 +120,7 @@ def _duplicate_ids(s: Scenario, sources: Sources) -> Iterator[Finding]:
         + [(r + ("phone_lines", i, "id"), x.id) for i, x in enumerate(region.phone_lines)]
         + [(r + ("consumables", i, "id"), x.id) for i, x in enumerate(region.consumables)],
         sources,
-        across="units, phone lines and consumables",
+        across=N_("units, phone lines and consumables"),
     )
 
 
@@ -127,14 +128,15 @@ def _unknown_system(names: dict[str, set[str]], path: Path_, sid: str) -> Iterat
     if sid in names["systems"]:
         return
     other = next(
-        (what for what, key in (("a care unit", "units"), ("a phone line", "lines"), ("a consumable", "consumables"))
+        (what for what, key in ((N_("a care unit"), "units"), (N_("a phone line"), "lines"),
+                                (N_("a consumable"), "consumables"))
          if sid in names[key]),
         None,
     )
     if other:
-        yield path, f"{sid!r} is {other}, not a system; name a system from region.systems"
+        yield path, _("{id} is {what}, not a system; name a system from region.systems").format(id=repr(sid), what=_(other))
     else:
-        yield path, f"unknown system {sid!r}{suggest(sid, names['systems'])}"
+        yield path, _("unknown system {id}").format(id=repr(sid)) + suggest(sid, names["systems"])
 
 
 def _unknown_systems(s: Scenario, sources: Sources) -> Iterator[Finding]:
@@ -181,16 +183,17 @@ def _unknown_members(s: Scenario) -> Iterator[Finding]:
                 if target not in coverable:
                     yield (
                         (key, i, "covers", j),
-                        f"unknown unit, phone line or consumable {target!r}{suggest(target, coverable)}",
+                        _("unknown unit, phone line or consumable {id}").format(id=repr(target)) + suggest(target, coverable),
                     )
     for i, line in enumerate(region.phone_lines):
         for j, uid in enumerate(line.serves):
             if uid not in units:
-                yield r + ("phone_lines", i, "serves", j), f"unknown care unit {uid!r}{suggest(uid, units)}"
+                yield r + ("phone_lines", i, "serves", j), _("unknown care unit {id}").format(id=repr(uid)) + suggest(uid, units)
     for i, unit in enumerate(region.units):
         for j, cid in enumerate(unit.consumables):
             if cid not in consumables:
-                yield r + ("units", i, "consumables", j), f"unknown consumable {cid!r}{suggest(cid, consumables)}"
+                yield (r + ("units", i, "consumables", j),
+                       _("unknown consumable {id}").format(id=repr(cid)) + suggest(cid, consumables))
 
 
 def _in_period(s: Scenario, path: Path_, point: Any) -> Iterator[Finding]:
@@ -199,12 +202,13 @@ def _in_period(s: Scenario, path: Path_, point: Any) -> Iterator[Finding]:
         return
     hours = point.hours_from(s.start)
     if hours < 0:
-        yield path, f"{point} is before the start of the scenario ({s.start:%Y-%m-%d %H:%M})"
+        yield path, _("{time} is before the start of the scenario ({start})").format(time=point, start=f"{s.start:%Y-%m-%d %H:%M}")
     elif hours > s.horizon + 1e-9:
         end = s.start + _hours(s.horizon)
         yield (
             path,
-            f"{point} is after the end of the simulated period ({end:%Y-%m-%d %H:%M}, start + horizon)",
+            _("{time} is after the end of the simulated period ({end}, start + horizon)").format(
+                time=point, end=f"{end:%Y-%m-%d %H:%M}"),
         )
 
 
@@ -229,10 +233,8 @@ def _exercise_references(s: Scenario) -> Iterator[Finding]:
         if d.default not in options:
             yield (
                 ex + ("decisions", i, "default"),
-                (
-                    f"default {d.default!r} is not one of the options ({', '.join(options)})"
-                    f"{suggest(d.default, options, list_them=0)}"
-                ),
+                _("default {id} is not one of the options ({options})").format(id=repr(d.default), options=", ".join(options))
+                + suggest(d.default, options, list_them=0),
             )
         for j, o in enumerate(d.options):
             for k, act in enumerate(o.actions):
@@ -241,13 +243,14 @@ def _exercise_references(s: Scenario) -> Iterator[Finding]:
     for i, inj in enumerate(s.exercise.injects):
         for j, eid in enumerate(inj.expects):
             if eid not in expected:
-                yield ex + ("injects", i, "expects", j), f"unknown expected action {eid!r}{suggest(eid, expected)}"
+                yield (ex + ("injects", i, "expects", j),
+                       _("unknown expected action {id}").format(id=repr(eid)) + suggest(eid, expected))
     objectives = len(s.exercise.objectives)
     for i, e in enumerate(s.exercise.expected_actions):
         yield from _action(ex + ("expected_actions", i, "action"), e.action, names)
         if e.objective is not None and e.objective > objectives:
             yield (ex + ("expected_actions", i, "objective"),
-                   f"objective {e.objective} does not exist: the exercise has {objectives} objective(s)")
+                   _("objective {n} does not exist: the exercise has {count} objective(s)").format(n=e.objective, count=objectives))
         problem = milestone_problem(e.after, names)
         if problem:
             yield ex + ("expected_actions", i, "after"), problem
@@ -261,7 +264,7 @@ def _exercise_references(s: Scenario) -> Iterator[Finding]:
         if problem:
             yield path + ("milestone",), problem
         if not cond.reached and cond.by is None:
-            yield path, "reached: false needs by (the time by which the milestone is expected)"
+            yield path, _("reached: false needs by (the time by which the milestone is expected)")
         yield from _in_period(s, path + ("by",), cond.by)
 
 
@@ -284,14 +287,15 @@ def _continuity(s: Scenario) -> Iterator[Finding]:
             if service not in has:
                 yield (
                     r + ("units", i, "continuity", "services", j),
-                    f"unit {u.id!r} has no {service} service (it has: {', '.join(has) or 'none'})",
+                    _("unit {id} has no {service} service (it has: {services})").format(
+                        id=repr(u.id), service=service, services=", ".join(has) or _("none")),
                 )
     others: list[tuple[str, Sequence[PhoneLine | Consumable | System]]] = [
         ("phone_lines", s.region.phone_lines), ("consumables", s.region.consumables), ("systems", s.region.systems)]
     for key, items in others:
         for i, x in enumerate(items):
             if x.continuity is not None and x.continuity.services is not None:
-                yield r + (key, i, "continuity", "services"), "services belongs to care units; leave it out here"
+                yield r + (key, i, "continuity", "services"), _("services belongs to care units; leave it out here")
 
 
 def _hours(h: float) -> Any:
@@ -317,8 +321,11 @@ def _duplicates(
     for path, ident in entries:
         if ident in first:
             also = sources.where(first[ident])
-            scope = f" among {across}" if across else ""
-            yield path, f"id {ident!r} is used twice{scope} (first at {also}); ids must be unique"
+            if across:
+                yield path, _("id {id} is used twice among {across} (first at {where}); ids must be unique").format(
+                    id=repr(ident), across=_(across), where=also)
+            else:
+                yield path, _("id {id} is used twice (first at {where}); ids must be unique").format(id=repr(ident), where=also)
         else:
             first[ident] = path
 
@@ -337,7 +344,7 @@ def _cycles(s: Scenario) -> Iterator[Finding]:
     for cycle in DependencyGraph(needs).cycles():
         yield (
             edge_path[(cycle[0], cycle[1])],
-            f"dependency cycle: {' -> '.join(cycle)}; systems cannot depend on each other in a circle",
+            _("dependency cycle: {cycle}; systems cannot depend on each other in a circle").format(cycle=" -> ".join(cycle)),
         )
 
 
@@ -346,19 +353,19 @@ def _action(path: Path_, act: Action, names: dict[str, set[str]]) -> Iterator[Fi
     if target is None:
         return
     if act.do == "raise_readiness":
-        known, what = set(RAISED_LEVELS), "readiness level to raise to"
+        known, what = set(RAISED_LEVELS), _("unknown readiness level to raise to {id}")
     elif act.do == "lower_readiness":
-        known, what = set(READINESS_LEVELS), "readiness level"
+        known, what = set(READINESS_LEVELS), _("unknown readiness level {id}")
     elif act.do == "activate_backup":
-        known, what = names["backups"], "backup routine"
+        known, what = names["backups"], _("unknown backup routine {id}")
     elif act.do == "start_recovery":
-        known, what = names["actions"], "recovery action"
+        known, what = names["actions"], _("unknown recovery action {id}")
     elif act.do == "cancel_planned":
-        known, what = names["units"], "care unit"
+        known, what = names["units"], _("unknown care unit {id}")
     else:
         return
     if target not in known:
-        yield path + ("target",), f"unknown {what} {target!r}{suggest(target, known)}"
+        yield path + ("target",), what.format(id=repr(target)) + suggest(target, known)
 
 
 def milestone_problem(text: str, names: dict[str, set[str]]) -> str | None:
@@ -369,27 +376,30 @@ def milestone_problem(text: str, names: dict[str, set[str]]) -> str | None:
         singles = set(SINGLE_MILESTONES)
         if text in singles:
             return None
-        return f"{text!r} is not a milestone{suggest(text, singles, list_them=0)}; write one of {forms}"
+        return _not_milestone(text, suggest(text, singles, list_them=0), forms)
     known_ids = {**names, "levels": set(READINESS_LEVELS)}
     kinds: dict[str, tuple[str, set[str], set[str] | None]] = {
         f.head: (f.names, known_ids[f.refers_to], set(f.events) or None) for f in MILESTONE_FORM.values()
     }
     kind = parts[0]
     if kind not in kinds:
-        return f"{text!r} is not a milestone{suggest(kind, set(kinds), list_them=0)}; write one of {forms}"
+        return _not_milestone(text, suggest(kind, set(kinds), list_them=0), forms)
     what, known, events = kinds[kind]
     want = 2 if events is None else 3
     if len(parts) != want:
         shape = f"{kind}:ID" if events is None else f"{kind}:ID:{'|'.join(sorted(events))}"
-        return f"{text!r} is not a milestone; write it as {shape}"
+        return _("{text} is not a milestone; write it as {shape}").format(text=repr(text), shape=shape)
     if parts[1] not in known:
-        return f"unknown {what} {parts[1]!r} in milestone {text!r}{suggest(parts[1], known)}"
+        return _("unknown {what} {id} in milestone {text}").format(what=_(what), id=repr(parts[1]), text=repr(text)) + suggest(
+            parts[1], known)
     if events is not None and parts[2] not in events:
-        return (
-            f"{text!r}: a {what} milestone ends in {' or '.join(sorted(events))}"
-            f"{suggest(parts[2], events, list_them=0)}"
-        )
+        return _("{text}: a {what} milestone ends in {events}").format(
+            text=repr(text), what=_(what), events=(" " + _("or") + " ").join(sorted(events))) + suggest(parts[2], events, list_them=0)
     return None
+
+
+def _not_milestone(text: str, hint: str, forms: str) -> str:
+    return _("{text} is not a milestone").format(text=repr(text)) + hint + "; " + _("write one of {forms}").format(forms=forms)
 
 
 # --------------------------------------------------------------------------- strategies
@@ -431,7 +441,8 @@ def _check_changes(s: Scenario, sources: Sources, check_cost: bool = True) -> li
                 problems.append(sources.problem(where + (key,), problem))
         if not bad_keys:
             problems.append(
-                sources.problem(where, f"these changes together: {_change_problem(base, changes, check_cost)}")
+                sources.problem(where, _("these changes together: {problem}").format(
+                    problem=_change_problem(base, changes, check_cost)))
             )
     return problems
 
@@ -439,8 +450,8 @@ def _check_changes(s: Scenario, sources: Sources, check_cost: bool = True) -> li
 def _too_many(sources: Sources) -> Problem:
     return sources.problem(
         ("strategies",),
-        "too many changes to try out on a scenario this size; split the strategies and drill "
-        "options over several scenario files",
+        _("too many changes to try out on a scenario this size; split the strategies and drill "
+          "options over several scenario files"),
     )
 
 
@@ -451,23 +462,25 @@ def _change_problem(base: dict[str, Any], changes: dict[str, Any], check_cost: b
             set_path(data, path, value)
     except ChangeError as exc:
         return exc.message
-    data, _, range_problems = extract_assumptions(data, Scenario)
+    data, _assumed, range_problems = extract_assumptions(data, Scenario)
     if range_problems:
-        first = range_problems[0]
-        return f"gives {first.path or 'the scenario'}: {first.message}"
+        return _gives(range_problems[0])
     try:
         changed = Scenario.model_validate(data)
     except ValidationError as exc:
         found = problems_from_validation(exc, data, Sources("", data=data), Scenario)
-        first = found[0]
-        return f"gives {first.path or 'the scenario'}: {first.message}"
+        return _gives(found[0])
     if not check_cost or not any(path.split(".")[0] in COST_FIELDS for path in changes):
         return None
     from ..limits import current as current_limits
     from ..limits import footprint, replication_problem
 
     too_large = replication_problem(footprint(changed), current_limits())
-    return None if too_large is None else f"gives a scenario too large to run here: {too_large}"
+    return None if too_large is None else _("gives a scenario too large to run here: {problem}").format(problem=too_large)
+
+
+def _gives(first: Problem) -> str:
+    return _("gives {part}: {problem}").format(part=first.path or _("the scenario"), problem=first.message)
 
 
 __all__ = ["MILESTONE_FORMS", "check_scenario", "display_path", "milestone_problem"]

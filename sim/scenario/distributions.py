@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..i18n import _
 from .quantities import Duration, format_duration
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -73,7 +74,7 @@ class Uniform(_Dist):
     @model_validator(mode="after")
     def _order(self) -> Uniform:
         if self.high < self.low:
-            raise ValueError("high must not be below low")
+            raise ValueError(_("high must not be below low"))
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -108,7 +109,7 @@ class Triangular(_Dist):
     @model_validator(mode="after")
     def _order(self) -> Triangular:
         if not self.low <= self.mode <= self.high:
-            raise ValueError("needs low <= mode <= high")
+            raise ValueError(_("needs low <= mode <= high"))
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -171,9 +172,9 @@ class LogNormal(_Dist):
     @model_validator(mode="after")
     def _order(self) -> LogNormal:
         if self.median <= 0:
-            raise ValueError("median must be above zero")
+            raise ValueError(_("median must be above zero"))
         if self.p90 <= self.median:
-            raise ValueError("p90 must be above the median")
+            raise ValueError(_("p90 must be above the median"))
         return self
 
     @property
@@ -247,9 +248,9 @@ class Empirical(_Dist):
     def _weights(self) -> Empirical:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError("weights must have one entry per value")
+                raise ValueError(_("weights must have one entry per value"))
             if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be zero")
+                raise ValueError(_("weights must not all be zero"))
         return self
 
     def _p(self) -> np.ndarray | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..i18n import _
 from .against_evidence import field_lines
 from .assumptions import extract_assumptions
 from .checks import check_scenario
@@ -118,16 +119,16 @@ def _load(
     try:
         return _load_checked(text, name, base_dir, files)
     except RecursionError:
-        return None, [Problem(name, None, "", "the file nests too deeply to be checked")]
+        return None, [Problem(name, None, "", _("the file nests too deeply to be checked"))]
     except MemoryError:
-        return None, [Problem(name, None, "", "the file is too large to be checked")]
+        return None, [Problem(name, None, "", _("the file is too large to be checked"))]
     except Exception as exc:  # a bug here must not become a traceback for the person at the desk
         return None, [
             Problem(
                 name,
                 None,
                 "",
-                f"could not be checked (internal error: {type(exc).__name__}: {exc})",
+                _("could not be checked (internal error: {error})").format(error=f"{type(exc).__name__}: {exc}"),
             )
         ]
 
@@ -145,8 +146,8 @@ def _load_checked(
                 name,
                 doc.line_of(()),
                 "",
-                "a scenario file must be a mapping of fields (name:, title:, start:, region:, ...), "
-                f"not {'a list' if isinstance(data, list) else 'a single value'}",
+                _("a scenario file must be a mapping of fields (name:, title:, start:, region:, ...), not {kind}").format(
+                    kind=_("a list") if isinstance(data, list) else _("a single value")),
             )
         ]
     sources = Sources(name, doc)
@@ -188,7 +189,7 @@ def _references_despite(exc: ValidationError, data: dict[str, Any], sources: Sou
     left validates, the reference checks run on it. Dropping never adds a reference, so nothing is
     reported that is not in the file; when a problem cannot be dropped, no reference is checked."""
     trial = copy.deepcopy(data)
-    for _ in range(4):
+    for _try in range(4):
         for err in exc.errors():
             if err["type"] == "missing":
                 return []
@@ -230,21 +231,21 @@ def _read_region(
 
     if base_dir is None:
         return refuse(
-            f"{ref!r} names a region file, but this scenario has no folder to look in; "
-            "put the region inline"
+            _("{ref} names a region file, but this scenario has no folder to look in; put the region inline").format(
+                ref=repr(ref))
         )
     if not ref.strip():
-        return refuse("write a region file's path, or the region itself")
+        return refuse(_("write a region file's path, or the region itself"))
     if len(ref) > MAX_REF_CHARS or any(len(part) > MAX_NAME_CHARS for part in ref.split("/")):
         return refuse(
-            f"the region file's path is too long ({len(ref):,} characters); a path may be at most "
-            f"{MAX_REF_CHARS} characters, {MAX_NAME_CHARS} in one name"
+            _("the region file's path is too long ({n} characters); a path may be at most {most} characters, "
+              "{name_most} in one name").format(n=f"{len(ref):,}", most=MAX_REF_CHARS, name_most=MAX_NAME_CHARS)
         )
     rel = Path(ref)
     if rel.is_absolute():
-        return refuse(f"write the region file's path relative to the scenario file, not {_short(ref)!r}")
+        return refuse(_("write the region file's path relative to the scenario file, not {ref}").format(ref=repr(_short(ref))))
     if rel.suffix.lower() not in REGION_SUFFIXES:
-        return refuse(f"a region file is a .yaml file; {_short(ref)!r} is not")
+        return refuse(_("a region file is a .yaml file; {ref} is not").format(ref=repr(_short(ref))))
     full = base_dir / rel
     try:
         inside = full.resolve().is_relative_to(base_dir.resolve())
@@ -252,15 +253,16 @@ def _read_region(
     except (OSError, RuntimeError, ValueError):
         inside = found = False
     if not inside:
-        return refuse(f"the region file {_short(ref)!r} must be in the scenario's folder or below it")
+        return refuse(_("the region file {ref} must be in the scenario's folder or below it").format(ref=repr(_short(ref))))
     region_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     if not found:
-        return refuse(f"region file {_short(ref)!r} not found (looked for {region_name})")
+        return refuse(_("region file {ref} not found (looked for {path})").format(ref=repr(_short(ref)), path=region_name))
     try:
         raw = read_capped(full)
     except YamlError as exc:
         if any(issue.line is None for issue in exc.issues):  # the file as a whole: point at region:
-            return refuse(f"region file {_short(ref)!r}: " + "; ".join(i.message for i in exc.issues))
+            return refuse(_("region file {ref}: {problems}").format(
+                ref=repr(_short(ref)), problems="; ".join(i.message for i in exc.issues)))
         return None, region_name, _yaml_problems(region_name, exc)
     region_doc, problems = _read_doc(raw, region_name, ("region",))
     return region_doc, region_name, problems

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..i18n import _
 from ..vocabulary import (
     RaisedLevelId,
     ReadinessId,
@@ -104,9 +105,9 @@ class Dependency(Model):
     @model_validator(mode="after")
     def _capacity_matches_effect(self) -> Dependency:
         if self.effect == "reduce" and self.capacity is None:
-            raise ValueError("effect: reduce needs capacity (the fraction left, 0..1)")
+            raise ValueError(_("effect: reduce needs capacity (the fraction left, 0..1)"))
         if self.effect == "stop" and self.capacity not in (None, 0):
-            raise ValueError("effect: stop leaves no capacity; use effect: reduce with capacity")
+            raise ValueError(_("effect: stop leaves no capacity; use effect: reduce with capacity"))
         return self
 
     @property
@@ -125,7 +126,7 @@ class HourlyProfile(Model):
     @classmethod
     def _not_all_zero(cls, v: list[float]) -> list[float]:
         if sum(v) <= 0:
-            raise ValueError("at least one hour must have a weight above zero")
+            raise ValueError(_("at least one hour must have a weight above zero"))
         return v
 
 
@@ -155,13 +156,13 @@ class Continuity(Model):
     @model_validator(mode="after")
     def _deadlines(self) -> Continuity:
         if self.rto is None and self.mtpd is None:
-            raise ValueError("give rto, mtpd or both")
+            raise ValueError(_("give rto, mtpd or both"))
         for name in ("rto", "mtpd"):
             value = getattr(self, name)
             if value is not None and value <= 0:
-                raise ValueError(f"{name} must be longer than zero")
+                raise ValueError(_("{name} must be longer than zero").format(name=name))
         if self.rto is not None and self.mtpd is not None and self.rto > self.mtpd:
-            raise ValueError("rto must not be longer than mtpd (the recovery objective lies within what can be tolerated)")
+            raise ValueError(_("rto must not be longer than mtpd (the recovery objective lies within what can be tolerated)"))
         return self
 
     def deadlines(self) -> list[tuple[str, float]]:
@@ -436,10 +437,10 @@ class Incident(Model):
         if v is None:
             return v
         if not v:
-            raise ValueError("a restoration curve needs at least one stage")
+            raise ValueError(_("a restoration curve needs at least one stage"))
         for a, b in zip(v, v[1:], strict=False):
             if b.after <= a.after or b.fraction < a.fraction:
-                raise ValueError("stages must come later in time with a growing fraction")
+                raise ValueError(_("stages must come later in time with a growing fraction"))
         return v
 
     @model_validator(mode="after")
@@ -447,10 +448,10 @@ class Incident(Model):
         every_own = all(isinstance(f, FailedSystem) and f.repair is not None for f in self.fails)
         if self.repair is None and self.restoration is None and not every_own:
             raise ValueError(
-                "say how the systems come back: repair, restoration, or a repair on each system"
+                _("say how the systems come back: repair, restoration, or a repair on each system")
             )
         if self.repair is not None and self.restoration is not None:
-            raise ValueError("give either repair or restoration, not both")
+            raise ValueError(_("give either repair or restoration, not both"))
         return self
 
     @property
@@ -531,7 +532,7 @@ class Start(Model):
     @model_validator(mode="after")
     def _one_of(self) -> Start:
         if (self.after is None) == (self.at is None):
-            raise ValueError("give exactly one of after or at")
+            raise ValueError(_("give exactly one of after or at"))
         return self
 
 
@@ -569,9 +570,9 @@ class RecoveryAction(Model):
     @model_validator(mode="after")
     def _targets(self) -> RecoveryAction:
         if self.kind in ("failover", "alternative_system") and not self.systems:
-            raise ValueError(f"kind: {self.kind} needs systems")
+            raise ValueError(_("kind: {kind} needs systems").format(kind=self.kind))
         if self.kind == "mutual_aid" and not self.covers:
-            raise ValueError("kind: mutual_aid needs covers (the units helped)")
+            raise ValueError(_("kind: mutual_aid needs covers (the units helped)"))
         return self
 
 
@@ -618,7 +619,7 @@ class EscalationTrigger(Model):
     @model_validator(mode="after")
     def _some_trigger(self) -> EscalationTrigger:
         if self.units_hit is None and self.outage_longer_than is None:
-            raise ValueError("give units_hit, outage_longer_than, or both")
+            raise ValueError(_("give units_hit, outage_longer_than, or both"))
         return self
 
 
@@ -768,7 +769,7 @@ class Inject(Model):
     @model_validator(mode="after")
     def _one_of(self) -> Inject:
         if (self.at is None) == (self.when is None):
-            raise ValueError("give exactly one of at or when")
+            raise ValueError(_("give exactly one of at or when"))
         return self
 
 
@@ -808,7 +809,7 @@ class DecisionPoint(Model):
     @model_validator(mode="after")
     def _check(self) -> DecisionPoint:
         if (self.at is None) == (self.when is None):
-            raise ValueError("give exactly one of at or when")
+            raise ValueError(_("give exactly one of at or when"))
         return self
 
 
@@ -830,9 +831,9 @@ class Points(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Points:
         if not self.on_time >= self.late >= self.missed:
-            raise ValueError("points must not grow with lateness: on_time >= late >= missed")
+            raise ValueError(_("points must not grow with lateness: on_time >= late >= missed"))
         if self.on_time <= 0:
-            raise ValueError("on_time must be above zero (it is the most a criterion gives)")
+            raise ValueError(_("on_time must be above zero (it is the most a criterion gives)"))
         return self
 
 
@@ -978,7 +979,7 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _steps_fit(self) -> Scenario:
         if self.horizon / self.resolution > 200_000:
-            raise ValueError("horizon / resolution gives more than 200,000 time steps")
+            raise ValueError(_("horizon / resolution gives more than 200,000 time steps"))
         return self
 
     def hours(self, point: Any) -> float:

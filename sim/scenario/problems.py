@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from ..i18n import _, ngettext
 from .yamlsafe import Path_, YamlDocument
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        head = f"{self.file} line {self.line}" if self.line else self.file
+        head = _("{file} line {line}").format(file=self.file, line=self.line) if self.line else self.file
         return ": ".join(part for part in (head, self.path, self.message) if part)
 
 
@@ -76,8 +77,10 @@ class Sources:
         """`line 12`, or `regions/x.yaml line 12` when in the other file: for messages."""
         file, line = self.locate(path)
         if line is None:
-            return display_path(self.data, path) or "the top"
-        return f"line {line}" if file == self.locate(())[0] else f"{file} line {line}"
+            return display_path(self.data, path) or _("the top")
+        if file == self.locate(())[0]:
+            return _("line {n}").format(n=line)
+        return _("{file} line {line}").format(file=file, line=line)
 
     def problem(self, path: Path_, message: str, data: Any = None) -> Problem:
         file, line = self.locate(path)
@@ -135,19 +138,19 @@ def display_path(data: Any, path: Path_) -> str:
 def _show(value: Any) -> str:
     """A short description of a value from the file, for a message."""
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value) if value.bit_length() <= 128 else "a very large number"
+        return str(value) if value.bit_length() <= 128 else _("a very large number")
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
         return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     return type(value).__name__
 
 
@@ -159,17 +162,17 @@ def _number(x: Any) -> str:
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "nothing (an empty value)"
+        return _("nothing (an empty value)")
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
-        return f"the number {_show(value)}"
+        return _("the number {value}").format(value=_show(value))
     if isinstance(value, str):
-        return f"the text {_show(value)}"
+        return _("the text {value}").format(value=_show(value))
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     return type(value).__name__
 
 
@@ -179,9 +182,9 @@ def suggest(word: Any, choices: Collection[str], *, list_them: int = 12) -> str:
     if isinstance(word, str):
         close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
         if close:
-            return f" (did you mean {close[0]!r}?)"
+            return " " + _("(did you mean {word}?)").format(word=repr(close[0]))
     if 0 < len(options) <= list_them:
-        return f" (known: {', '.join(options)})"
+        return " " + _("(known: {names})").format(names=", ".join(options))
     return ""
 
 
@@ -243,29 +246,31 @@ def _message(err: ErrorDetails | dict[str, Any], known_fields: set[str]) -> str:
     ctx = err.get("ctx") or {}
     value = err.get("input")
     if kind == "missing":
-        return f"missing required field {err['loc'][-1]!r}"
+        return _("missing required field {name}").format(name=repr(err["loc"][-1]))
     if kind == "extra_forbidden":
         key = err["loc"][-1]
-        return f"unknown field {_show(str(key))}{suggest(str(key), known_fields)}"
+        return _("unknown field {name}").format(name=_show(str(key))) + suggest(str(key), known_fields)
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == ID_PATTERN:
-            return (
-                f"{_show(value)} is not a valid id: use lower-case letters, digits, '-' and '_', "
+            return _(
+                "{value} is not a valid id: use lower-case letters, digits, '-' and '_', "
                 "starting with a letter or digit"
-            )
-        return f"{_show(value)} does not have the expected form ({ctx.get('pattern')})"
+            ).format(value=_show(value))
+        return _("{value} does not have the expected form ({pattern})").format(value=_show(value), pattern=ctx.get("pattern"))
     if kind == "literal_error":
         options = _literal_options(str(ctx.get("expected", "")))
-        return f"{_show(value)} is not one of {', '.join(options)}{suggest(value, options, list_them=0)}"
+        return (_("{value} is not one of {options}").format(value=_show(value), options=", ".join(options))
+                + suggest(value, options, list_them=0))
     if kind == "distribution" and isinstance(value, dict):
         dist = value.get("dist")
         if dist is None:
-            return f"a distribution needs dist: one of {', '.join(DIST_NAMES)}"
-        return f"unknown distribution {_show(dist)}{suggest(dist, DIST_NAMES, list_them=0)}; dist is one of {', '.join(DIST_NAMES)}"
+            return _("a distribution needs dist: one of {names}").format(names=", ".join(DIST_NAMES))
+        return (_("unknown distribution {name}").format(name=_show(dist)) + suggest(dist, DIST_NAMES, list_them=0)
+                + "; " + _("dist is one of {names}").format(names=", ".join(DIST_NAMES)))
     told = _range_message(kind, ctx, value) or _type_message(kind, value)
     if told is not None:
         return told
-    message = str(err.get("msg", "not valid"))
+    message = str(err.get("msg", _("not valid")))
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
@@ -274,48 +279,53 @@ def _message(err: ErrorDetails | dict[str, Any], known_fields: set[str]) -> str:
 
 def _range_message(kind: str, ctx: dict[str, Any], value: Any) -> str | None:
     """A value or a length out of its range, or None for another kind of error."""
-    got = f" (got {_show(value)})"
-    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("above", "gt"),
-              "less_than_equal": ("at most", "le"), "less_than": ("below", "lt")}
+    got = " " + _got(value)
+    bounds = {"greater_than_equal": (_("must be at least {bound}"), "ge"), "greater_than": (_("must be above {bound}"), "gt"),
+              "less_than_equal": (_("must be at most {bound}"), "le"), "less_than": (_("must be below {bound}"), "lt")}
     if kind in bounds:
         words, key = bounds[kind]
-        return f"must be {words} {_number(ctx[key])}{got}"
+        return words.format(bound=_number(ctx[key])) + got
     if kind == "too_short":
         n = ctx.get("min_length", 1)
-        what = "change" if isinstance(value, dict) else "item"
-        return f"needs at least {n} {what}{'s' if n != 1 else ''}"
+        if isinstance(value, dict):
+            return ngettext("needs at least {n} change", "needs at least {n} changes", n).format(n=n)
+        return ngettext("needs at least {n} item", "needs at least {n} items", n).format(n=n)
     if kind == "too_long":
-        return f"may have at most {ctx.get('max_length')} items"
+        return _("may have at most {n} items").format(n=ctx.get("max_length"))
     if kind == "string_too_short":
         n = ctx.get("min_length", 1)
-        return "must not be empty" if n == 1 else f"must be at least {n} characters long"
+        return _("must not be empty") if n == 1 else _("must be at least {n} characters long").format(n=n)
     if kind == "string_too_long":
-        return f"may be at most {ctx.get('max_length')} characters long"
+        return _("may be at most {n} characters long").format(n=ctx.get("max_length"))
     return None
+
+
+def _got(value: Any) -> str:
+    return _("(got {value})").format(value=_show(value))
 
 
 def _type_message(kind: str, value: Any) -> str | None:
     """A value of the wrong type, or None for another kind of error."""
-    got = f" (got {_show(value)})"
+    got = " " + _got(value)
     if kind.startswith("int_"):
-        return f"must be a whole number{got}"
+        return _("must be a whole number") + got
     if kind.startswith("float_"):
-        return f"must be a number{got}"
+        return _("must be a number") + got
     if kind == "finite_number":
-        return f"must be a finite number{got}"
+        return _("must be a finite number") + got
     if kind in ("bool_type", "bool_parsing"):
-        return f"must be true or false{got}"
+        return _("must be true or false") + got
     if kind == "string_type":
-        return f"must be text, not {_kind(value)}"
+        return _("must be text, not {kind}").format(kind=_kind(value))
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"must be a mapping of fields (key: value lines), not {_kind(value)}"
+        return _("must be a mapping of fields (key: value lines), not {kind}").format(kind=_kind(value))
     if kind in ("list_type", "tuple_type", "set_type"):
         hint = (
-            f"; write [{value}] for a list of one"
+            "; " + _("write [{value}] for a list of one").format(value=value)
             if isinstance(value, str) and len(value) < 40
             else ""
         )
-        return f"must be a list (one '- item' per line, or [a, b]), not {_kind(value)}{hint}"
+        return _("must be a list (one '- item' per line, or [a, b]), not {kind}").format(kind=_kind(value)) + hint
     return None
 
 
@@ -430,5 +440,5 @@ def finish(problems: list[Problem], main: str = "") -> list[Problem]:
     rest = len(unique) - MAX_PROBLEMS
     first = unique[0].file
     return unique[:MAX_PROBLEMS] + [
-        Problem(first, None, "", f"and more problems not shown ({rest} or more); fix these first")
+        Problem(first, None, "", _("and more problems not shown ({n} or more); fix these first").format(n=rest))
     ]

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+from ..i18n import _
+
 UNIT_HOURS = {"w": 168.0, "d": 24.0, "h": 1.0, "min": 1 / 60, "s": 1 / 3600}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|min|s)(?![a-z])")
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(w|d|h|min|s)\s*)+$"
@@ -31,24 +33,24 @@ def parse_duration_h(value: Any) -> float:
     """`15min`, `2h`, `1d 12h`, `1.5h` -> hours. A bare 0 is accepted; other bare numbers are not,
     because a trainer's `2` could mean minutes, hours or days."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 15min, 2h or 3d, got {value!r}")
+        raise ValueError(_("expected a duration such as 15min, 2h or 3d, got {value}").format(value=repr(value)))
     if isinstance(value, int | float):
         if value == 0:
             return 0.0
         raise ValueError(
-            f"a duration needs a unit: write {value}h, {value}min or {value}d, not a bare {value}"
+            _("a duration needs a unit: write {value}h, {value}min or {value}d, not a bare {value}").format(value=value)
         )
     if not isinstance(value, str):
-        raise ValueError(f"expected a duration such as 15min, 2h or 3d, got {type(value).__name__}")
+        raise ValueError(_("expected a duration such as 15min, 2h or 3d, got {value}").format(value=type(value).__name__))
     text = value.strip().lower()
     if not re.fullmatch(DURATION_PATTERN, text):
         raise ValueError(
-            f"{value!r} is not a duration; write it like 15min, 2h, 3d or 1d 12h "
-            "(units: w, d, h, min, s)"
+            _("{value} is not a duration; write it like 15min, 2h, 3d or 1d 12h (units: w, d, h, min, s)").format(
+                value=repr(value))
         )
     hours = sum(float(n) * UNIT_HOURS[u] for n, u in _PART.findall(text))
     if not math.isfinite(hours) or hours > MAX_DURATION_H:
-        raise ValueError(f"{value!r} is too long: a duration may be at most 3660d (about ten years)")
+        raise ValueError(_("{value} is too long: a duration may be at most 3660d (about ten years)").format(value=repr(value)))
     return hours
 
 
@@ -73,7 +75,7 @@ def format_duration(hours: float) -> str:
 
 def parse_clock_h(value: str) -> float:
     if not re.fullmatch(CLOCK_PATTERN, value.strip()):
-        raise ValueError(f"{value!r} is not a clock time; write it like 07:00 or 16:30")
+        raise ValueError(_("{value} is not a clock time; write it like 07:00 or 16:30").format(value=repr(value)))
     hh, mm = value.strip().split(":")
     return int(hh) + int(mm) / 60
 
@@ -88,17 +90,18 @@ def _to_datetime(value: Any) -> datetime:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if not isinstance(value, str) or not re.fullmatch(DATETIME_PATTERN, value.strip()):
-        raise ValueError(f"{value!r} is not a date and time; write it like 2024-01-22 14:00")
+        raise ValueError(_("{value} is not a date and time; write it like 2024-01-22 14:00").format(value=repr(value)))
     text = value.strip().replace("T", " ")
     try:
         return datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a real date: {exc}") from None
+        raise ValueError(_("{value} is not a real date: {problem}").format(value=repr(value), problem=exc)) from None
 
 
 def _in_years(when: datetime) -> datetime:
     if not YEARS[0] <= when.year <= YEARS[1]:
-        raise ValueError(f"the year {when.year} is out of range: dates fall in {YEARS[0]}-{YEARS[1]}")
+        raise ValueError(_("the year {year} is out of range: dates fall in {first}-{last}").format(
+            year=when.year, first=YEARS[0], last=YEARS[1]))
     return when
 
 
@@ -132,8 +135,8 @@ def parse_time_point(value: Any) -> TimePoint:
         return TimePoint(dt.strftime("%Y-%m-%d %H:%M"), "datetime", dt)
     if not isinstance(value, str):
         raise ValueError(
-            "expected a time: a clock time (07:00), a date and time (2024-01-22 14:00) "
-            f"or an offset from the start (+6h), got {value!r}"
+            _("expected a time: a clock time (07:00), a date and time (2024-01-22 14:00) "
+              "or an offset from the start (+6h), got {value}").format(value=repr(value))
         )
     text = value.strip()
     if text.startswith("+"):
@@ -143,8 +146,8 @@ def parse_time_point(value: Any) -> TimePoint:
     if re.fullmatch(DATETIME_PATTERN, text):
         return TimePoint(text, "datetime", parse_datetime(text))
     raise ValueError(
-        f"{value!r} is not a time; write a clock time (07:00), a date and time "
-        "(2024-01-22 14:00) or an offset from the start (+6h45min)"
+        _("{value} is not a time; write a clock time (07:00), a date and time "
+          "(2024-01-22 14:00) or an offset from the start (+6h45min)").format(value=repr(value))
     )
 
 
@@ -170,12 +173,12 @@ def parse_opening_hours(value: Any) -> OpeningHours:
     if isinstance(value, OpeningHours):
         return value
     if not isinstance(value, str) or "-" not in value:
-        raise ValueError(f"expected opening hours like 08:00-17:00, got {value!r}")
+        raise ValueError(_("expected opening hours like 08:00-17:00, got {value}").format(value=repr(value)))
     a, b = (p.strip() for p in value.split("-", 1))
     open_h = parse_clock_h(a)
     close_h = 24.0 if b == "24:00" else parse_clock_h(b)
     if close_h <= open_h:
-        raise ValueError(f"opening hours {value!r} close before they open")
+        raise ValueError(_("opening hours {value} close before they open").format(value=repr(value)))
     return OpeningHours(open_h, close_h)
 
 

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from ..i18n import _
+
 MAX_BYTES = 1_000_000
 """Largest file read (1 MB); a scenario with a whole region is a few tens of kilobytes."""
 MAX_PATH_BYTES = 4096
@@ -86,7 +88,7 @@ class YamlDocument:
         """The line of `path`, or of the nearest enclosing part that has one. Content reached
         through an alias or merge key is found where the anchor wrote it."""
         path = tuple(path)
-        for _ in range(len(self.redirects) + 1):
+        for _step in range(len(self.redirects) + 1):
             if path in self.lines:
                 return self.lines[path]
             for n in range(len(path), -1, -1):
@@ -109,13 +111,13 @@ def read_capped(path: Path) -> bytes:
     anything that is not a regular file (a pipe would wait for a writer for ever, a device never
     ends) without waiting on it."""
     if len(os.fsencode(path)) > MAX_PATH_BYTES:
-        raise _fatal(f"the path is too long ({len(str(path)):,} characters); use a shorter one")
+        raise _fatal(_("the path is too long ({n} characters); use a shorter one").format(n=f"{len(str(path)):,}"))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise _fatal("no such file") from None
+        raise _fatal(_("no such file")) from None
     except PermissionError:
-        raise _fatal("not allowed to read the file") from None
+        raise _fatal(_("not allowed to read the file")) from None
     except OSError as exc:
         raise _fatal(_os_problem(exc)) from None
     try:
@@ -133,24 +135,24 @@ def read_capped(path: Path) -> bytes:
 
 def _check_regular(info: os.stat_result) -> None:
     if stat.S_ISDIR(info.st_mode):
-        raise _fatal("is a folder, not a file")
+        raise _fatal(_("is a folder, not a file"))
     if not stat.S_ISREG(info.st_mode):
-        raise _fatal("is not a regular file (a pipe, device or socket); save the scenario as a file")
+        raise _fatal(_("is not a regular file (a pipe, device or socket); save the scenario as a file"))
     if info.st_size > MAX_BYTES:
         raise _fatal(_too_big(info.st_size))
 
 
 def _os_problem(exc: OSError) -> str:
     if exc.errno == errno.ENAMETOOLONG:
-        return "the path is too long; use a shorter one"
+        return _("the path is too long; use a shorter one")
     if exc.errno == errno.EISDIR:
-        return "is a folder, not a file"
-    return f"cannot read the file ({exc.strerror or type(exc).__name__})"
+        return _("is a folder, not a file")
+    return _("cannot read the file ({error})").format(error=exc.strerror or type(exc).__name__)
 
 
 def _too_big(size: int) -> str:
-    shown = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size} bytes"
-    return f"the file is too large ({shown}); a scenario file may be at most 1 MB"
+    shown = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else _("{n} bytes").format(n=size)
+    return _("the file is too large ({size}); a scenario file may be at most 1 MB").format(size=shown)
 
 
 def decode_utf8(data: bytes) -> str:
@@ -160,8 +162,8 @@ def decode_utf8(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise _fatal(
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
-            "save it as UTF-8",
+            _("the file is not UTF-8 text (byte {byte} cannot be decoded); save it as UTF-8").format(
+                byte=f"0x{data[exc.start]:02x}"),
             line,
         ) from None
 
@@ -171,17 +173,17 @@ def check_text(text: str) -> None:
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise _fatal(_too_big(len(text.encode("utf-8", "surrogatepass"))))
     if not text.strip().lstrip("\ufeff").strip():
-        raise _fatal("the file is empty")
+        raise _fatal(_("the file is empty"))
     bad = _NOT_PRINTABLE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         char = bad.group()
         hint = (
-            "; the file looks like UTF-16: save it as UTF-8"
+            _("the file looks like UTF-16: save it as UTF-8")
             if char == "\x00"
-            else "; remove it or retype the line"
+            else _("remove it or retype the line")
         )
-        raise _fatal(f"the file contains a control character U+{ord(char):04X}{hint}", line)
+        raise _fatal(_("the file contains a control character {char}").format(char=f"U+{ord(char):04X}") + "; " + hint, line)
 
 
 # --------------------------------------------------------------------------- scalars
@@ -220,17 +222,17 @@ def _explicit(tag: str, text: str) -> tuple[Any, str | None]:
         return text, None
     value = _plain(text)
     if kind == "null":
-        return (None, None) if value is None else (text, f"{text!r} is not null")
+        return (None, None) if value is None else (text, _("{text} is not null").format(text=repr(text)))
     if kind == "bool":
         return (
-            (value, None) if isinstance(value, bool) else (text, f"{text!r} is not true or false")
+            (value, None) if isinstance(value, bool) else (text, _("{text} is not true or false").format(text=repr(text)))
         )
     if kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
-        return (value, None) if ok else (text, f"{text!r} is not a whole number")
+        return (value, None) if ok else (text, _("{text} is not a whole number").format(text=repr(text)))
     if isinstance(value, int | float) and not isinstance(value, bool):  # float
         return float(value), None
-    return text, f"{text!r} is not a number"
+    return text, _("{text} is not a number").format(text=repr(text))
 
 
 # --------------------------------------------------------------------------- building
@@ -279,14 +281,11 @@ class _Builder:
         if self.nodes > MAX_NODES:
             if alias:
                 raise _fatal(
-                    f"aliases expand too far: the file holds more than {MAX_NODES:,} values "
-                    "once aliases are expanded",
+                    _("aliases expand too far: the file holds more than {n} values once aliases are expanded").format(
+                        n=f"{MAX_NODES:,}"),
                     line,
                 )
-            raise _fatal(
-                f"the file holds too many values (more than {MAX_NODES:,} keys, values and lists)",
-                line,
-            )
+            raise _fatal(_too_many_values(), line)
 
     def _issue(self, line: int, path: Path_, message: str) -> None:
         self.issues.append(YamlIssue(line, path, message))
@@ -322,7 +321,7 @@ class _Builder:
             return
         path = top.path + (key,)
         if key in top.keys:
-            self._issue(line, path, f"duplicate key {key!r} (first at line {top.keys[key]})")
+            self._issue(line, path, _("duplicate key {key} (first at line {line})").format(key=repr(key), line=top.keys[key]))
         else:
             top.keys[key] = line
             self.doc.lines[path] = line
@@ -332,13 +331,13 @@ class _Builder:
         line = ev.start_mark.line + 1
         if ev.anchor not in self.anchors:
             raise _fatal(
-                f"alias *{ev.anchor} has no anchor &{ev.anchor} before it "
-                "(or it refers to the mapping or list that contains it)",
+                _("alias *{name} has no anchor &{name} before it (or it refers to the mapping or list that "
+                  "contains it)").format(name=ev.anchor),
                 line,
             )
         top = self.stack[-1] if self.stack else None
         if top is not None and top.kind == "map" and top.key is None:
-            raise _fatal("a key must be plain text, not an alias", line)
+            raise _fatal(_("a key must be plain text, not an alias"), line)
         value, size, source = self.anchors[ev.anchor]
         self._count(size, line, alias=True)
         self._add(value, size, line, source)
@@ -347,10 +346,10 @@ class _Builder:
         line = ev.start_mark.line + 1
         self._count(1, line)
         if len(self.stack) >= MAX_DEPTH:
-            raise _fatal(f"the file nests deeper than {MAX_DEPTH} levels", line)
+            raise _fatal(_("the file nests deeper than {n} levels").format(n=MAX_DEPTH), line)
         path = self._child_path(line)
         if path is None:
-            raise _fatal("a key must be plain text, not a list or mapping", line)
+            raise _fatal(_("a key must be plain text, not a list or mapping"), line)
         if ev.tag is not None and ev.tag not in (f"{_STD}map", f"{_STD}seq", "!"):
             self._issue(line, path, _tags_refused(ev.tag))
         self.stack.append(_Frame(kind, path, line, ev.anchor))
@@ -403,7 +402,7 @@ class _Builder:
     def _merge_value(self, top: _Frame, value: Any, line: int, source: Path_ | None) -> None:
         sources = [value] if isinstance(value, dict) else value if isinstance(value, list) else None
         if sources is None or not all(isinstance(s, dict) for s in sources):
-            self._issue(line, top.path, "a merge key (<<) needs a mapping or a list of mappings")
+            self._issue(line, top.path, _("a merge key (<<) needs a mapping or a list of mappings"))
             return
         base = source if source is not None else top.path + (_MERGE,)
         for i, s in enumerate(sources):
@@ -412,7 +411,11 @@ class _Builder:
 
 
 def _tags_refused(tag: str) -> str:
-    return f"tags are not allowed ({_tag_name(tag)}); write plain values"
+    return _("tags are not allowed ({tag}); write plain values").format(tag=_tag_name(tag))
+
+
+def _too_many_values() -> str:
+    return _("the file holds too many values (more than {n} keys, values and lists)").format(n=f"{MAX_NODES:,}")
 
 
 def parse_yaml(text: str) -> YamlDocument:
@@ -425,11 +428,7 @@ def parse_yaml(text: str) -> YamlDocument:
         for ev in yaml.parse(text, Loader=_Parser):
             events += 1
             if events > MAX_EVENTS:
-                raise _fatal(
-                    f"the file holds too many values (more than {MAX_NODES:,} keys, values and "
-                    "lists)",
-                    _mark_line(ev.start_mark),
-                )
+                raise _fatal(_too_many_values(), _mark_line(ev.start_mark))
             if isinstance(ev, yaml.ScalarEvent):
                 builder.scalar(ev)
             elif isinstance(ev, yaml.MappingStartEvent):
@@ -444,16 +443,16 @@ def parse_yaml(text: str) -> YamlDocument:
                 documents += 1
                 if documents > 1:
                     raise _fatal(
-                        "the file holds more than one YAML document (a second one starts here); "
-                        "a scenario is a single document",
+                        _("the file holds more than one YAML document (a second one starts here); "
+                          "a scenario is a single document"),
                         _mark_line(ev.start_mark),
                     )
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, text) from None
     except yaml.YAMLError as exc:
-        raise _fatal(f"not valid YAML: {exc}") from None
+        raise _fatal(_("not valid YAML: {problem}").format(problem=exc)) from None
     if not builder.root_set or builder.doc.data is None:
-        raise _fatal("the file is empty")
+        raise _fatal(_("the file is empty"))
     if builder.issues:
         raise YamlError(builder.issues, builder.doc)
     return builder.doc
@@ -462,20 +461,20 @@ def parse_yaml(text: str) -> YamlDocument:
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
-    problem = (exc.problem or "").strip() or "not valid YAML"
-    message = f"not valid YAML: {problem}"
+    problem = (exc.problem or "").strip() or _("not valid YAML")
+    message = _("not valid YAML: {problem}").format(problem=problem)
     if exc.context and exc.context_mark is not None:
         context = exc.context.replace("while ", "", 1)
-        message += f" ({context} from line {exc.context_mark.line + 1})"
+        message += " " + _("({context} from line {line})").format(context=context, line=exc.context_mark.line + 1)
     if mark is not None and "\t" in _line(text, mark.line):
-        message += "; indent with spaces, not tabs"
+        message += "; " + _("indent with spaces, not tabs")
     return _fatal(message, line)
 
 
 def _line(text: str, index: int) -> str:
     """Line `index` (0-based) of `text`, without splitting the whole text."""
     start = 0
-    for _ in range(index):
+    for _step in range(index):
         start = text.find("\n", start) + 1
         if start == 0:
             return ""
