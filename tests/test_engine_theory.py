@@ -55,3 +55,49 @@ def test_erlang_a_far_beyond_capacity_is_its_fluid_limit_and_stays_small() -> No
     assert share[0] == pytest.approx(share[1], abs=0.01)
     assert share[1] == pytest.approx(1 - agents * mu / above)
     assert share[2] == pytest.approx(1.0)
+
+
+def test_a_queue_solved_once_is_remembered_as_the_very_number_solving_gives() -> None:
+    """The call queues remember every step they solved: a step solved again, alone or among others,
+    in any order, with the memory full or empty, is the same number to the last bit."""
+    from sim.engine.flows import calls
+
+    rng = np.random.default_rng(3)
+    lam = np.round(rng.uniform(1, 400, 300), 1)  # repeats, as steps of a day do
+    mu = np.round(rng.uniform(2, 20, 300), 0)
+    mu[::7] = 0.0  # steps with no one answering
+    calls._SOLUTIONS.forget()
+    first = calls.erlang_a(lam, 6, mu, 0.1)
+    again = calls.erlang_a(lam, 6, mu, 0.1)
+    alone = [calls._mean_waiting(lam[i:i + 1], mu[i:i + 1], 6, _depth(lam, mu), 10.0)[0] for i in range(0, 300, 37)
+             if mu[i] > 0]
+    order = rng.permutation(300)
+    shuffled = calls.erlang_a(lam[order], 6, mu[order], 0.1)
+    calls._SOLUTIONS.forget()
+    fresh = calls.erlang_a(lam, 6, mu, 0.1)
+    for got in (again, fresh):
+        np.testing.assert_array_equal(got[0], first[0])
+        np.testing.assert_array_equal(got[1], first[1])
+    np.testing.assert_array_equal(shuffled[1], first[1][order])
+    assert alone == [first[1][i] for i in range(0, 300, 37) if mu[i] > 0]
+
+
+def test_the_queue_memory_starts_afresh_when_full() -> None:
+    from sim.engine.flows.calls import _Solutions
+
+    memory = _Solutions(most=50)
+    lam, mu = np.arange(1.0, 41.0), np.full(40, 5.0)
+    first = memory.mean_waiting(lam, mu, 3, 60, 10.0)
+    assert memory.kept == 40
+    second = memory.mean_waiting(lam + 0.5, mu, 3, 60, 10.0)
+    assert memory.kept == 40  # the first 40 forgotten, the new 40 kept
+    np.testing.assert_array_equal(memory.mean_waiting(lam, mu, 3, 60, 10.0), first)
+    assert second.shape == (40,)
+
+
+def _depth(lam: np.ndarray, mu: np.ndarray) -> int:
+    """The states beyond the agents `erlang_a` follows for these steps (patience 0.1 h)."""
+    import math
+
+    top = float((lam[mu > 0] * 0.1).max())
+    return int(math.ceil(top + 10 * math.sqrt(top) + 30))

@@ -237,7 +237,10 @@ class CapacityModel:
             levels = {
                 k: self.standins[k].level(times - since) for k, since in state.standins.items()
             }
-            for row, (slot_i, b) in enumerate(zip(self._dep_slot, base, strict=True)):
+            rows = zip(self._dep_slot.tolist(), base.tolist(), self._dep_share.tolist(), strict=True)
+            for row, (slot_i, b, share) in enumerate(rows):
+                if b == 1.0:
+                    continue  # a factor of exactly 1 (on any share) changes nothing
                 contrib: np.ndarray | float = b
                 if b < 1:
                     best = None
@@ -248,7 +251,7 @@ class CapacityModel:
                             best = v if best is None else np.maximum(best, v)
                     if best is not None:
                         contrib = best
-                out[slot_i] *= on_share(self._dep_share[row], contrib)
+                out[slot_i] *= on_share(share, contrib)
         for k, since in state.aids.items():
             _, covered, add, rollout = self.aids[k]
             ramp = np.clip((times - since) / rollout, 0, 1) if rollout > 0 else (times >= since) * 1.0
@@ -294,6 +297,8 @@ class CapacityModel:
 def on_share(share: np.ndarray | float, contrib: np.ndarray | float) -> np.ndarray | float:
     """docs/model.md, **Share of work**: a dependency's effect on the share of the work that needs
     the system; the rest of the work goes on as normal."""
+    if isinstance(share, float):  # one dependency (numpy's float64 is a float too)
+        return contrib if share >= 1 else 1 - share * (1 - contrib)
     return np.where(np.asarray(share) >= 1, contrib, 1 - share * (1 - contrib))
 
 

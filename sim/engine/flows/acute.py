@@ -12,6 +12,7 @@ this is exactly an M(t)/G/c queue, checked against Erlang C in the tests.
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,16 +213,18 @@ class _Queue:
     def serve(self, t_list: list[float], s_list: list[float], d_list: list[bool]) -> list[float]:
         """Start of treatment of each patient (inf: not within reach); diverts in `d_list`."""
         step, n, cap_list, next_up_list, limit = self.step, self.n, self.cap, self.next_up, self.limit
-        out = [np.inf] * len(t_list)
+        bounded, most = limit is not None, limit or 0
+        replace, push, pop, inf = heapq.heapreplace, heapq.heappush, heapq.heappop, math.inf
+        out = [inf] * len(t_list)
         heap = [0.0] * self.servers
         waiting: list[float] = []
-        for i, t in enumerate(t_list):
-            if d_list[i]:
+        for i, (t, service, diverted) in enumerate(zip(t_list, s_list, d_list, strict=True)):
+            if diverted:
                 continue
-            if limit is not None:
+            if bounded:
                 while waiting and waiting[0] <= t:
-                    heapq.heappop(waiting)
-                if len(waiting) >= limit:
+                    pop(waiting)
+                if len(waiting) >= most:
                     d_list[i] = True
                     continue
             f = heap[0]
@@ -229,19 +232,19 @@ class _Queue:
             k = int(s / step)
             if k >= n:
                 out[i] = s
-                heapq.heapreplace(heap, s)
+                replace(heap, s)
                 continue
             c = cap_list[k]
             if c <= 0:
                 s = next_up_list[k]
-                if s == np.inf:
+                if s == inf:
                     continue
                 k = int(s / step)
                 c = cap_list[k] if k < n else 1.0
-            heapq.heapreplace(heap, s + s_list[i] / c)
+            replace(heap, s + service / c)
             out[i] = s
-            if limit is not None and s > t:
-                heapq.heappush(waiting, s)
+            if bounded and s > t:
+                push(waiting, s)
         return out
 
 

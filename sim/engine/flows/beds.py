@@ -50,9 +50,9 @@ def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray, bud
     ).tolist()
     cap = discharge_capacity.tolist()
     n = grid.n
-    blocked = np.empty(n)
-    free = np.empty(n)
-    postponed = np.zeros(n)
+    blocked = [0.0] * n
+    free = [0.0] * n
+    postponed = [0.0] * n
     elective = b.elective_share
     reserve = normal / (b.length_of_stay / 24) * (1 - elective) / 2
     waiting, held = normal, 0.0  # not yet ready; ready but held
@@ -78,4 +78,4 @@ def bed_flow(grid: TimeGrid, unit: CareUnit, discharge_capacity: np.ndarray, bud
         postponed[k] = normal_out * elective - elective_admit
         waiting += acute_admit + elective_admit
         blocked[k] = held
-    return BedResult(blocked, free, postponed)
+    return BedResult(np.array(blocked), np.array(free), np.array(postponed))

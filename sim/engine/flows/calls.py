@@ -77,14 +77,48 @@ def erlang_a(
     if exact.any():
         top = float(offered[exact].max())
         depth = int(math.ceil(top + 10 * math.sqrt(top) + 30))
-        lam_e, mu_e = lam_l[exact], mu_l[exact]
-        waiting[exact] = np.concatenate([
-            _mean_waiting(lam_e[i:i + ROWS], mu_e[i:i + ROWS], agents, depth, theta)
-            for i in range(0, len(lam_e), ROWS)
-        ])
+        waiting[exact] = _SOLUTIONS.mean_waiting(lam_l[exact], mu_l[exact], agents, depth, theta)
     share[live] = np.clip(theta * waiting / lam_l, 0.0, 1.0)
     waiting_mean[live] = waiting
     return share, waiting_mean
+
+
+SOLUTIONS_KEPT = 50_000
+"""Queues the process remembers at most (about 12 MB); past that its memory starts afresh."""
+
+
+class _Solutions:
+    """The mean waiting of every queue solved in this process, by (agents, states beyond the
+    agents, giving-up rate), then by (calls, answers per agent): a step like one solved before,
+    in this replication or another, is not solved again. Each row is solved on its own, so a
+    remembered value is the very number a new solution would give."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.forget()
+
+    def forget(self) -> None:
+        self.kept = 0
+        self.tables: dict[tuple[int, int, float], dict[tuple[float, float], float]] = {}
+
+    def mean_waiting(self, lam: np.ndarray, mu: np.ndarray, agents: int, depth: int, theta: float) -> np.ndarray:
+        """`_mean_waiting` of each row, solving only the rows not solved before."""
+        keys = list(zip(lam.tolist(), mu.tolist(), strict=True))
+        table = self.tables.setdefault((agents, depth, theta), {})
+        new = [k for k in dict.fromkeys(keys) if k not in table]
+        if new:
+            if self.kept + len(new) > self.most:
+                self.forget()
+                table = self.tables[(agents, depth, theta)] = {}
+            self.kept += len(new)
+            lam_n, mu_n = np.array([k[0] for k in new]), np.array([k[1] for k in new])
+            for i in range(0, len(new), ROWS):
+                values = _mean_waiting(lam_n[i:i + ROWS], mu_n[i:i + ROWS], agents, depth, theta)
+                table.update(zip(new[i:i + ROWS], values.tolist(), strict=True))
+        return np.array(list(map(table.__getitem__, keys)), dtype=float)
+
+
+_SOLUTIONS = _Solutions(SOLUTIONS_KEPT)
 
 
 def _mean_waiting(lam: np.ndarray, mu: np.ndarray, agents: int, depth: int, theta: float) -> np.ndarray:
@@ -214,8 +248,10 @@ def call_flow(
         again = int(rng.binomial(gone, line.retry_probability))
         gave_up[k] = gone - again
         for_good += gone - again
-        for d in _retry_steps_drawn(rng, again, retry_steps):
-            j = k + int(d)
+        if not again:
+            continue  # nothing to draw: the stream is where it would be after drawing none
+        for d in _retry_steps_drawn(rng, again, retry_steps).tolist():
+            j = k + d
             retries[next_open_list[j] if j < n else n] += 1
     return CallResult(
         first_attempts=int(new.sum()),

@@ -37,16 +37,15 @@ def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray, budget: B
     on_order = use * lead
     stock = target
     cap = ordering.tolist()
-    out_stock = np.empty(n)
-    out = np.zeros(n, dtype=bool)
+    out_stock = [0.0] * n
+    out = [False] * n
     for k in range(n):
         if budget is not None and k % CHECK_EVERY == 0:
             budget.check_time()
         arrived = pipeline[k]
         on_order -= arrived
         stock += arrived
-        if stock < use:
-            out[k] = True
+        out[k] = stock < use
         stock = max(0.0, stock - use)
         c = cap[k]
         if c > 0:
@@ -56,4 +55,4 @@ def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray, budget: B
                 pipeline[k + lead] += order
             on_order += order
         out_stock[k] = stock
-    return StockResult(out_stock, out)
+    return StockResult(np.array(out_stock, dtype=float), np.array(out, dtype=bool))
