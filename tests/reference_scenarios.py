@@ -171,6 +171,18 @@ def staff_mode() -> Scenario:
     return Scenario.model_validate(data)
 
 
+def queue_triggers() -> Scenario:
+    """`staff_mode` with the levels raised by the queues: stabsläge when 60% of the last hour's
+    calls go unanswered, förstärkningsläge when 100 beds are held by patients ready to leave."""
+    data = staff_mode().model_dump(mode="json", exclude_none=True)
+    data["name"] = data["title"] = "queue-triggers"
+    data["policies"]["escalation"]["triggers"] = [
+        {"level": "stabslage", "unanswered_calls": 0.6, "decision_delay": "37min"},
+        {"level": "forstarkningslage", "blocked_beds": 100, "decision_delay": "1h"},
+    ]
+    return Scenario.model_validate(data)
+
+
 SYNTHETIC = {
     "planned-only": planned_only,
     "planned-at-the-door": planned_at_the_door,
@@ -182,4 +194,5 @@ SYNTHETIC = {
     "discharges": discharges,
     "consumables": consumables,
     "staff-mode": staff_mode,
+    "queue-triggers": queue_triggers,
 }

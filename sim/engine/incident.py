@@ -33,6 +33,7 @@ from ..vocabulary import READINESS_LEVELS, READINESS_NAMES
 from .budget import Budget
 from .capacity import CapacityModel, CapacityState
 from .deadlines import Breach, DeadlineWatch, Episode, Watched
+from .queue_watch import QueueLevels
 from .readiness import WATCHES_TRIGGERS, Effect, Ladder, Phase, Signal
 from .streams import Streams
 
@@ -99,7 +100,10 @@ class IncidentTimeline:
 class IncidentRun:
     """One replication's incident machinery."""
 
-    def __init__(self, scenario: Scenario, model: CapacityModel, streams: Streams, control: Control, budget: Budget):
+    def __init__(
+        self, scenario: Scenario, model: CapacityModel, streams: Streams, control: Control, budget: Budget,
+        queues: QueueLevels | None = None,
+    ):
         self.sc = scenario
         self.model = model
         self.streams = streams
@@ -135,6 +139,7 @@ class IncidentRun:
         self.decisions: list[tuple[float, str, str]] = []
         self.horizon = scenario.horizon
         self.deadlines = DeadlineWatch(scenario, model)
+        self.queues = queues  # the queues the staff sees, for the triggers that watch them
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> float:
@@ -511,8 +516,10 @@ class IncidentRun:
                 continue
             if hit is None:
                 hit = self.units_hit()
-            holds = (trig.units_hit is not None and hit >= trig.units_hit) or (
-                trig.outage_longer_than is not None and since >= trig.outage_longer_than - 1e-9
+            holds = (
+                (trig.units_hit is not None and hit >= trig.units_hit)
+                or (trig.outage_longer_than is not None and since >= trig.outage_longer_than - 1e-9)
+                or (self.queues is not None and trig.watches_queues and self.queues.holds_at(trig, self.now()))
             )
             if holds:
                 self._pending_levels.add(i)
@@ -520,6 +527,15 @@ class IncidentRun:
             elif trig.outage_longer_than is not None and i not in self._timed_checks:
                 self._timed_checks.add(i)
                 self.env.process(self._check_later(trig.outage_longer_than - since))
+
+    def _watch_queues(self, moments: list[float]) -> Proc:
+        """docs/model.md, **Queue triggers**: look at the triggers at the end of every time step at
+        which a queue condition holds."""
+        for t in moments:
+            if t >= self.horizon:
+                return
+            yield self.env.timeout(t - self.now())
+            self.check_readiness()
 
     def _ever_hit(self) -> np.ndarray:
         self._hit_mask |= self.base < 1
@@ -682,6 +698,10 @@ class IncidentRun:
                 env.process(self.recovery(a))
         if self.control.automatic_cancellation and self.sc.policies.cancellation.decide == "on_detection":
             env.process(self._cancel_on_detection())
+        if self.queues is not None and self.control.automatic_escalation:
+            for trig in self.sc.policies.escalation.triggers:
+                if trig.watches_queues:
+                    env.process(self._watch_queues(self.queues.moments(trig)))
         for inj in self.sc.exercise.injects:
             env.process(self.inject(inj))
         if self.control.decision_defaults:

@@ -25,6 +25,7 @@ from .capacity import CapacityModel, CapacityState
 from .collectors import COLLECTORS, FlowRun, kind_series, ordered_kpis, prioritise_acute
 from .grid import TimeGrid
 from .incident import Control, Event, IncidentRun, IncidentTimeline
+from .queue_watch import queue_levels
 from .staff_mode import reinforce
 from .streams import Branch, Streams
 
@@ -166,10 +167,44 @@ def simulate_with_timeline(
     budget = budget or Budget()
     plan = compile_plan(scenario, budget)
     budget.check_contacts(plan.expected_contacts)
-    streams = Streams(seed) if branch is None else branch.streams(seed)
     control = control or Control()
-    timeline = IncidentRun(scenario, plan.model, streams, control, budget).run()
-    return _flows(plan, timeline, streams, budget), timeline
+
+    def make_streams() -> Streams:
+        return Streams(seed) if branch is None else branch.streams(seed)
+
+    timeline, streams, rep = play_incident(plan, make_streams, control, budget)
+    return rep if rep is not None else _flows(plan, timeline, streams, budget), timeline
+
+
+MAX_PASSES = 8
+"""docs/model.md, **Queue triggers**: the most passes of the incident machinery over the queues of
+the one before."""
+
+
+def play_incident(
+    plan: Plan, make_streams: Callable[[], Streams], control: Control, budget: Budget
+) -> tuple[IncidentTimeline, Streams, Replication | None]:
+    """The incident timeline, the streams it drew from (the care streams not yet drawn) and, when
+    it is known already, the fast engine's replication of it.
+
+    docs/model.md, **Queue triggers**: when a trigger watches the queues, the incident machinery
+    runs again with the queues the flows of its last timeline give, until the readiness levels
+    come out the same (what happens before a level changes does not depend on it, so each pass
+    settles at least one more moment); every pass draws from fresh streams of the same seed."""
+    sc = plan.scenario
+    streams = make_streams()
+    timeline = IncidentRun(sc, plan.model, streams, control, budget).run()
+    if not (control.automatic_escalation and any(t.watches_queues for t in sc.policies.escalation.triggers)):
+        return timeline, streams, None
+    for _ in range(MAX_PASSES):
+        rep = _flows(plan, timeline, make_streams(), budget)
+        queues = queue_levels(rep.series, plan.grid.step_h)
+        streams = make_streams()
+        again = IncidentRun(sc, plan.model, streams, control, budget, queues).run()
+        if again.readiness == timeline.readiness:
+            return again, streams, rep
+        timeline = again
+    return timeline, streams, None
 
 
 def _flows(plan: Plan, tl: IncidentTimeline, streams: Streams, budget: Budget) -> Replication:

@@ -281,6 +281,12 @@ def _trigger_text(scenario: Scenario, level: str, hit: int) -> str:
             parts.append(_("{hit} units hit (trigger {trigger})").format(hit=hit, trigger=t.units_hit))
         if t.outage_longer_than is not None:
             parts.append(_("outage longer than {duration}").format(duration=fmt_hours(t.outage_longer_than)))
+        if t.acute_queue is not None:
+            parts.append(_("{count} acute patients waiting").format(count=t.acute_queue))
+        if t.unanswered_calls is not None:
+            parts.append(_("{share} of the last hour's calls unanswered").format(share=f"{t.unanswered_calls:.0%}"))
+        if t.blocked_beds is not None:
+            parts.append(_("{count} beds held by patients ready to leave").format(count=t.blocked_beds))
     return "; ".join(parts)
 
 
@@ -611,6 +617,12 @@ def _policies(sc: Scenario) -> list[str]:
             when.append(f"at least {t.units_hit} units are hit")
         if t.outage_longer_than is not None:
             when.append(f"the outage has lasted {fmt_hours(t.outage_longer_than)} after detection")
+        if t.acute_queue is not None:
+            when.append(f"at least {t.acute_queue} acute patients wait")
+        if t.unanswered_calls is not None:
+            when.append(f"{pct(t.unanswered_calls)} of the last hour's calls go unanswered")
+        if t.blocked_beds is not None:
+            when.append(f"at least {t.blocked_beds} beds are held by patients ready to leave")
         lines += _wrap(
             f"{READINESS_NAMES[t.level]} ({t.level}) when {' or '.join(when)}; "
             f"decided {describe_dist(t.decision_delay)} later",
@@ -627,6 +639,15 @@ def _policies(sc: Scenario) -> list[str]:
     )
     if esc.call_reduction:
         lines.append(f"{INDENT * 2}{pct(esc.call_reduction)} fewer calls once patients are informed in staff mode")
+    sm = p.staff_mode
+    lines += _wrap(
+        f"in staff mode: {pct(sm.redeploy)} more staff at {', '.join(sm.redeploy_to) or 'no service'} short of "
+        f"capacity from {fmt_hours(sm.redeploy_after)}, {pct(sm.phone_capacity)} more phone capacity from "
+        f"{fmt_hours(sm.phone_after)}",
+        WIDTH,
+        INDENT * 3,
+        first=INDENT * 2,
+    )
     return lines
 
 

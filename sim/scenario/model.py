@@ -613,14 +613,34 @@ class EscalationTrigger(Model):
     """Raise when at least this many units (counting each unit in a group) have lost capacity."""
     outage_longer_than: Duration | None = None
     """Raise when the detected outage has lasted this long."""
+    acute_queue: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    """Raise when at least this many acute patients wait for treatment in the region (all units
+    together) at the end of a time step."""
+    unanswered_calls: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Raise when at least this share of the call attempts of the last hour (all phone lines
+    together) went unanswered."""
+    blocked_beds: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    """Raise when at least this many patients ready for discharge are held in beds (all hospitals
+    together) at the end of a time step."""
     decision_delay: DurationDist = "15min"
     """Time from the trigger until the level is raised."""
 
     @model_validator(mode="after")
     def _some_trigger(self) -> EscalationTrigger:
-        if self.units_hit is None and self.outage_longer_than is None:
-            raise ValueError(_("give units_hit, outage_longer_than, or both"))
+        if all(getattr(self, name) is None for name in TRIGGER_CONDITIONS):
+            raise ValueError(_("give at least one of {conditions}").format(conditions=", ".join(TRIGGER_CONDITIONS)))
         return self
+
+    @property
+    def watches_queues(self) -> bool:
+        """Whether a condition looks at the queues (the flows of patients, calls and beds)."""
+        return any(getattr(self, name) is not None for name in QUEUE_CONDITIONS)
+
+
+QUEUE_CONDITIONS = ("acute_queue", "unanswered_calls", "blocked_beds")
+"""An escalation trigger's conditions on the queues."""
+TRIGGER_CONDITIONS = ("units_hit", "outage_longer_than", *QUEUE_CONDITIONS)
+"""Every condition an escalation trigger can hold on."""
 
 
 CALL_REDUCTION_LEFT_OUT = 0.2

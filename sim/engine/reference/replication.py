@@ -16,8 +16,8 @@ from ...vocabulary import NORMAL, SERIES_BY_NAME, TOTAL, is_reported, series_key
 from ..budget import Budget, BudgetExceeded
 from ..collectors import ordered_kpis, staff_mode_hours
 from ..deadlines import deadline_kpis
-from ..incident import CancelOrder, Control, IncidentRun, IncidentTimeline
-from ..replication import Plan, Replication, compile_plan
+from ..incident import CancelOrder, Control, IncidentTimeline
+from ..replication import Plan, Replication, compile_plan, play_incident
 from ..staff_mode import reinforce
 from ..streams import Streams
 from .acute import AcuteUnit, arrival_times
@@ -90,8 +90,8 @@ def simulate_reference_with_timeline(
     plan = compile_plan(scenario)
     budget = budget or Budget()
     check_cost(plan, budget)
-    streams = Streams(seed)
-    timeline = IncidentRun(scenario, plan.model, streams, control or Control(), budget).run()
+    # The incident machinery, queue triggers included, is the fast engine's (docs/model.md).
+    timeline, streams, _rep = play_incident(plan, lambda: Streams(seed), control or Control(), budget)
     care = deliver_care(plan, timeline, streams, budget)
     return assemble(plan, timeline, care), timeline
 
