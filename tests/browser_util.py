@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -111,6 +112,20 @@ class StreamlitServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def start_server(db: Path) -> StreamlitServer:
+    """The app on a free port, with its own drill database (the variable is inherited)."""
+    require_browser()
+    old = os.environ.get("SIM_DRILL_DB")
+    os.environ["SIM_DRILL_DB"] = str(db)
+    try:
+        return StreamlitServer().start()
+    finally:
+        if old is None:
+            del os.environ["SIM_DRILL_DB"]
+        else:
+            os.environ["SIM_DRILL_DB"] = old
+
+
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     require_browser()
@@ -177,6 +192,28 @@ def app_page(browser, app_url):
         context.recorder.check()
     finally:
         context.close()
+
+
+def new_page(browser, url: str, storage_state=None):
+    """A new browser session on `url` (with a saved browser's cookies); `context.recorder.check()`
+    says whether it called out."""
+    context = new_context(browser, url, accept_downloads=True, storage_state=storage_state)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    wait_for_app(page)
+    return context, page
+
+
+def click(page, name: str) -> None:
+    page.get_by_role("button", name=re.compile(name)).first.click()
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def wait_for_app(page) -> None:

@@ -11,7 +11,14 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_util import WAIT_MS, StreamlitServer, new_context, require_browser, wait_for_app
+from browser_util import (
+    WAIT_MS,
+    click,
+    metric,
+    new_page,
+    start_server,
+    wait_for_app,
+)
 
 pytest_plugins = ("browser_util",)  # the browser fixture
 
@@ -24,42 +31,6 @@ CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("drills") / "drills.sqlite"
-
-
-def start_server(db: Path) -> StreamlitServer:
-    """The app on a free port, with its own drill database (the variable is inherited)."""
-    require_browser()
-    old = os.environ.get("SIM_DRILL_DB")
-    os.environ["SIM_DRILL_DB"] = str(db)
-    try:
-        return StreamlitServer().start()
-    finally:
-        if old is None:
-            del os.environ["SIM_DRILL_DB"]
-        else:
-            os.environ["SIM_DRILL_DB"] = old
-
-
-def new_page(browser, url: str, storage_state=None):
-    """A new browser session on `url` (with a saved browser's cookies); `context.recorder.check()`
-    says whether it called out."""
-    context = new_context(browser, url, accept_downloads=True, storage_state=storage_state)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    wait_for_app(page)
-    return context, page
-
-
-def click(page, name: str) -> None:
-    page.get_by_role("button", name=re.compile(name)).first.click()
-    page.wait_for_timeout(300)
-    wait_for_app(page)
-
-
-def metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def test_a_short_drill_preview_report_and_restart(browser, db, tmp_path):

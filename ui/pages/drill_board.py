@@ -22,7 +22,7 @@ from sim.drill.teams import SO_FAR, TeamView, team_view, timeline
 from sim.i18n import _, count
 from sim.reports.escape import markdown_text as md
 from sim.vocabulary import kpi_label
-from ui import browser_keys, view
+from ui import browser_keys, lang, view
 from ui.pages import drill_view
 
 SEEN = "board_seen"  # the teams as this browser last showed them: a shared clock moves from there
@@ -145,23 +145,37 @@ def side_by_side(exercise: ExerciseInfo, teams: list[StoredDrill], key: str) -> 
     )
 
 
+def reread(exercise_id: str, key: str) -> tuple[ExerciseInfo, list[StoredDrill]] | None:
+    """The exercise and its teams as the database has them now; None after saying why not."""
+    store = drill_view.open_store()
+    try:
+        return access.open_exercise(store, exercise_id, key)
+    except access.NoSuchDrill:
+        st.error(access.NO_SUCH_DRILL)
+    except StoreError as exc:
+        st.error(exc.public)
+    return None
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_board(exercise_id: str, key: str) -> None:
     """The teams side by side, read again every few seconds (decisions taken on the teams' pages
     show up by themselves)."""
-    store = drill_view.open_store()
-    try:
-        exercise, teams = access.open_exercise(store, exercise_id, key)
-    except access.NoSuchDrill:
-        st.error(access.NO_SUCH_DRILL)
-        return
-    except StoreError as exc:
-        st.error(exc.public)
+    found = reread(exercise_id, key)
+    if found is None:
         return
     try:
-        side_by_side(exercise, teams, key)
+        side_by_side(*found, key)
     except DrillError as exc:
         st.error(str(exc))
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_timeline(exercise_id: str, key: str) -> None:
+    """Every team's decisions on one timeline, read again every few seconds like the teams."""
+    found = reread(exercise_id, key)
+    if found is not None:
+        timeline_tab(found[1])
 
 
 def timeline_tab(teams: list[StoredDrill]) -> None:
@@ -292,11 +306,14 @@ def board_screen(store: DrillStore, exercise: ExerciseInfo, teams: list[StoredDr
     flash.show()
     if exercise.shared_clock:
         shared_clock_controls(teams)
-    tabs = st.tabs([_("Teams side by side"), _("Timeline"), _("Branch"), _("Report"), _("Links and teams")])
+    # Keyed tabs whose state the server keeps: they stay where the facilitator put them across
+    # reruns (a clock move, a branch, writing the report).
+    tabs = st.tabs([_("Teams side by side"), _("Timeline"), _("Branch"), _("Report"), _("Links and teams")],
+                   key=f"board_tabs_{lang.current()}", on_change="rerun")
     with tabs[0]:
         live_board(exercise.id, key)
     with tabs[1]:
-        timeline_tab(teams)
+        live_timeline(exercise.id, key)
     with tabs[2]:
         st.caption(_("Start a new team from a moment a team has played: it has that team's decisions up to "
                      "then, the same incident and the same patients, and plays on from there."))
