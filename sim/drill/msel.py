@@ -87,5 +87,6 @@ def msel_bytes(scenario: Scenario) -> bytes:
 
 
 def msel_xlsx(scenario: Scenario) -> bytes:
-    """The MSEL as an xlsx workbook (every text cell kept as text)."""
+    """The MSEL as an xlsx workbook (every text cell kept as text), by the writer every
+    spreadsheet uses; sim.drill.msel_formats writes the HSEEP columns with it."""
     return xlsx_bytes(msel_rows(scenario), COLUMNS, "MSEL")

@@ -16,7 +16,6 @@ no spreadsheet program runs it as a formula.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..reports.escape import spreadsheet_cell
+from ..reports.spreadsheet import Sheet, xlsx_bytes
 from ..scenario.model import Scenario
 from .session import condition_text, default_start_h
 
@@ -35,6 +35,8 @@ HSEEP_COLUMNS = (
 OWN_COLUMNS = ("Message", "Type", "Id", "Condition", "Options")
 """The simulator's columns after the HSEEP ones, for reading the list back."""
 XLSX_COLUMNS = HSEEP_COLUMNS + OWN_COLUMNS
+XLSX_WIDTHS = (9, 17, 40, 26, 24, 14, 40, 40, 40, 60, 14, 18, 36, 40)
+"""Each column's width in the spreadsheet, in characters."""
 SHEET = "MSEL"
 CONTROL = "Exercise control (motspel)"
 NAMESPACE = uuid.UUID("3f1c6a52-2b7e-4f0a-9d55-0e6f3c1d2a90")
@@ -124,50 +126,26 @@ def _objective_text(scenario: Scenario, item: MselItem) -> str:
 
 def msel_xlsx(scenario: Scenario) -> bytes:
     """The list as an xlsx workbook: the sheet MSEL with a header row, one row per item, and a
-    sheet About with the scenario and what the columns mean."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
-    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append(list(XLSX_COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    sheet About with the scenario and what the columns mean. Text is neutralised as in the CSV
+    (a leading apostrophe before what a spreadsheet would run), which import-msel takes off."""
+    rows = []
     for n, item in enumerate(items(scenario), start=1):
-        when = _when(scenario, item.at_h)
-        row = [
-            n, when, item.title, item.sender or CONTROL, ", ".join(item.to), item.method,
+        values = [
+            n, _when(scenario, item.at_h), item.title, item.sender or CONTROL, ", ".join(item.to), item.method,
             _expected_text(item), _objective_text(scenario, item), item.notes,
             item.message, "decision point" if item.kind == "decision" else "inject", item.id, item.condition,
             "\n".join(f"{oid}: {label}" for oid, label in item.options),
         ]
-        ws.append([spreadsheet_cell(v) for v in row])
-        if when is not None:
-            ws.cell(row=n + 1, column=2).number_format = "yyyy-mm-dd hh:mm"
-    widths = (9, 17, 40, 26, 24, 14, 40, 40, 40, 60, 14, 18, 36, 40)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    about = wb.create_sheet("About")
-    for line in (
+        rows.append(dict(zip(XLSX_COLUMNS, (spreadsheet_cell(v) for v in values), strict=True)))
+    about = Sheet("About", [[spreadsheet_cell(v) for v in line] for line in (
         ("Scenario", scenario.title), ("Scenario file name", scenario.name),
         ("Start of the simulated period", f"{scenario.start:%Y-%m-%d %H:%M}"),
         ("Rows", "Injects and decision points; those with a set time first, in time order."),
         ("Condition", "A conditional inject comes when its condition holds on the played timeline."),
         ("Reading it back", "sim drill import-msel FILE.xlsx --into SCENARIO.yaml reads the inject rows "
                             "back into the scenario's injects (decision points are kept as they are)."),
-    ):
-        about.append([spreadsheet_cell(v) for v in line])
-    about.column_dimensions["A"].width = 30
-    about.column_dimensions["B"].width = 100
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    )], (30, 100))
+    return xlsx_bytes(rows, XLSX_COLUMNS, SHEET, widths=XLSX_WIDTHS, wrap=True, notes=[about])
 
 
 # --------------------------------------------------------------------------- OpenBAS

@@ -14,6 +14,8 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .escape import spreadsheet_cell
@@ -38,11 +40,29 @@ def _csv_cell(value: Any) -> Any:
     return spreadsheet_cell(value)
 
 
-def xlsx_bytes(rows: Iterable[dict[str, Any]], columns: Sequence[str], sheet: str) -> bytes:
-    """An xlsx workbook of one sheet: a bold header row, then the rows; text cells are string
-    cells with the quote prefix, never formulas."""
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of plain rows (no header) after a workbook's first one: notes on the table."""
+
+    title: str
+    rows: Sequence[Sequence[Any]]
+    widths: Sequence[float] = ()
+
+
+def xlsx_bytes(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    sheet: str,
+    *,
+    widths: Sequence[float] = (),
+    wrap: bool = False,
+    notes: Sequence[Sheet] = (),
+) -> bytes:
+    """An xlsx workbook: a sheet with a bold header row, then the rows (text cells are string
+    cells with the quote prefix, never formulas; a datetime is a date cell), then the `notes`
+    sheets. `widths` are the columns' widths in characters; `wrap` wraps the rows' text."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
     wb = Workbook()
     ws = wb.active
@@ -51,17 +71,40 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], columns: Sequence[str], sheet: st
         _text_cell(ws.cell(row=1, column=col), name).font = Font(bold=True)
     for r, row in enumerate(rows, start=2):
         for col, name in enumerate(columns, start=1):
-            value = row.get(name)
-            cell = ws.cell(row=r, column=col)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                if value is not None:
-                    _text_cell(cell, str(value))
-            elif math.isfinite(value):
-                cell.value = value
+            cell = _value_cell(ws.cell(row=r, column=col), row.get(name))
+            if wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    _widths(ws, widths)
+    for extra in notes:
+        other = wb.create_sheet(_sheet_title(extra.title))
+        for r, values in enumerate(extra.rows, start=1):
+            for col, value in enumerate(values, start=1):
+                _value_cell(other.cell(row=r, column=col), value)
+        _widths(other, extra.widths)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _value_cell(cell: Any, value: Any) -> Any:
+    """A number as a number, a datetime as a date cell, anything else as text."""
+    if isinstance(value, datetime):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        if value is not None:
+            _text_cell(cell, str(value))
+    elif math.isfinite(value):
+        cell.value = value
+    return cell
+
+
+def _widths(ws: Any, widths: Sequence[float]) -> None:
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
 
 
 def _text_cell(cell: Any, text: str) -> Any:
