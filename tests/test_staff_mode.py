@@ -12,11 +12,11 @@ import pytest
 from reference_scenarios import SYNTHETIC
 
 from sim.drill.session import Drill
-from sim.engine import replication_seed, simulate
+from sim.engine import Control, TimedAction, replication_seed, simulate
 from sim.engine.staff_mode import active, reinforced, staff_mode_spans
 from sim.scenario.changes import apply_changes
 from sim.scenario.loader import load_scenario
-from sim.scenario.model import Scenario
+from sim.scenario.model import Action, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 VASTERBOTTEN = ROOT / "scenarios" / "vasterbotten-tietoevry-2024.yaml"
@@ -108,3 +108,48 @@ def test_the_sormland_drills_staff_mode_decision_differs_between_its_options() -
     assert now.played["calls_unanswered"] < wait.played["calls_unanswered"]
     assert now.stats["calls_unanswered"]["mean"] < 0.95 * wait.stats["calls_unanswered"]["mean"]
     assert now.stats["blocked_bed_days"]["mean"] <= wait.stats["blocked_bed_days"]["mean"]
+
+
+def test_the_staff_asks_for_the_mutual_aid_that_waits_for_a_decision() -> None:
+    scenario = apply_changes(SYNTHETIC["staff-mode"](), {"recovery_actions": [
+        {"id": "neighbours", "name": "Nurses from the neighbouring region", "kind": "mutual_aid",
+         "covers": ["hosp"], "capacity": 0.2, "start": {"after": "manual"}, "lead_time": "3h 7min"},
+    ]})
+    seed = replication_seed(11, 0)
+    asked = simulate(scenario, seed)
+    not_asked = simulate(apply_changes(scenario, {"policies.staff_mode.ask_mutual_aid": False}), seed)
+    raised = asked.readiness[1][0]
+    assert asked.milestones["action:neighbours:in_effect"] == pytest.approx(raised + 3 + 7 / 60)
+    assert "action:neighbours:in_effect" not in not_asked.milestones
+    assert asked.kpis["blocked_bed_days"] < not_asked.kpis["blocked_bed_days"]
+
+
+def coordinated() -> Scenario:
+    """Primary care at 85% of its planned capacity while the journal is down: above the units' own
+    threshold for cancelling ahead (80%), below what its bookings need (90%)."""
+    scenario = SYNTHETIC["planned-only"]()
+    return apply_changes(scenario, {
+        "region.units.vc.depends_on": [{"system": "journal", "effect": "reduce", "capacity": 0.85}],
+        "policies.cancellation.capacity_below": 0.8,
+        "policies.escalation.triggers": [{"level": "stabslage", "units_hit": 1, "decision_delay": "10min"}],
+    })
+
+
+def test_in_staff_mode_the_region_cancels_ahead_what_the_units_would_turn_away_at_the_door() -> None:
+    scenario = coordinated()
+    local = apply_changes(scenario, {"policies.staff_mode.coordinate_cancellations": False})
+    for k in range(3):
+        seed = replication_seed(2, k)
+        central, units = simulate(scenario, seed).kpis, simulate(local, seed).kpis
+        assert units["cancelled_ahead"] == 0 and units["cancelled_at_door"] > 0
+        assert central["cancelled_ahead"] > 0
+        assert central["cancelled_at_door"] < 0.5 * units["cancelled_at_door"], k
+
+
+def test_in_a_drill_the_group_cancels_not_the_staff_mode_policy() -> None:
+    control = Control(actions=(TimedAction(31.5, Action(do="raise_readiness", target="stabslage"), "group"),),
+                      automatic_escalation=False, automatic_cancellation=False, decision_defaults=False,
+                      automatic_patient_information=False)
+    rep = simulate(coordinated(), replication_seed(2, 0), control=control)
+    assert rep.readiness[1] == (31.5, 1)
+    assert rep.kpis["cancelled_ahead"] == 0

@@ -471,7 +471,29 @@ class IncidentRun:
             self.log("informed", "patients", "patients informed through 1177 and the web")
         if level >= 1 and self.control.automatic_cancellation and self.sc.policies.cancellation.decide == "on_staff_mode":
             self._start_cancellations()
+        if level >= 1 and old == 0:
+            self._ask_mutual_aid()
         self.check_readiness()
+
+    def _ask_mutual_aid(self) -> None:
+        """docs/model.md, **Staff mode acts**: the staff asks for the mutual aid that waits for a
+        decision (`start: {after: manual}`) as soon as staff mode is raised."""
+        if not self.sc.policies.staff_mode.ask_mutual_aid:
+            return
+        for a in self.sc.recovery_actions:
+            if a.enabled and a.kind == "mutual_aid" and a.start.after == "manual":
+                key = f"action:{a.id}"
+                if f"{key}:ordered" not in self.milestones:
+                    self.log("action", key, f"{a.name}: asked for by the staff")
+                    self.reach(f"{key}:ordered")
+
+    def cancel_below(self) -> float | None:
+        """docs/model.md, **Staff mode acts**: the planned capacity below which the cancellation
+        policy cancels ahead; in staff mode, with coordinated cancellations, every unit short of
+        capacity (None)."""
+        if self.level >= 1 and self.sc.policies.staff_mode.coordinate_cancellations:
+            return None
+        return self.sc.policies.cancellation.capacity_below
 
     def raise_to(self, level: int, why: str) -> None:
         self.ladder.fire(Signal.RAISE)
@@ -564,7 +586,7 @@ class IncidentRun:
         pol = self.sc.policies.cancellation
         yield self.env.timeout(self.sample(pol.decision_delay, "cancellation:decision"))
         while True:
-            window = self.cancel_now(None, pol.ahead, "policy", only_below=pol.capacity_below, use_estimate=True)
+            window = self.cancel_now(None, pol.ahead, "policy", only_below=self.cancel_below(), use_estimate=True)
             if window is None:
                 break
             yield self.env.timeout(max(window, 0.25))

@@ -643,7 +643,9 @@ def _policies(sc: Scenario) -> list[str]:
     lines += _wrap(
         f"in staff mode: {pct(sm.redeploy)} more staff at {', '.join(sm.redeploy_to) or 'no service'} short of "
         f"capacity from {fmt_hours(sm.redeploy_after)}, {pct(sm.phone_capacity)} more phone capacity from "
-        f"{fmt_hours(sm.phone_after)}",
+        f"{fmt_hours(sm.phone_after)}"
+        + ("; asks for mutual aid" if sm.ask_mutual_aid else "")
+        + ("; cancels ahead at every unit short of capacity" if sm.coordinate_cancellations else ""),
         WIDTH,
         INDENT * 3,
         first=INDENT * 2,

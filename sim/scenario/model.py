@@ -697,6 +697,16 @@ class StaffModePolicy(Model):
     down. Default 0.25, assumed."""
     phone_after: Duration = Field(default="1h", le=24 * 7)
     """Time from raising staff mode until the extra phone capacity answers. Default 1 h, assumed."""
+    ask_mutual_aid: bool = True
+    """Whether the staff asks for the mutual aid that waits for a decision (a `mutual_aid`
+    recovery action with `start: {after: manual}`) as soon as staff mode is raised; it then takes
+    its `lead_time`. Default true, assumed: asking the neighbours for help is what a regional
+    crisis staff does."""
+    coordinate_cancellations: bool = True
+    """Whether, in staff mode, the cancellation policy's decisions are taken for the whole region:
+    visits are cancelled ahead at every unit short of planned capacity, not only below
+    `cancellation.capacity_below`, so that fewer patients are turned away at the door. Batch runs
+    only (in a drill the group cancels). Default true, assumed."""
 
 
 class OvertimePolicy(Model):
