@@ -202,9 +202,6 @@ def call_flow(
     lam = line.calls_per_day * line.count / line.opening_hours.length_h * step * open_frac
     rate = lam * (1 - reduction)
     new = streams.over_steps(name, n, step, lambda g, k: g.poisson(rate[k]))
-    past, fresh = streams(f"{name}:queue"), streams.fresh(f"{name}:queue")
-    branch = streams.steps_before(n, step)
-    rng = past
     queues = 1 if line.pooled else line.count
     agents = line.agents * (line.count if line.pooled else 1)
     # A burst (callers who waited for the opening, in a step barely open) spreads over a patience.
@@ -224,12 +221,28 @@ def call_flow(
     closes = is_open & ~np.append(is_open[1:], False)
     at_close = np.where(closes, np.minimum(1 - share, waiting * queues / np.maximum(expected, 1e-9)), 0.0)
     p_leave = (share + at_close).tolist()
+    queue = (streams(f"{name}:queue"), streams.fresh(f"{name}:queue"), streams.steps_before(n, step))
+    return _callers(new, p_leave, next_open.tolist(), line.retry_probability, retry_steps, queue, budget)
 
+
+def _callers(
+    new: np.ndarray,
+    p_leave: list[float],
+    next_open: list[int],
+    p_retry: float,
+    retry_steps: float,
+    queue: tuple[np.random.Generator, np.random.Generator, int],
+    budget: Budget | None,
+) -> CallResult:
+    """The callers of every step in whole numbers: those who give up (`p_leave` of the step's new
+    calls and retries), those of them who call again and the step their retry lands in. `queue`:
+    the past's stream, the fresh one and the step from which the fresh one draws."""
+    rng, fresh, branch = queue
+    n = len(new)
     retries = [0] * (n + 1)
     attempts = np.zeros(n, dtype=np.int64)
     unanswered = np.zeros(n, dtype=np.int64)
     gave_up = np.zeros(n, dtype=np.int64)
-    next_open_list = next_open.tolist()
     new_list = new.tolist()
     for_good = 0
     for k in range(n):
@@ -245,14 +258,14 @@ def call_flow(
         if not gone:
             continue
         unanswered[k] = gone
-        again = int(rng.binomial(gone, line.retry_probability))
+        again = int(rng.binomial(gone, p_retry))
         gave_up[k] = gone - again
         for_good += gone - again
         if not again:
             continue  # nothing to draw: the stream is where it would be after drawing none
         for d in _retry_steps_drawn(rng, again, retry_steps).tolist():
             j = k + d
-            retries[next_open_list[j] if j < n else n] += 1
+            retries[next_open[j] if j < n else n] += 1
     return CallResult(
         first_attempts=int(new.sum()),
         attempts=attempts,
