@@ -10,12 +10,20 @@ visit booked, an acute arrival or a first call attempt, and the fast engine's co
 on how many there are. Figures from shared machines are noisy: compare ratios within one run. A drill's what-if preview of two options with 20 runs
 each, branching from where the drill stands, in at most 2 s on Sörmland. Then the cost of drawing
 assumed numbers written as ranges (bench/assumptions.py), the drill's preview, then the experiments'.
+
+    python -m bench [SCENARIO ...] [--baseline=DIR] [--write-docs] [--no-differential] [--no-experiments]
+
+`--baseline=DIR` first times the fast engine of another clone of the project (say, the commit
+before a speed-up) against this one, alternating, on the same scenarios. `--write-docs` puts the
+tables this run produced into docs/performance.md, between its `<!--bench:NAME-->` markers.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,11 +42,15 @@ def shipped() -> list[str]:
     return sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
 
 
-def _measure(name: str, engine: str, replications: int) -> dict:
+def _measure(name: str, engine: str, replications: int, checkout: Path = ROOT) -> dict:
+    """This checkout's bench/engine.py in a process of its own, on the simulator of `checkout`
+    (another clone of the project, for a before-and-after comparison) and the scenario as this
+    checkout has it."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.engine", str(ROOT / "scenarios" / f"{name}.yaml"),
+        [sys.executable, str(ROOT / "bench" / "engine.py"), str(ROOT / "scenarios" / f"{name}.yaml"),
          "--replications", str(replications), "--engine", engine],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True, text=True, check=True, cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
     )
     result: dict = json.loads(out.stdout)
     return result
@@ -60,6 +72,9 @@ def side_by_side(names: list[str]) -> list[dict]:
             "fast_ms": fast["ms_per_replication_median"],
             "reference_ms": ref["ms_per_replication_median"],
             "ratio": ref["ms_per_replication_median"] / fast["ms_per_replication_median"],
+            "fast_cpu_ms": fast["cpu_ms_per_replication_median"],
+            "reference_cpu_ms": ref["cpu_ms_per_replication_median"],
+            "cpu_ratio": ref["cpu_ms_per_replication_median"] / fast["cpu_ms_per_replication_median"],
             "fast_replications": fast_n,
             "reference_replications": ref_n,
             "contacts": fast["contacts_per_replication"],
@@ -75,8 +90,9 @@ def side_by_side(names: list[str]) -> list[dict]:
 
 def format_row(r: dict) -> str:
     return (
-        f"{r['scenario']}: fast {r['fast_ms']:.1f} ms, reference {r['reference_ms'] / 1000:.2f} s per "
-        f"replication, {r['ratio']:,.0f}x; {r['agree']}/{r['compared']} KPIs agree "
+        f"{r['scenario']}: fast {r['fast_ms']:.1f} ms ({r['fast_cpu_ms']:.1f} ms CPU), reference "
+        f"{r['reference_ms'] / 1000:.2f} s ({r['reference_cpu_ms'] / 1000:.2f} s CPU) per replication, "
+        f"{r['ratio']:,.0f}x ({r['cpu_ratio']:,.0f}x in CPU); {r['agree']}/{r['compared']} KPIs agree "
         f"({r['fast_replications']} and {r['reference_replications']} replications; "
         f"{r['contacts']:,} contacts, {r['fast_contacts_per_s'] / 1e6:.1f} million contacts/s fast; "
         f"load {r['load']:.1f})"
@@ -87,16 +103,80 @@ def format_row(r: dict) -> str:
 def markdown_table(rows: list[dict]) -> str:
     """The table of docs/performance.md."""
     lines = [
-        "| Scenario | Contacts per replication | Fast, ms per replication | Reference, s per replication | "
-        "Ratio | KPIs agreeing |",
+        "| Scenario | Contacts per replication | Fast, ms per replication (wall; CPU) | "
+        "Reference, s per replication (wall; CPU) | Ratio (wall; CPU) | KPIs agreeing |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| `{r['scenario']}` | {r['contacts']:,} | {r['fast_ms']:.1f} | {r['reference_ms'] / 1000:.2f} | "
-            f"{r['ratio']:,.0f}x | {r['agree']} of {r['compared']} |"
+            f"| `{r['scenario']}` | {r['contacts']:,} | {r['fast_ms']:,.1f}; {r['fast_cpu_ms']:,.1f} | "
+            f"{r['reference_ms'] / 1000:,.2f}; {r['reference_cpu_ms'] / 1000:,.2f} | "
+            f"{r['ratio']:,.0f}x; {r['cpu_ratio']:,.0f}x | {r['agree']} of {r['compared']} |"
         )
     return "\n".join(lines)
+
+
+BASELINE_ROUNDS = 3
+
+
+def before_and_after(names: list[str], checkout: Path, rounds: int = BASELINE_ROUNDS) -> list[dict]:
+    """The fast engine of another checkout (before) against this one (after), alternating `rounds`
+    times per scenario so that both see the same load; the least disturbed run of each (the
+    smallest median) is kept, as `timeit` does."""
+    rows = []
+    for name in names:
+        n = SORMLAND_REPLICATIONS if name == "sormland-network-2022" else FAST_REPLICATIONS
+        runs: dict[str, list[dict]] = {"before": [], "after": []}
+        for _ in range(rounds):
+            runs["before"].append(_measure(name, "fast", n, checkout))
+            runs["after"].append(_measure(name, "fast", n))
+        best = {side: {key: min(r[key] for r in rs) for key in
+                       ("ms_per_replication_median", "cpu_ms_per_replication_median")}
+                for side, rs in runs.items()}
+        rows.append({
+            "scenario": name, "replications": n, "rounds": rounds, "load": os.getloadavg()[0],
+            "before_ms": best["before"]["ms_per_replication_median"],
+            "after_ms": best["after"]["ms_per_replication_median"],
+            "before_cpu_ms": best["before"]["cpu_ms_per_replication_median"],
+            "after_cpu_ms": best["after"]["cpu_ms_per_replication_median"],
+        })
+        r = rows[-1]
+        print(f"  {name}: before {r['before_ms']:.1f} ms ({r['before_cpu_ms']:.1f} ms CPU), after "
+              f"{r['after_ms']:.1f} ms ({r['after_cpu_ms']:.1f} ms CPU) per replication", flush=True)
+    return rows
+
+
+def before_after_table(rows: list[dict]) -> str:
+    lines = [
+        "| Scenario | Before, ms per replication (wall; CPU) | After (wall; CPU) | Speed-up (wall; CPU) |",
+        "|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| `{r['scenario']}` | {r['before_ms']:,.1f}; {r['before_cpu_ms']:,.1f} | "
+            f"{r['after_ms']:,.1f}; {r['after_cpu_ms']:,.1f} | "
+            f"{r['before_ms'] / r['after_ms']:.2f}x; {r['before_cpu_ms'] / r['after_cpu_ms']:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+DOC = ROOT / "docs" / "performance.md"
+BLOCK = re.compile(r"(<!--bench:([\w-]+)-->\n).*?(<!--/bench-->)", re.S)
+
+
+def write_docs(blocks: dict[str, str]) -> None:
+    """Put each block's text (as a run just produced it) between its markers in
+    docs/performance.md: `<!--bench:NAME-->` ... `<!--/bench-->`."""
+    text = DOC.read_text(encoding="utf-8")
+    new = BLOCK.sub(lambda m: m.group(1) + blocks[m.group(2)] + "\n" + m.group(3)
+                    if m.group(2) in blocks else m.group(0), text)
+    DOC.write_text(new, encoding="utf-8")
+
+
+def measured_at(rows: list[dict], what: str) -> str:
+    loads = [r["load"] for r in rows]
+    return (f"{what}, at a load average of {min(loads):.1f} to {max(loads):.1f} on the machine's "
+            f"{os.cpu_count()} cores ({platform.python_implementation()} {platform.python_version()}).")
 
 
 PREVIEW_TARGET_S = 2.0
@@ -142,13 +222,28 @@ def differential() -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    baseline = next((Path(a.split("=", 1)[1]) for a in args if a.startswith("--baseline=")), None)
     names = [a for a in args if not a.startswith("-")] or shipped()
+    blocks = {}
+    if baseline is not None:
+        print(f"Fast engine: {baseline} (before) against this checkout (after)")
+        compared = before_and_after(names, baseline)
+        counts = ", ".join(f"{r['scenario']} {r['replications']}" for r in compared)
+        blocks["before-after"] = before_after_table(compared) + "\n\n" + measured_at(
+            compared, f"Medians of the timed replications ({counts}), the smallest of {BASELINE_ROUNDS} "
+            "alternating runs each")
     print("Engines: fast against reference, per shipped scenario")
     rows = side_by_side(names)
     for line in targets(rows):
         print("  " + line, flush=True)
     (ROOT / "bench" / "engines.json").write_text(json.dumps(rows, indent=1) + "\n")
     print(markdown_table(rows), flush=True)
+    counts = "; ".join(f"{r['scenario']} {r['fast_replications']} and {r['reference_replications']}" for r in rows)
+    blocks["engines"] = markdown_table(rows) + "\n\n" + measured_at(
+        rows, f"Medians of the timed replications (fast and reference engine: {counts})")
+    if "--write-docs" in args:
+        write_docs(blocks)
+        print(f"wrote the figures into {DOC.relative_to(ROOT)}", flush=True)
     if "--no-differential" not in args:
         print("Differential tests at length (pytest --slow)", flush=True)
         differential()
