@@ -42,6 +42,25 @@ class Flash:
             getattr(st, kind)(message)
 
 
+def to_the_run_page(message: str) -> None:
+    """Why there is nothing to show yet, and a link to the Run page."""
+    st.info(message)
+    st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
+
+
+def last_results(none_yet: str) -> Any | None:
+    """The last run's results (a warning above them when they are partial), or None after
+    `none_yet` and a link to the Run page."""
+    from ui import state
+
+    result = state.last_run()
+    if result is None:
+        to_the_run_page(none_yet)
+    elif result.experiment.partial:
+        st.warning(_(PARTIAL))
+    return result
+
+
 def chart(fig: Any, key: str) -> None:
     # theme=None: the same look as in the HTML report
     st.plotly_chart(safe_figure(fig), key=key, config=CHART_CONFIG, width="stretch", theme=None)

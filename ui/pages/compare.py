@@ -61,20 +61,15 @@ def differences(result: state.RunResult, kpi: str, others: list[str], baseline: 
 
 def main() -> None:
     st.title(_("Compare strategies"))
-    result = state.last_run()
+    result = view.last_results(_("No results yet: run the scenario with two or more strategies first."))
     if result is None:
-        st.info(_("No results yet: run the scenario with two or more strategies first."))
-        st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
         return
     exp = result.experiment
     sc = exp.scenario
-    if exp.partial:
-        st.warning(_(view.PARTIAL))
     strategies = list(exp.runs)
     st.markdown(view.page_text("compare"))
     if len(strategies) < 2:
-        st.info(_("The last run had one strategy; choose two or more on the Run page to compare them."))
-        st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
+        view.to_the_run_page(_("The last run had one strategy; choose two or more on the Run page to compare them."))
         return
     c1, c2 = st.columns([1, 2])
     baseline = c1.selectbox(

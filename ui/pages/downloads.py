@@ -11,20 +11,16 @@ import streamlit as st
 from sim.i18n import _
 from sim.reports import kpi_csv, kpi_xlsx
 from sim.reports.html import html_report
-from ui import cut, export, state, view
+from ui import cut, export, view
 
 
 def main() -> None:
     st.title(_("Downloads"))
-    result = state.last_run()
+    result = view.last_results(_("No results yet: run the scenario first."))
     if result is None:
-        st.info(_("No results yet: run the scenario first."))
-        st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
         return
     exp = result.experiment
     sc = exp.scenario
-    if exp.partial:
-        st.warning(_(view.PARTIAL))
     st.markdown(view.page_text("downloads"))
     stem = sc.name
     strategies = list(exp.runs)

@@ -32,8 +32,7 @@ def run_caption(result: state.RunResult) -> str:
 
 
 def no_run() -> None:
-    st.info(_("No results yet: run the scenario first."))
-    st.page_link("ui/pages/run.py", label=_("Run"), icon=":material/play_arrow:")
+    view.to_the_run_page(_("No results yet: run the scenario first."))
 
 
 def thresholds() -> dict[str, float]:
