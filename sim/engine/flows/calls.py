@@ -165,10 +165,13 @@ def _retry_kernel(retry_steps: float, n: int) -> np.ndarray:
     return kernel
 
 
-def _retry_steps_drawn(rng: np.random.Generator, callers: int, retry_steps: float) -> np.ndarray:
-    """Steps until each retry (at least one), as `_retry_kernel` describes."""
-    delay: np.ndarray = np.maximum(1, np.floor(rng.random(callers) + rng.exponential(retry_steps, callers)))
-    return delay.astype(np.int64)
+def _retry_steps_drawn(rng: np.random.Generator, callers: int, retry_steps: float) -> list[int]:
+    """Steps until each retry (at least one), as `_retry_kernel` describes: a uniform moment in the
+    step plus an exponential wait, drawn as two vectors (so that the stream moves the same way
+    whatever the count), added one by one (a few callers a step)."""
+    within = rng.random(callers).tolist()
+    wait = rng.exponential(retry_steps, callers).tolist()
+    return [max(1, math.floor(u + x)) for u, x in zip(within, wait, strict=True)]
 
 
 def expected_calls(new_per_step: np.ndarray, share_of: Callable[[np.ndarray], np.ndarray], p_retry: float,
@@ -263,7 +266,7 @@ def _callers(
         for_good += gone - again
         if not again:
             continue  # nothing to draw: the stream is where it would be after drawing none
-        for d in _retry_steps_drawn(rng, again, retry_steps).tolist():
+        for d in _retry_steps_drawn(rng, again, retry_steps):
             j = k + d
             retries[next_open[j] if j < n else n] += 1
     return CallResult(

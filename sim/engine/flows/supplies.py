@@ -46,11 +46,12 @@ def stock_flow(grid: TimeGrid, item: Consumable, ordering: np.ndarray, budget: B
         on_order -= arrived
         stock += arrived
         out[k] = stock < use
-        stock = max(0.0, stock - use)
+        stock = stock - use if stock - use > 0.0 else 0.0
         c = cap[k]
         if c > 0:
-            want = max(0.0, target + use * lead - stock - on_order)
-            order = min(want, c * use) if c < 1 else want
+            want = target + use * lead - stock - on_order
+            want = want if want > 0.0 else 0.0
+            order = (c * use if c * use < want else want) if c < 1 else want
             if k + lead < n:
                 pipeline[k + lead] += order
             on_order += order
