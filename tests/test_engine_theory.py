@@ -93,6 +93,11 @@ def test_the_queue_memory_starts_afresh_when_full() -> None:
     assert memory.kept == 40  # the first 40 forgotten, the new 40 kept
     np.testing.assert_array_equal(memory.mean_waiting(lam, mu, 3, 60, 10.0), first)
     assert second.shape == (40,)
+    # Rows solved before and new ones together, past the most it keeps: all of them are solved.
+    mixed = np.concatenate((lam[:20], lam[:20] + 0.25))
+    got = memory.mean_waiting(mixed, mu, 3, 60, 10.0)
+    np.testing.assert_array_equal(got[:20], first[:20])
+    assert memory.kept == 40
 
 
 def _depth(lam: np.ndarray, mu: np.ndarray) -> int:

@@ -110,6 +110,7 @@ class _Solutions:
             if self.kept + len(new) > self.most:
                 self.forget()
                 table = self.tables[(agents, depth, theta)] = {}
+                new = list(dict.fromkeys(keys))  # the rows remembered before are forgotten too
             self.kept += len(new)
             lam_n, mu_n = np.array([k[0] for k in new]), np.array([k[1] for k in new])
             for i in range(0, len(new), ROWS):
