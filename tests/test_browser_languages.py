@@ -100,10 +100,12 @@ def screen_text(page) -> str:
 
 
 def problem_words(text: str) -> set[str]:
-    """The words of a scenario's problem messages (the checks' own texts, in English for now)."""
+    """The words a scenario's problems quote from the file: the field's path and the values in
+    quotes (the explanation around them is the page's language, and is checked)."""
     from sim.scenario import problems_in_text
 
-    return {w for p in problems_in_text(text, "x.yaml", ROOT / "scenarios") for w in words(p.message + " " + p.path)}
+    return {w for p in problems_in_text(text, "x.yaml", ROOT / "scenarios")
+            for w in words(p.path + " " + " ".join(re.findall(r"'[^']*'", p.message)))}
 
 
 def widget_class(key: str) -> str:
@@ -135,7 +137,7 @@ def broken_upload(page, lang: str, tmp_path: Path) -> str:
     if lang == "sv":
         screenshot(page, "upload-error", height=1100)
     shown = screen_text(page)
-    for w in problem_words(text):  # the problem's own message is the loader's, not the page's
+    for w in problem_words(text):  # what the problem quotes from the file stays as written
         shown = re.sub(rf"(?i)\b{w}\b", " ", shown)
     return shown
 

@@ -43,6 +43,7 @@ def names(teams: list[StoredDrill]) -> list[tuple[str, Drill]]:
 
 def move_all(op: AdvanceAll) -> None:
     """Button callback: move the shared clock of every team, from the teams this browser showed."""
+    lang.activate()  # a callback runs before the page, in a thread of its own
     seen: list[StoredDrill] | None = st.session_state.get(SEEN)
     if not seen:
         return

@@ -10,7 +10,7 @@ from sim.i18n import _, count, ngettext
 from sim.reports.escape import markdown_cell
 from sim.reports.escape import markdown_text as md
 from sim.scenario.bundle import MAX_ENTRIES
-from ui import assumed, editor_marks, saved, state, view
+from ui import assumed, editor_marks, lang, saved, state, view
 from ui.settings import LIMITS
 
 EDITOR_VERSION = "scenario_editor_version"
@@ -26,6 +26,7 @@ def replace_scenario(choice: state.ScenarioChoice) -> None:
 
 
 def on_pick() -> None:
+    lang.activate()  # a callback runs before the page, in a thread of its own: problems in the page's language
     replace_scenario(state.load_shipped(st.session_state["scenario_pick"]))
 
 
@@ -58,6 +59,7 @@ def read_uploads(uploads: list) -> tuple[str, bytes, state.Files]:
 
 
 def take_upload() -> None:
+    lang.activate()  # as on_pick
     uploads = st.session_state.get("scenario_upload") or []
     if not isinstance(uploads, list):
         uploads = [uploads]
