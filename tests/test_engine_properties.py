@@ -17,6 +17,10 @@ FLOW_KPIS = (
 )
 
 
+def bed_days(scenario) -> float:
+    return sum(u.count * u.beds.beds for u in scenario.region.units if u.beds) * scenario.horizon / 24
+
+
 def test_no_incident_is_a_quiet_baseline() -> None:
     rep = simulate(small_scenario(incidents=[]), 5)
     k = rep.kpis
@@ -25,7 +29,10 @@ def test_no_incident_is_a_quiet_baseline() -> None:
     # than with the outage.
     with_outage = simulate(small_scenario(), 5).kpis
     assert 0 < k["calls_unanswered"] < with_outage["calls_unanswered"]
-    assert k["blocked_bed_days"] == 0
+    # Patients ready late in the day can wait for the morning's discharges on any day (the chance
+    # queue of random readiness, as the reference engine has it), but only a few.
+    assert 0 <= k["blocked_bed_days"] < with_outage["blocked_bed_days"]
+    assert k["blocked_bed_days"] < 0.001 * bed_days(small_scenario())
     assert k["postponed_admissions"] == 0
     assert k["cancelled_acute"] == 0
     assert k["lost_capacity_h"] == 0

@@ -127,7 +127,7 @@ class Beds(Collector):
         blocked = np.zeros(run.grid.n)
         postponed = 0.0
         for u in run.units_with("beds"):
-            beds = bed_flow(run.grid, u, run.cap[run.slot(u.id, "discharge")], run.budget)
+            beds = bed_flow(run.grid, u, run.cap[run.slot(u.id, "discharge")], run.streams, run.budget)
             run.add("blocked_beds", u.kind, beds.blocked)
             run.add_count("postponed_admissions", u.kind, beds.postponed)
             blocked += beds.blocked
