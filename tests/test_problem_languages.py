@@ -29,6 +29,8 @@ BREAKS = {
     "a duplicate key": ("horizon: 9d", "horizon: 9d\nhorizon: 8d"),
     "a time before the start": ('at: "06:40"', 'at: "2022-12-05 06:40"'),
     "YAML that does not parse": ("horizon: 9d", "horizon: [9d"),
+    "an assumed range with a misspelt bound": ("capacity: 0.7", "capacity: {dist: uniform, low: 0.5, hihg: 0.9}"),
+    "an assumed range upside down": ("capacity: 0.7", "capacity: {dist: uniform, low: 0.9, high: 0.5}"),
 }
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..i18n import _
 from .problems import Problem, Sources, _message, _models_in, display_path, suggest
 
 if TYPE_CHECKING:
@@ -156,21 +157,21 @@ def _g(x: float) -> str:
 
 def _number(spec: dict[str, Any], key: str) -> float:
     if key not in spec:
-        raise RangeError("", f"missing {key!r}")
+        raise RangeError("", _("missing {name}").format(name=repr(key)))
     value = spec[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RangeError(key, f"must be a number (got {value!r})")
+        raise RangeError(key, _("must be a number") + " " + _("(got {value})").format(value=repr(value)))
     if not math.isfinite(value):
-        raise RangeError(key, "must be a finite number")
+        raise RangeError(key, _("must be a finite number"))
     return float(value)
 
 
 def _numbers(spec: dict[str, Any], key: str) -> tuple[float, ...]:
     value = spec.get(key)
     if not isinstance(value, list) or not value:
-        raise RangeError(key, "must be a list of at least one number")
+        raise RangeError(key, _("must be a list of at least one number"))
     if len(value) > 10_000:
-        raise RangeError(key, "may have at most 10000 items")
+        raise RangeError(key, _("may have at most {n} items").format(n=10000))
     return tuple(_number({key: v}, key) for v in value)
 
 
@@ -180,23 +181,24 @@ def parse_range(spec: dict[str, Any]) -> NumberRange:
     if dist in ("lognormal", "exponential"):
         raise RangeError(
             "dist",
-            f"an assumed number is drawn once per replication and must stay within the "
-            f"field's limits: use {', '.join(NUMBER_DISTS)}, not {dist}",
+            _("an assumed number is drawn once per replication and must stay within the field's limits: "
+              "use {names}, not {dist}").format(names=", ".join(NUMBER_DISTS), dist=dist),
         )
     for key in spec:
         if key not in RANGE_KEYS or key == "evidence":
             raise RangeError(
-                str(key), f"unknown field {str(key)!r} in a range{suggest(str(key), list(RANGE_KEYS))}"
+                str(key), _("unknown field {name} in a range").format(name=repr(str(key))) + suggest(str(key), list(RANGE_KEYS))
             )
     if dist is None:
         extra = set(spec) - {"low", "mode", "high"}
         if extra:
             key = sorted(extra)[0]
-            raise RangeError(key, f"{key!r} needs a dist: (one of {', '.join(NUMBER_DISTS)})")
+            raise RangeError(key, _("{name} needs a dist: (one of {names})").format(name=repr(key), names=", ".join(NUMBER_DISTS)))
         dist = "triangular" if "mode" in spec else "uniform"
     if not isinstance(dist, str) or dist not in NUMBER_DISTS:
         raise RangeError(
-            "dist", f"{dist!r} is not one of {', '.join(NUMBER_DISTS)}{suggest(dist, list(NUMBER_DISTS), list_them=0)}"
+            "dist", _("{value} is not one of {options}").format(value=repr(dist), options=", ".join(NUMBER_DISTS))
+            + suggest(dist, list(NUMBER_DISTS), list_them=0)
         )
     allowed = {
         "triangular": {"dist", "low", "mode", "high"},
@@ -206,7 +208,8 @@ def parse_range(spec: dict[str, Any]) -> NumberRange:
     }[dist]
     for key in spec:
         if key not in allowed:
-            raise RangeError(str(key), f"{dist} takes {', '.join(sorted(allowed - {'dist'}))}, not {key!r}")
+            raise RangeError(str(key), _("{dist} takes {names}, not {name}").format(
+                dist=dist, names=", ".join(sorted(allowed - {"dist"})), name=repr(key)))
     if dist == "fixed":
         v = _number(spec, "value")
         return NumberRange("fixed", v, v, v)
@@ -214,12 +217,12 @@ def parse_range(spec: dict[str, Any]) -> NumberRange:
         values = _numbers(spec, "values")
         weights = _numbers(spec, "weights") if "weights" in spec else ()
         if weights and (len(weights) != len(values) or min(weights) < 0 or sum(weights) <= 0):
-            raise RangeError("weights", "needs one weight of at least 0 per value, not all 0")
+            raise RangeError("weights", _("needs one weight of at least 0 per value, not all 0"))
         return NumberRange("empirical", min(values), values[0], max(values), values, weights)
     low, high = _number(spec, "low"), _number(spec, "high")
     mode = _number(spec, "mode") if dist == "triangular" else (low + high) / 2
     if not low <= mode <= high:
-        raise RangeError("", "needs low <= mode <= high" if dist == "triangular" else "needs low <= high")
+        raise RangeError("", _("needs low <= mode <= high") if dist == "triangular" else _("needs low <= high"))
     return NumberRange(dist, low, mode, high)
 
 
@@ -330,14 +333,14 @@ def extract_assumptions(
         try:
             if evidence is not None:
                 if set(spec) != {"evidence"}:
-                    raise RangeError("", "write {evidence: NAME} alone, or a range without evidence:")
+                    raise RangeError("", _("write {evidence: NAME} alone, or a range without evidence:"))
                 if not isinstance(evidence, str):
-                    raise RangeError("evidence", "must be the name of a reference range")
+                    raise RangeError("evidence", _("must be the name of a reference range"))
                 rng = reference_range(evidence)
                 if rng is None:
                     raise RangeError(
                         "evidence",
-                        f"no reference range {evidence!r}{suggest(evidence, reference_names())}",
+                        _("no reference range {name}").format(name=repr(evidence)) + suggest(evidence, reference_names()),
                     )
             else:
                 rng = parse_range(spec)
