@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .i18n import _, count
+
 if TYPE_CHECKING:
     from .scenario.model import Scenario
 
@@ -241,31 +243,35 @@ def _duration(hours: float) -> str:
         return f"{hours * 60:g} min"
     if hours < 48:
         return f"{hours:g} h"
-    return f"{hours / 24:g} days"
+    return _("{days} days").format(days=f"{hours / 24:g}")
 
 
 def replication_problem(fp: Footprint, limits: Limits) -> TooLarge | None:
     """Why one replication (in one process, without bands) cannot run here; None when it can."""
-    grid = f"{_duration(fp.step_h)} steps over {_duration(fp.horizon_h)} for {fp.unit_count:,} units"
+    grid = _("{step} steps over {horizon} for {n} units").format(
+        step=_duration(fp.step_h), horizon=_duration(fp.horizon_h), n=count(fp.unit_count))
     if fp.contacts > limits.contacts:
         return TooLarge(
-            f"one replication would simulate about {fp.contacts:,.0f} contacts (patients, visits and "
-            f"calls); the limit is {limits.contacts:,} ({ENV['contacts']}): shorten the horizon or "
-            "lower the volumes or unit counts",
+            _("one replication would simulate about {n} contacts (patients, visits and calls); the limit is "
+              "{limit} ({variable}): shorten the horizon or lower the volumes or unit counts").format(
+                n=count(fp.contacts), limit=count(limits.contacts), variable=ENV["contacts"]),
             "horizon",
         )
     need = PROCESS_BYTES + fp.replication_bytes
     if need > limits.memory_bytes:
         return TooLarge(
-            f"{grid} needs about {_size(need)} for one replication; the limit is "
-            f"{_size(limits.memory_bytes)} ({ENV['memory_mb']}): {_coarser(fp, limits)}",
+            _("{grid} needs about {size} for one replication; the limit is {limit} ({variable}): {advice}").format(
+                grid=grid, size=_size(need), limit=_size(limits.memory_bytes), variable=ENV["memory_mb"],
+                advice=_coarser(fp, limits)),
             "resolution",
         )
     if fp.work > limits.work:
         return TooLarge(
-            f"{grid} with {fp.step_loops:,} phone lines, bed units and consumables takes about "
-            f"{fp.work:,} steps of work a replication (about {fp.work * SECONDS_PER_WORK_STEP:,.0f} s); "
-            f"the limit is {limits.work:,} ({ENV['work']}): {_coarser(fp, limits, work=True)}",
+            _("{grid} with {loops} phone lines, bed units and consumables takes about {work} steps of work a "
+              "replication (about {seconds} s); the limit is {limit} ({variable}): {advice}").format(
+                grid=grid, loops=count(fp.step_loops), work=count(fp.work),
+                seconds=count(fp.work * SECONDS_PER_WORK_STEP), limit=count(limits.work), variable=ENV["work"],
+                advice=_coarser(fp, limits, work=True)),
             "resolution",
         )
     return None
@@ -280,8 +286,8 @@ def _coarser(fp: Footprint, limits: Limits, work: bool = False) -> str:
         trial = Footprint(**{**fp.__dict__, "steps": steps, "step_h": step})
         fits = trial.work <= limits.work if work else PROCESS_BYTES + trial.replication_bytes <= limits.memory_bytes
         if fits:
-            return f"use a resolution of {_duration(step)} or more, or fewer units"
-    return "shorten the horizon or use fewer units"
+            return _("use a resolution of {step} or more, or fewer units").format(step=_duration(step))
+    return _("shorten the horizon or use fewer units")
 
 
 def check_replication(scenario: Scenario, limits: Limits | None = None) -> None:

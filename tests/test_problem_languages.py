@@ -69,6 +69,17 @@ def test_a_problem_in_swedish(what, english_only):
                 assert str(sv).startswith(f"x.yaml rad {sv.line}: ")
 
 
+def test_a_scenario_too_large_for_the_server_in_swedish(monkeypatch, english_only):
+    monkeypatch.setenv("SIM_MAX_CONTACTS", "1000")
+    text = SORMLAND.read_text(encoding="utf-8")
+    with using("sv"):
+        (problem,) = problems_in_text(text, "x.yaml", ROOT / "scenarios")
+    assert problem.path == "horizon" and "SIM_MAX_CONTACTS" in problem.message
+    assert "gränsen är 1\u00a0000" in problem.message  # a Swedish number
+    left = left_in_english(explanation(problem.message.replace("SIM_MAX_CONTACTS", " ")), english_only)
+    assert not left, f"English words in {problem.message!r}: {left}"
+
+
 def test_english_problems_read_as_before():
     with using("en"):
         found = problems_in_text(broken("a duration without its unit"), "x.yaml", ROOT / "scenarios")
