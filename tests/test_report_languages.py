@@ -113,3 +113,20 @@ def test_the_check_finds_an_english_word(english_only):
     """The test itself fails on a report with an English text of the interface left in it."""
     with pytest.raises(AssertionError, match="breached"):
         assert_swedish("report", "Gränser: None was breached on the drill's course", english_only)
+
+
+def test_the_command_line_writes_the_report_in_its_language(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SIM_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    out = tmp_path / "aar.md"
+    res = subprocess.run(
+        [sys.executable, "-m", "sim", "--lang", "sv", "drill", str(SORMLAND), "--decisions",
+         str(ROOT / "scenarios" / "drills" / "sormland-late.yaml"), "--markdown", str(out), "-n", "2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Utvärderingsrapport:") and "## Tidslinje över inspel och beslut" in text
+    assert "Förväntade åtgärder:" in res.stdout and "Inspel" in res.stdout
