@@ -166,13 +166,20 @@ def _retry_kernel(retry_steps: float, n: int) -> np.ndarray:
     return kernel
 
 
+FEW_RETRIES = 5
+"""Up to this many retries in a step are added up in Python; more, in numpy (faster for many)."""
+
+
 def _retry_steps_drawn(rng: np.random.Generator, callers: int, retry_steps: float) -> list[int]:
     """Steps until each retry (at least one), as `_retry_kernel` describes: a uniform moment in the
     step plus an exponential wait, drawn as two vectors (so that the stream moves the same way
-    whatever the count), added one by one (a few callers a step)."""
-    within = rng.random(callers).tolist()
-    wait = rng.exponential(retry_steps, callers).tolist()
-    return [max(1, math.floor(u + x)) for u, x in zip(within, wait, strict=True)]
+    whatever the count); the same whole numbers whichever way they are added up."""
+    within = rng.random(callers)
+    wait = rng.exponential(retry_steps, callers)
+    if callers > FEW_RETRIES:
+        steps: list[int] = np.maximum(1, np.floor(within + wait)).astype(np.int64).tolist()
+        return steps
+    return [max(1, math.floor(u + x)) for u, x in zip(within.tolist(), wait.tolist(), strict=True)]
 
 
 def expected_calls(new_per_step: np.ndarray, share_of: Callable[[np.ndarray], np.ndarray], p_retry: float,
