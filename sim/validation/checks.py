@@ -177,6 +177,10 @@ SENSITIVITY: list[tuple[str, dict, dict, str, str]] = [
      "5 min", "2 h"),
     ("Phone backup capacity", {"backup_routines.mobile-phones.capacity": 0.1},
      {"backup_routines.mobile-phones.capacity": 0.6}, "0.1", "0.6"),
+    ("Staff redeployed in staff mode", {"policies.staff_mode.redeploy": 0.0},
+     {"policies.staff_mode.redeploy": 0.15}, "0", "15%"),
+    ("Extra phone capacity in staff mode", {"policies.staff_mode.phone_capacity": 0.0},
+     {"policies.staff_mode.phone_capacity": 0.5}, "0", "50%"),
 ]
 """(label, changes at low, changes at high, low text, high text): the most uncertain assumed
 parameters."""
