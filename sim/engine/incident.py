@@ -40,6 +40,10 @@ from .streams import Streams
 Proc = Generator[simpy.Event, Any, None]
 """A SimPy process of the incident machinery."""
 
+REESTIMATE_MIN_H = 0.25
+"""The shortest time ahead IT's new estimate lies when the old one has passed with the system
+still down (its checks are about to end), and the shortest wait between two cancellation decisions."""
+
 
 @dataclass(frozen=True)
 class Event:
@@ -130,6 +134,8 @@ class IncidentRun:
         self._timed_checks: set[int] = set()
         self.ladder = Ladder()
         self.estimate: dict[int, float] = {}  # IT's expected restoration time of failed systems
+        # What each estimate rests on: (start of the work, its duration, checks after it).
+        self._estimate_basis: dict[int, list[tuple[float, Any, float]]] = {}
         self._hit_mask = np.zeros(len(model.slots), dtype=bool)
         self._cancelling = False
         self._standin_open: dict[int, tuple[float, frozenset[int]]] = {}
@@ -249,6 +255,9 @@ class IncidentRun:
         if at > 0:
             yield self.env.timeout(at)
         name = inc.id
+        if lasts_no_time(inc):
+            self.log("failure", name, f"{inc.name}: back at once, no outage")
+            return
         failed = [self.model.sys_index[f.system] for f in inc.failed]
         for s in failed:
             self.holds.setdefault(s, set()).add(name)
@@ -305,8 +314,7 @@ class IncidentRun:
             # What IT tells the staff: the expected (mean) repair time, not the draw.
             dist = f.repair or inc.repair
             if dist is not None:
-                guess = repair_start + dist.mean + inc.verification.mean
-                self.estimate[s] = min(self.estimate.get(s, math.inf), guess)
+                self._estimate_from(s, repair_start, dist, inc.verification.mean)
 
     def _restored_after(self, stages: list[RestorationStage], u: float, at: float, stream: str) -> float:
         """Time after the failure at which a system on a staged restoration curve is back; for a
@@ -333,6 +341,8 @@ class IncidentRun:
             holders.discard(incident)
         if gone and not holders:
             self.state.own[s] = 1.0
+            self.estimate.pop(s, None)  # a later failure gets an estimate of its own
+            self._estimate_basis.pop(s, None)
             sid = self.model.system_ids[s]
             self.log("restored", sid, f"{sid} back in use ({how})")
             self.reach(f"system:{sid}:restored")
@@ -385,9 +395,7 @@ class IncidentRun:
         self.reach(f"{key}:started")
         if action.kind == "failover":
             for sid in action.systems:
-                i = self.model.sys_index[sid]
-                guess = self.now() + action.lead_time.mean
-                self.estimate[i] = min(self.estimate.get(i, math.inf), guess)
+                self._estimate_from(self.model.sys_index[sid], self.now(), action.lead_time, 0.0)
         yield self.env.timeout(self.sample(action.lead_time, f"{key}:lead-time"))
         self.log("action", key, f"{action.name}: in effect")
         self.reach(f"{key}:in_effect")
@@ -589,7 +597,7 @@ class IncidentRun:
             window = self.cancel_now(None, pol.ahead, "policy", only_below=self.cancel_below(), use_estimate=True)
             if window is None:
                 break
-            yield self.env.timeout(max(window, 0.25))
+            yield self.env.timeout(max(window, REESTIMATE_MIN_H))
         self._cancelling = False
 
     def expected_capacity(self) -> np.ndarray:
@@ -602,11 +610,26 @@ class IncidentRun:
             state.standins.setdefault(k, self.now())
         return self.model.capacity(state, np.array([self.now()]), self.health)[:, 0]
 
+    def _estimate_from(self, s: int, start: float, dist: Any, checks: float) -> None:
+        """IT tells the staff when system `s` is expected back: work started at `start` takes its
+        mean duration, and then the mean of the checks."""
+        self._estimate_basis.setdefault(s, []).append((start, dist, checks))
+        self.estimate[s] = min(self.estimate.get(s, math.inf), start + dist.mean + checks)
+
     def restoration_estimate(self, slot: int) -> float | None:
-        """When IT expects every failed system behind `slot` back, if it has said so for all."""
+        """When IT expects every failed system behind `slot` back, if it has said so for all. An
+        estimate that has passed with the system still down is replaced by a new one: the mean of
+        the work given how long it has lasted, then the checks (at least `REESTIMATE_MIN_H` on)."""
         failed = [s for s in self.model.slot_roots[slot] if self.state.own[s] < 1]
         if not failed or any(s not in self.estimate for s in failed):
             return None
+        now = self.now()
+        for s in failed:
+            if self.estimate[s] <= now + 1e-9:
+                self.estimate[s] = max(now + REESTIMATE_MIN_H, min(
+                    start + dist.mean_beyond(max(0.0, now - start - checks)) + checks
+                    for start, dist, checks in self._estimate_basis[s]
+                ))
         return max(self.estimate[s] for s in failed)
 
     def cancel_now(
@@ -708,6 +731,9 @@ class IncidentRun:
         self.decisions.append((self.now(), dp.id, option.id))
         self.log("decision", dp.id, f"{dp.question} -> {option.label} (default)")
         for act in option.actions:
+            if act.do == "cancel_planned" and self.sc.policies.cancellation.decide == "never":
+                self.log("decision", dp.id, "no visits cancelled ahead (cancellation policy: never)")
+                continue
             self.env.process(self.take(TimedAction(self.now(), act, f"decision {dp.id}")))
 
     # ------------------------------------------------------------------ run
@@ -759,6 +785,24 @@ class IncidentRun:
     def _cancel_on_detection(self) -> Proc:
         yield self.milestone_event("detected")
         self._start_cancellations()
+
+
+def lasts_no_time(inc: Incident) -> bool:
+    """docs/model.md, "Incidents": whether every system the incident takes down is back the
+    moment it fails (every delay before a repair, the repair and the checks are zero, or the
+    restoration curve is complete at once); such a failure is no outage and changes nothing."""
+    repairs = [d for d in (f.repair or inc.repair for f in inc.failed) if d is not None]
+    if len(repairs) < len(inc.failed):  # some systems come back along the restoration curve
+        assert inc.restoration is not None  # the model requires repair or restoration
+        top = inc.restoration[-1].fraction
+        if top < 1 or _from_curve(inc.restoration, top) > 0:
+            return False
+    if not repairs:
+        return True
+    delays = [inc.detection_delay, inc.diagnosis, inc.verification, *repairs]
+    if inc.vendor_escalation is not None and inc.vendor_escalation.probability > 0:
+        delays.append(inc.vendor_escalation.delay)
+    return all(d.mean <= 0 for d in delays)
 
 
 def _curve_fraction(stages: list[RestorationStage], elapsed: float) -> float:

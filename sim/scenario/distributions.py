@@ -5,7 +5,8 @@ Every distribution samples hours from a numpy Generator handed in by the caller,
 engine decides which random stream each source of randomness uses. `sample_beyond(rng, elapsed)`
 draws a duration given that it has already lasted `elapsed` hours (the distribution cut at
 `elapsed`, by its inverse): what a run that branches from a drill draws for a delay still running
-at the branch.
+at the branch. `mean_beyond(elapsed)` is its mean given the same: what IT says when its estimate
+has passed and the system is still down.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class Fixed(_Dist):
     def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
         return max(self.value, elapsed)
 
+    def mean_beyond(self, elapsed: float) -> float:
+        return max(self.value, elapsed)
+
     @property
     def mean(self) -> float:
         return self.value
@@ -86,6 +90,10 @@ class Uniform(_Dist):
     def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
         low = max(self.low, elapsed)
         return low if low >= self.high else float(rng.uniform(low, self.high))
+
+    def mean_beyond(self, elapsed: float) -> float:
+        low = max(self.low, elapsed)
+        return low if low >= self.high else (low + self.high) / 2
 
     @property
     def mean(self) -> float:
@@ -149,6 +157,17 @@ class Triangular(_Dist):
             return max(elapsed, self.high)
         return max(elapsed, self.ppf(float(rng.uniform(lo, 1.0))))
 
+    def mean_beyond(self, elapsed: float) -> float:
+        if elapsed <= self.low:
+            return self.mean
+        if elapsed >= self.high:
+            return elapsed
+        # E[X | X > e] = e + (integral of 1 - F from e to high) / (1 - F(e)), F piecewise quadratic.
+        xs = [elapsed + (self.high - elapsed) * k / 64 for k in range(65)]
+        tail = [1 - self.cdf(x) for x in xs]
+        area = sum((a + b) / 2 for a, b in zip(tail, tail[1:], strict=False)) * (self.high - elapsed) / 64
+        return elapsed + area / tail[0] if tail[0] > 0 else elapsed
+
     @property
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
@@ -201,6 +220,17 @@ class LogNormal(_Dist):
             return elapsed
         return max(elapsed, float(self.median * math.exp(self.sigma * NormalDist().inv_cdf(u))))
 
+    def mean_beyond(self, elapsed: float) -> float:
+        from statistics import NormalDist
+
+        if elapsed <= 0:
+            return self.mean
+        z = (math.log(elapsed) - math.log(self.median)) / self.sigma
+        above = 1 - NormalDist().cdf(z)
+        if above <= 1e-12:
+            return elapsed
+        return max(elapsed, self.mean * (1 - NormalDist().cdf(z - self.sigma)) / above)
+
     @property
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -226,6 +256,9 @@ class Exponential(_Dist):
 
     def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
         return max(0.0, elapsed) + float(rng.exponential(self.mean_value))  # memoryless
+
+    def mean_beyond(self, elapsed: float) -> float:
+        return max(0.0, elapsed) + self.mean_value
 
     @property
     def mean(self) -> float:
@@ -271,7 +304,8 @@ class Empirical(_Dist):
 
         return rng.choice(np.asarray(self.values), size=n, p=self._p())
 
-    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+    def _beyond(self, elapsed: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """The values above `elapsed` and their weights summing to 1; None when there are none."""
         import numpy as np
 
         values = np.asarray(self.values, dtype=float)
@@ -279,9 +313,20 @@ class Empirical(_Dist):
         weights = np.ones(len(values)) if p is None else p
         keep = values > elapsed
         if not keep.any() or weights[keep].sum() <= 0:
-            return max(elapsed, float(values.max()))
-        w = weights[keep] / weights[keep].sum()
-        return float(rng.choice(values[keep], p=w))
+            return None
+        return values[keep], weights[keep] / weights[keep].sum()
+
+    def sample_beyond(self, rng: np.random.Generator, elapsed: float) -> float:
+        beyond = self._beyond(elapsed)
+        if beyond is None:
+            return max(elapsed, float(max(self.values)))
+        return float(rng.choice(beyond[0], p=beyond[1]))
+
+    def mean_beyond(self, elapsed: float) -> float:
+        beyond = self._beyond(elapsed)
+        if beyond is None:
+            return max(elapsed, float(max(self.values)))
+        return float((beyond[0] * beyond[1]).sum())
 
     @property
     def mean(self) -> float:

@@ -582,7 +582,8 @@ class CancellationPolicy(Model):
     capacity_below: Fraction = 0.8
     """Planned visits are cancelled at units whose planned capacity is below this."""
     decide: Literal["on_detection", "on_staff_mode", "never"] = "on_detection"
-    """When the decision to cancel ahead is taken; `never`: visits are only lost at the door."""
+    """When the decision to cancel ahead is taken; `never`: visits are only lost at the door (in
+    batch runs a decision point's default that cancels planned visits cancels none either)."""
     decision_delay: DurationDist = "30min"
     """Time from that event until the cancellation decision."""
     ahead: Duration = "8h"
