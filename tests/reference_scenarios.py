@@ -183,6 +183,19 @@ def queue_triggers() -> Scenario:
     return Scenario.model_validate(data)
 
 
+def call_surge() -> Scenario:
+    """Twelve lines whose calls surge while the unit they serve is short of the network (it keeps
+    0.4: 0.6 of the surge) and wholly once staff mode has informed patients, fading after."""
+    data = many_phone_lines().model_dump(mode="json", exclude_none=True)
+    data["name"] = data["title"] = "call-surge"
+    data["horizon"] = "5d"  # every visit cancelled is rebooked by the end
+    data["region"]["units"][0]["depends_on"] = [{"system": "network", "effect": "reduce", "capacity": 0.4}]
+    data["region"]["phone_lines"][0].update(serves=["vc"], surge={"factor": 2.5, "half_life": "1h 47min"})
+    data["policies"] = {"escalation": {"triggers": [{"level": "stabslage", "outage_longer_than": "2h 3min"}],
+                                       "call_reduction": 0.25}}
+    return Scenario.model_validate(data)
+
+
 SYNTHETIC = {
     "planned-only": planned_only,
     "planned-at-the-door": planned_at_the_door,
@@ -195,4 +208,5 @@ SYNTHETIC = {
     "consumables": consumables,
     "staff-mode": staff_mode,
     "queue-triggers": queue_triggers,
+    "call-surge": call_surge,
 }

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from engine_factory import small_scenario
+from engine_factory import BASE, small_scenario
 
 from sim.engine import (
     Control,
@@ -185,3 +186,62 @@ def test_a_routine_below_what_is_left_without_it_creates_no_debt(engine: str) ->
     none = apply_changes(sc, {"backup_routines.paper.enabled": False, "backup_routines.paper.covers": ["vc"]})
     run = simulator(engine)
     assert run(useless, 8).kpis["admin_debt_peak_h"] == pytest.approx(run(none, 8).kpis["admin_debt_peak_h"])
+
+
+# --------------------------------------------------------------------------- call surge
+
+PER_H = 10 * 120 / 9
+"""New calls an hour on the small region's phone lines (10 lines, 120 a day, 08:00-17:00)."""
+
+
+def surge_region(**changes: Any) -> Scenario:
+    """The small region with a dental clinic the outage does not touch, and a network outage from
+    08:00 to 14:00 on day 2, found at once (no patients informed: no call_reduction)."""
+    units = [*copy.deepcopy(BASE["region"]["units"]),
+             {"id": "dent", "name": "Dental", "kind": "dental", "planned": {"visits_per_day": 50}}]
+    sc = small_scenario(region__units=units, incidents__0__detection_delay="0h")
+    return apply_changes(sc, changes) if changes else sc
+
+
+def extra_calls(engine: str, control: Control = DRILL, seeds: int = 3, **surge: Any) -> float:
+    """First attempts with the surge less those without, a mean over `seeds` replications."""
+    changes = {k if k.startswith(("policies.", "region.")) else f"region.phone_lines.phones.{k}": v
+               for k, v in surge.items()}
+    with_surge = first_calls(surge_region(**changes), engine, control, seeds)
+    plain = {k: v for k, v in changes.items() if not k.endswith(".factor")}
+    return (with_surge - first_calls(surge_region(**plain), engine, control, seeds)) / seeds
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_line_surges_with_the_share_its_units_have_lost(engine: str) -> None:
+    # The primary-care centres keep 0.1 of their capacity without the journal: 0.9 of the surge.
+    extra = extra_calls(engine, **{"surge.factor": 3, "surge.half_life": "1min", "serves": ["vc"]})
+    assert extra == pytest.approx(2 * 0.9 * PER_H * 6, rel=0.06)  # 1.8 times more calls for the 6 hours
+    # Without the journal at all (effect: stop), the whole surge.
+    stop = {"region.units.vc.depends_on.journal.effect": "stop", "region.units.vc.depends_on.journal.capacity": None}
+    whole = extra_calls(engine, **{"surge.factor": 3, "surge.half_life": "1min", "serves": ["vc"]}, **stop)
+    assert whole == pytest.approx(2 * PER_H * 6, rel=0.06)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_extra_calls_halve_every_half_life_after(engine: str) -> None:
+    extra = extra_calls(engine, **{"surge.factor": 3, "surge.half_life": "2h", "serves": ["vc"]})
+    after = 2 * 0.9 * PER_H * 2 / math.log(2) * (1 - 2 ** -1.5)  # from 14:00 to closing at 17:00
+    assert extra == pytest.approx(2 * 0.9 * PER_H * 6 + after, rel=0.06)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_line_whose_units_are_not_hit_surges_only_with_the_news(engine: str) -> None:
+    quiet = extra_calls(engine, **{"surge.factor": 3, "surge.half_life": "1min", "serves": ["dent"]})
+    assert abs(quiet) < 0.03 * PER_H * 9 * 5
+    zero = {"policies.escalation.call_reduction": 0}
+    news = extra_calls(engine, informed_at(34.0), **{"surge.factor": 3, "surge.half_life": "1min",
+                                                     "serves": ["dent"]}, **zero)
+    assert news == pytest.approx(2 * PER_H * 4, rel=0.08)  # from informing at 10:00 to full operation at 14:00
+
+
+def test_no_surge_changes_nothing() -> None:
+    sc = surge_region()
+    same = apply_changes(sc, {"region.phone_lines.phones.surge.factor": 1, "region.phone_lines.phones.surge.half_life": "9h"})
+    same_kpis(simulate(sc, 4).kpis, simulate(same, 4).kpis)
+

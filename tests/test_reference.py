@@ -58,6 +58,7 @@ CASES = [
     ("consumables", SYNTHETIC["consumables"], (10, 50), None),
     ("staff-mode", SYNTHETIC["staff-mode"], (20, 100), None),
     ("queue-triggers", SYNTHETIC["queue-triggers"], (20, 100), None),
+    ("call-surge", SYNTHETIC["call-surge"], (20, 100), None),
     ("sormland-network-2022", _shipped("sormland-network-2022"), (3, 12), None),
     ("vgr-login-2022", _shipped("vgr-login-2022"), (2, 6), None),
     ("vasterbotten-tietoevry-2024", _shipped("vasterbotten-tietoevry-2024"), (2, 6), None),

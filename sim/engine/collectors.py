@@ -29,6 +29,7 @@ from .flows.supplies import stock_flow
 from .grid import TimeGrid
 from .incident import CancelOrder, IncidentTimeline
 from .streams import Streams
+from .surge import line_demand
 
 
 @dataclass
@@ -226,7 +227,7 @@ class Planned(Collector):
 
 
 class Calls(Collector):
-    """Phone lines: fewer calls once patients are informed, until full operation."""
+    """Phone lines: more calls during the outage (call surge), fewer once patients are informed."""
 
     kpis = ("calls_unanswered", "calls_gave_up")
     series = ("calls_unanswered", "calls_gave_up", "calls_attempts", "calls_answered", "calls_waiting")
@@ -243,7 +244,8 @@ class Calls(Collector):
             first_attempts=0, attempts=0, answered=0, unanswered=0, gave_up=0, waiting=0, retrying=0
         )
         for line in sc.region.phone_lines:
-            cr = call_flow(grid, line, run.cap[run.slot(line.id, "calls")], reduction, run.streams, f"calls:{line.id}",
+            demand = line_demand(sc, run.model, tl, line, reduction, grid.t0 + grid.step_h / 2)
+            cr = call_flow(grid, line, run.cap[run.slot(line.id, "calls")], demand, run.streams, f"calls:{line.id}",
                            run.budget)
             run.add_count("calls_unanswered", "phone", cr.unanswered)
             run.add_count("calls_gave_up", "phone", cr.gave_up)

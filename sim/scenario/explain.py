@@ -390,6 +390,9 @@ def _phone_lines(sc: Scenario) -> list[str]:
         if p.count > 1:
             volume += f" each ({number(total)} in all)"
         lines.append(f"{INDENT * 3}{volume}, {p.agents} answering at a time, {p.opening_hours}")
+        if p.surge.factor > 1:
+            lines.append(f"{INDENT * 3}up to {p.surge.factor:.2g} times the calls while its units are down, "
+                         f"the extra halving every {fmt_hours(p.surge.half_life)} after")
     return lines
 
 

@@ -268,6 +268,20 @@ class CareUnit(Model):
     """Where the numbers come from, or that they are assumed."""
 
 
+class CallSurge(Model):
+    """Outages and news make people call: more new calls while the services a line answers for
+    are down and while patients are being told, fading after."""
+
+    factor: Annotated[float, Field(ge=1, le=20), UNCERTAIN] = 1.0
+    """New calls as a multiple of normal while a unit the line serves (every unit, when `serves`
+    names none) is short of a system (in proportion to the share of capacity it has lost), and
+    from when patients are informed until full operation. Default 1 (no surge). The reference
+    range `call-surge` (1-3) fits it."""
+    half_life: Duration = Field(default="4h", gt=0, le=24 * 30)
+    """Time in which the extra calls halve once the services are back and the region is in full
+    operation. Default 4 h, assumed: questions about the outage fade within a day."""
+
+
 class PhoneLine(Model):
     """A phone line (the units' own lines, a switchboard, 1177): calls queue, callers give up and
     some call again."""
@@ -297,7 +311,10 @@ class PhoneLine(Model):
     retry_after: Duration = "30min"
     """Mean time before a caller who gave up calls again."""
     serves: list[Id] = Field(default_factory=list)
-    """Care units whose patients call this line (for the summary and charts)."""
+    """Care units whose patients call this line (for the summary, the charts and the call
+    surge; left out, the surge follows every unit of the region)."""
+    surge: CallSurge = Field(default_factory=CallSurge)
+    """More calls during the outage and after patients are informed. Left out: none."""
     depends_on: list[Dependency] = Field(default_factory=list)
     """IT systems the line needs (telephony, network)."""
     continuity: Continuity | None = None

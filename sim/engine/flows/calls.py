@@ -200,18 +200,19 @@ def call_flow(
     grid: TimeGrid,
     line: PhoneLine,
     capacity: np.ndarray,
-    reduction: np.ndarray,
+    demand: np.ndarray,
     streams: Streams,
     name: str,
     budget: Budget | None = None,
 ) -> CallResult:
-    """One line's calls. Two sources of randomness, each its own stream: first attempts (`NAME`)
-    and what happens in the queue, step by step (`NAME:queue`: callers giving up, calling
-    again)."""
+    """One line's calls, new ones at `demand` times the normal rate in each step (surge, less
+    what informed patients do not call). Two sources of randomness, each its own stream: first
+    attempts (`NAME`) and what happens in the queue, step by step (`NAME:queue`: callers giving
+    up, calling again)."""
     n, step = grid.n, grid.step_h
     open_frac = grid.open_fraction(line.opening_hours)
     lam = line.calls_per_day * line.count / line.opening_hours.length_h * step * open_frac
-    rate = lam * (1 - reduction)
+    rate = lam * demand
     new = streams.over_steps(name, n, step, lambda g, k: g.poisson(rate[k]))
     queues = 1 if line.pooled else line.count
     agents = line.agents * (line.count if line.pooled else 1)
@@ -226,7 +227,7 @@ def call_flow(
         return giving_up(calls / queues / open_h, agents, answers_per_agent_h, line.patience)
 
     kernel = _retry_kernel(retry_steps, n)
-    expected = expected_calls(lam * (1 - reduction), share_of, line.retry_probability, kernel, next_open)
+    expected = expected_calls(rate, share_of, line.retry_probability, kernel, next_open)
     share, waiting = erlang_a(expected / queues / open_h, agents, answers_per_agent_h, line.patience)
     # Callers still waiting when the line closes give up then.
     closes = is_open & ~np.append(is_open[1:], False)

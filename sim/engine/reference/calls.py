@@ -8,8 +8,9 @@ longest-waiting caller and talk for an exponential time with mean `handling_time
 caller who has not been answered after an exponential patience, or when the line closes, gives
 up; `retry_probability` of those call again after an exponential time with mean `retry_after` (a
 retry that lands outside the opening hours waits for the next opening). New calls arrive only in
-opening hours; once patients are informed, `call_reduction` of them are not made until full
-operation."""
+opening hours, at `demand` times the normal rate at their moment: `surge.factor` times while the
+services the line serves are down, fading after (docs/model.md, **Call surge**), and less
+`call_reduction` once patients are informed, until full operation."""
 
 from __future__ import annotations
 
@@ -99,10 +100,10 @@ class PhoneLines:
 
     def __init__(
         self, world: World, entry: PhoneLine, slot: int, windows: OpenWindows,
-        reduction: Callable[[float], float], rng: np.random.Generator, horizon_h: float,
+        demand: Callable[[np.ndarray], np.ndarray], rng: np.random.Generator, horizon_h: float,
     ):
         self.env, self.entry, self.slot, self.capacity = world.env, entry, slot, world.capacity
-        self.windows, self.reduction, self.rng, self.tally = windows, reduction, rng, world.tally
+        self.windows, self.demand, self.rng, self.tally = windows, demand, rng, world.tally
         self.horizon_h = horizon_h
         # Pooled lines are one queue with all the agents; otherwise every line is its own.
         queues = 1 if entry.pooled else entry.count
@@ -127,9 +128,10 @@ class PhoneLines:
 
     # ------------------------------------------------------------------ callers
     def new_calls(self) -> Generator[simpy.Event, None, None]:
-        """First attempts: a Poisson process in opening hours on every line, thinned while
-        patients are informed."""
-        rate_per_h = self.entry.calls_per_day * self.entry.count / self.entry.opening_hours.length_h
+        """First attempts: a Poisson process in opening hours on every line at the surge's peak
+        rate, thinned to the demand at each call's moment."""
+        peak = self.entry.surge.factor
+        rate_per_h = self.entry.calls_per_day * self.entry.count / self.entry.opening_hours.length_h * peak
         times: list[float] = []
         for a, b in self.windows.spans:
             n = int(self.rng.poisson(rate_per_h * (b - a)))
@@ -137,9 +139,10 @@ class PhoneLines:
         times.sort()
         lines = self.rng.integers(0, len(self.lines), len(times)).tolist()
         keep = self.rng.random(len(times)).tolist()
-        for t, line, u in zip(times, lines, keep, strict=True):
-            if u < self.reduction(t):
-                continue  # informed patients do not call
+        dropped = (1 - self.demand(np.asarray(times, dtype=float)) / peak).tolist()
+        for t, line, u, drop in zip(times, lines, keep, dropped, strict=True):
+            if u < drop:
+                continue  # informed patients do not call, or the surge has faded
             yield self.env.timeout(t - self.env.now)
             self.first_attempts += 1
             self.ring(self.lines[line])

@@ -33,7 +33,7 @@ from .clock import (
 )
 from .debt import DebtCurve, debt_curves
 from .planned import PlannedUnit
-from .rules import call_reduction_share
+from .rules import call_demand
 from .supplies import Store, out_of_stock, run_stores
 from .tally import Tally
 from .world import World
@@ -148,7 +148,7 @@ def deliver_care(plan: Plan, timeline: IncidentTimeline, streams: Streams, budge
     for line in region.phone_lines:
         lines = PhoneLines(world, line, slot[(line.id, "calls")],
                            OpenWindows.build(sc.start, horizon, line.opening_hours),
-                           lambda t: call_reduction_share(sc, timeline, t), streams(f"calls:{line.id}"), horizon)
+                           call_demand(sc, model, timeline, line), streams(f"calls:{line.id}"), horizon)
         lines.start()
         calls.append(lines)
     _run(env, horizon, budget)

@@ -4,10 +4,14 @@ obvious place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ...scenario.model import Scenario
+from ...scenario.model import PhoneLine, Scenario
+from ..capacity import CapacityModel
 from ..incident import CancelOrder, IncidentTimeline
+from ..surge import line_demand
 
 FULL = 1 - 1e-9
 """Capacity at or above this counts as full (a system back, a service not short)."""
@@ -77,6 +81,19 @@ def call_reduction_share(scenario: Scenario, timeline: IncidentTimeline, t: floa
     if timeline.full_operation is not None and t >= timeline.full_operation:
         return 0.0
     return scenario.policies.escalation.informed_call_reduction
+
+
+def call_demand(
+    scenario: Scenario, model: CapacityModel, timeline: IncidentTimeline, line: PhoneLine
+) -> Callable[[np.ndarray], np.ndarray]:
+    """docs/model.md, **Call surge** and "Readiness ladder": a line's new calls at given times as
+    a multiple of normal, the surge less what informed patients do not call."""
+
+    def demand(t: np.ndarray) -> np.ndarray:
+        reduction = np.array([call_reduction_share(scenario, timeline, float(x)) for x in t])
+        return line_demand(scenario, model, timeline, line, reduction, t)
+
+    return demand
 
 
 def discharges_per_h(normal_per_h: float, capacity: np.ndarray, catch_up: float) -> np.ndarray:
